@@ -1,0 +1,37 @@
+//! Adversarial attacks in pixel space (eps and alpha in 0..255 units, as in the seed article:
+//! eps = 8 means 8/255 of the full range). Every method runs through one loop
+//! ([`step::run`]): gradient of the loss with respect to the pixels, a step, a projection onto
+//! the eps-ball around the original AND onto [0, 255], a record of loss and probabilities, an
+//! optional early stop, a cancel check. The result is rounded to 8 bits and classified again:
+//! that prediction, of the image a user can save, is the one reported.
+
+mod config;
+mod outcome;
+pub mod step;
+
+pub use config::{AttackConfig, Method};
+pub use outcome::{AttackOutcome, Goal, StepRecord};
+pub use step::{Flow, NoObserver, Observer, run};
+
+/// Why an attack could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum AttackError {
+    #[error("eps must be a number between 0 and 255 (pixel units; the seed article used 8), not {0}")]
+    Eps(f32),
+    #[error("alpha (the step size) must be a positive number of pixel units, not {0}")]
+    Alpha(f32),
+    #[error("steps must be between 1 and {max}, not {0}", max = config::MAX_STEPS)]
+    Steps(usize),
+    #[error("momentum must be between 0 and 1, not {0}")]
+    Momentum(f32),
+    #[error("the {0} attack needs a target class (--target, an index or a name such as 'gibbon')")]
+    NeedsTarget(&'static str),
+    #[error("target class {0} does not exist (ImageNet classes are 0..=999)")]
+    BadTarget(usize),
+    #[error("true label {0} does not exist (ImageNet classes are 0..=999)")]
+    BadLabel(usize),
+    #[error("the image is {got}x{got2} but {model} needs {need}x{need}")]
+    Size { got: u32, got2: u32, need: usize, model: &'static str },
+    #[error(transparent)]
+    Device(#[from] crate::prediction::DeviceError),
+}

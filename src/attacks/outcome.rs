@@ -1,0 +1,91 @@
+//! What an attack produced: the rounded adversarial image, the predictions, the history.
+
+use image::RgbImage;
+
+use super::AttackConfig;
+use crate::metrics::Distance;
+use crate::prediction::Prediction;
+
+/// What the attack tries to achieve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Goal {
+    /// Any class but `label`.
+    Untargeted { label: usize },
+    /// Class `target` (the true class being `label`).
+    Targeted { label: usize, target: usize },
+}
+
+impl Goal {
+    /// The true class.
+    pub fn label(&self) -> usize {
+        match *self {
+            Goal::Untargeted { label } | Goal::Targeted { label, .. } => label,
+        }
+    }
+
+    /// The target class, if any.
+    pub fn target(&self) -> Option<usize> {
+        match *self {
+            Goal::Targeted { target, .. } => Some(target),
+            Goal::Untargeted { .. } => None,
+        }
+    }
+
+    /// Whether a top-1 prediction of `class` achieves the goal.
+    pub fn reached_by(&self, class: usize) -> bool {
+        match *self {
+            Goal::Untargeted { label } => class != label,
+            Goal::Targeted { target, .. } => class == target,
+        }
+    }
+}
+
+/// One iteration, measured on the iterate the gradient was taken at.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct StepRecord {
+    /// 0 for the original image.
+    pub step: usize,
+    /// Cross-entropy of the class the step follows (true class, or target when targeted).
+    pub loss: f32,
+    /// Probability of the true class.
+    pub true_prob: f32,
+    /// Probability of the target class, for targeted goals.
+    pub target_prob: Option<f32>,
+    /// The model's top class at this iterate.
+    pub top1: Prediction,
+}
+
+/// The result of an attack.
+#[derive(Debug, Clone)]
+pub struct AttackOutcome {
+    pub config: AttackConfig,
+    pub goal: Goal,
+    /// The image attacked (the model's input size).
+    pub original: RgbImage,
+    /// The adversarial image, rounded to 8 bits: what is saved and what was re-classified.
+    pub adversarial: RgbImage,
+    /// Prediction for the original.
+    pub original_prediction: Prediction,
+    /// Prediction for the rounded adversarial image.
+    pub adversarial_prediction: Prediction,
+    /// Probability of the true class on the rounded adversarial image.
+    pub adversarial_true_prob: f32,
+    /// Probability of the target class on the rounded adversarial image.
+    pub adversarial_target_prob: Option<f32>,
+    /// Iterations run (fewer than configured after an early stop or a cancel).
+    pub steps_run: usize,
+    /// One record per iteration, then one for the final rounded image.
+    pub history: Vec<StepRecord>,
+    /// Whether the caller cancelled the attack.
+    pub cancelled: bool,
+    /// Distance between original and rounded adversarial image.
+    pub distance: Distance,
+}
+
+impl AttackOutcome {
+    /// Whether the rounded adversarial image reaches the goal.
+    pub fn success(&self) -> bool {
+        self.goal.reached_by(self.adversarial_prediction.index)
+    }
+}

@@ -1,0 +1,162 @@
+//! Choosing where the tensors live: a GPU through wgpu (WebGPU in the browser, Vulkan, Metal or
+//! DX12 natively), CUDA when built in, or burn's pure-Rust CPU backend (`flex`).
+
+use burn::prelude::*;
+
+/// Which backend the user asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BackendChoice {
+    /// CUDA if built in and present, else a hardware wgpu adapter, else the CPU.
+    #[default]
+    Auto,
+    /// burn's CPU backend (flex).
+    Cpu,
+    /// wgpu on any adapter, software ones (Mesa lavapipe, SwiftShader) included.
+    Wgpu,
+    /// CUDA (needs the `cuda` cargo feature).
+    Cuda,
+}
+
+impl std::str::FromStr for BackendChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_lowercase().as_str() {
+            "auto" => Ok(BackendChoice::Auto),
+            "cpu" | "flex" => Ok(BackendChoice::Cpu),
+            "wgpu" | "gpu" | "webgpu" | "vulkan" => Ok(BackendChoice::Wgpu),
+            "cuda" => Ok(BackendChoice::Cuda),
+            _ => Err(format!("unknown device '{s}': use auto, cpu, wgpu or cuda")),
+        }
+    }
+}
+
+/// What kind of backend runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    Cpu,
+    Wgpu,
+    Cuda,
+}
+
+/// A ready device and a description for the user ("wgpu: NVIDIA RTX 4090 (Vulkan)").
+#[derive(Debug, Clone)]
+pub struct Backend {
+    pub device: Device,
+    pub kind: BackendKind,
+    pub description: String,
+    /// Whether the adapter is a software rasteriser (lavapipe, SwiftShader).
+    pub software: bool,
+}
+
+/// Why a backend could not be used.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum BackendError {
+    #[error("no GPU adapter could be opened through wgpu: {0}\n  (use --device cpu, or install a Vulkan driver: Mesa's lavapipe gives a software one)")]
+    NoAdapter(String),
+    #[error("this gibbon was built without CUDA; rebuild with `cargo build --release --features cuda`, or use --device wgpu or cpu")]
+    CudaNotBuilt,
+    #[error("CUDA is built in but no CUDA device could be used: {0}")]
+    NoCuda(String),
+}
+
+impl Backend {
+    /// burn's CPU backend.
+    pub fn cpu() -> Self {
+        Backend { device: Device::flex(), kind: BackendKind::Cpu, description: "cpu: burn flex (pure Rust)".into(), software: true }
+    }
+
+    fn from_wgpu(device: Device, info: burn::tensor::wgpu::wgpu::AdapterInfo) -> Self {
+        use burn::tensor::wgpu::wgpu::DeviceType;
+        let software = info.device_type == DeviceType::Cpu;
+        let kind = match info.device_type {
+            DeviceType::DiscreteGpu => "discrete GPU",
+            DeviceType::IntegratedGpu => "integrated GPU",
+            DeviceType::VirtualGpu => "virtual GPU",
+            DeviceType::Cpu => "software adapter",
+            DeviceType::Other => "adapter",
+        };
+        let description = format!("wgpu: {} ({:?}, {kind})", info.name.trim(), info.backend);
+        Backend { device, kind: BackendKind::Wgpu, description, software }
+    }
+}
+
+/// Opens the backend the user chose. Natively the result is cached: burn's wgpu runtime can
+/// only be initialised once per process.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn select(choice: BackendChoice) -> Result<Backend, BackendError> {
+    match choice {
+        BackendChoice::Cpu => Ok(Backend::cpu()),
+        BackendChoice::Wgpu => native_wgpu(),
+        BackendChoice::Cuda => cuda(),
+        BackendChoice::Auto => {
+            if cfg!(feature = "cuda") {
+                if let Ok(backend) = cuda() {
+                    return Ok(backend);
+                }
+            }
+            match native_wgpu() {
+                Ok(backend) if !backend.software => Ok(backend),
+                _ => Ok(Backend::cpu()),
+            }
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn native_wgpu() -> Result<Backend, BackendError> {
+    use std::sync::OnceLock;
+    static WGPU: OnceLock<Result<Backend, BackendError>> = OnceLock::new();
+    WGPU.get_or_init(|| match Device::wgpu_options().init_with_setup() {
+        Ok((device, setup)) => Ok(Backend::from_wgpu(device, setup.adapter.get_info())),
+        Err(e) => Err(BackendError::NoAdapter(e.to_string())),
+    })
+    .clone()
+}
+
+#[cfg(all(not(target_arch = "wasm32"), feature = "cuda"))]
+fn cuda() -> Result<Backend, BackendError> {
+    // cubecl-cuda panics when no driver is present; turn that into an error.
+    let probe = std::panic::catch_unwind(|| {
+        let device = Device::cuda(0);
+        let x = Tensor::<1>::ones([4], &device).sum().into_data();
+        (device, x)
+    });
+    match probe {
+        Ok((device, _)) => Ok(Backend { device, kind: BackendKind::Cuda, description: "cuda: device 0".into(), software: false }),
+        Err(_) => Err(BackendError::NoCuda("the CUDA driver did not initialise".into())),
+    }
+}
+
+#[cfg(all(not(target_arch = "wasm32"), not(feature = "cuda")))]
+fn cuda() -> Result<Backend, BackendError> {
+    Err(BackendError::CudaNotBuilt)
+}
+
+/// In the browser: WebGPU when `navigator.gpu` yields an adapter, else the CPU backend. The
+/// second value says why the CPU was chosen, when it was.
+#[cfg(target_arch = "wasm32")]
+pub async fn select_browser(prefer_gpu: bool) -> (Backend, Option<String>) {
+    if !prefer_gpu {
+        return (Backend::cpu(), None);
+    }
+    use std::cell::RefCell;
+    thread_local! {
+        static WEBGPU: RefCell<Option<Result<Backend, String>>> = const { RefCell::new(None) };
+    }
+    if let Some(cached) = WEBGPU.with(|c| c.borrow().clone()) {
+        return match cached {
+            Ok(b) => (b, None),
+            Err(why) => (Backend::cpu(), Some(why)),
+        };
+    }
+    let result = match Device::wgpu_options().init_with_setup_async().await {
+        Ok((device, setup)) => Ok(Backend::from_wgpu(device, setup.adapter.get_info())),
+        Err(e) => Err(format!("WebGPU is not available ({e}); running on the CPU")),
+    };
+    WEBGPU.with(|c| *c.borrow_mut() = Some(result.clone()));
+    match result {
+        Ok(b) => (b, None),
+        Err(why) => (Backend::cpu(), Some(why)),
+    }
+}

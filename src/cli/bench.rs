@@ -1,0 +1,82 @@
+//! `gibbon bench`: milliseconds per attack step (forward pass + gradient with respect to the
+//! input, batch 1), the number that decides how long an attack takes.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use super::{CliError, Context, parse_model};
+use crate::attacks::step::gradient_at;
+use crate::backend::{self, BackendChoice};
+use crate::models::ModelId;
+use crate::{home, imaging, samples};
+
+/// Measure milliseconds per attack step on one or more backends.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Model to time.
+    #[arg(long, short, default_value = "efficientnet-lite0", value_parser = parse_model)]
+    model: ModelId,
+
+    /// Backends to time, e.g. cpu,wgpu [default: the one --device picks].
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    backends: Vec<BackendChoice>,
+
+    /// Timed steps per backend.
+    #[arg(long, default_value_t = 20)]
+    steps: usize,
+
+    /// Untimed steps first (shader compilation, autotuning, caches).
+    #[arg(long, default_value_t = 3)]
+    warmup: usize,
+
+    /// One JSON object per line.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
+    if args.steps == 0 {
+        return Err(CliError::usage("--steps must be at least 1"));
+    }
+    let choices = if args.backends.is_empty() { vec![ctx.choice] } else { args.backends.clone() };
+    let size = args.model.input_size() as u32;
+    // A real photo when installed (the timing does not depend on it), else mid-grey.
+    let image = std::fs::read(home::samples_dir().join(samples::SAMPLES[0].file))
+        .ok()
+        .and_then(|b| imaging::decode(&b).ok())
+        .map(|p| imaging::prepare(&p, size, imaging::Preprocess::Crop))
+        .unwrap_or_else(|| image::RgbImage::from_pixel(size, size, image::Rgb([128, 128, 128])));
+    for choice in choices {
+        let backend = backend::select(choice)?;
+        let model = home::load_model(args.model, &backend.device)?;
+        let x = imaging::to_tensor(&image, &backend.device);
+        let mut times = Vec::with_capacity(args.steps);
+        for i in 0..args.warmup + args.steps {
+            let start = Instant::now();
+            // The gradient readback is included: it is what a step costs in an attack, and
+            // it makes the device finish its work before the clock stops.
+            let (gradient, _) = pollster::block_on(gradient_at(&model, &x, 0))?;
+            let _ = pollster::block_on(gradient.slice([0..1, 0..1, 0..1, 0..1]).into_data_async());
+            if i >= args.warmup {
+                times.push(start.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2];
+        let mean = times.iter().sum::<f64>() / times.len() as f64;
+        let min = times[0];
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({"model": args.model.as_str(), "backend": backend.description, "input": size,
+                    "batch": 1, "steps": args.steps, "median_ms": median, "mean_ms": mean, "min_ms": min})
+            );
+        } else {
+            println!(
+                "{} {}x{} batch 1 on {}: {median:.1} ms/step (median of {}; mean {mean:.1}, min {min:.1})",
+                args.model, size, size, backend.description, args.steps
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

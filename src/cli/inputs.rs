@@ -1,0 +1,135 @@
+//! Which images a command works on: `IMAGE[:LABEL]` arguments and `--list` files.
+
+use std::path::{Path, PathBuf};
+
+use super::CliError;
+use crate::imagenet;
+
+/// One input image and its true class, if given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub path: PathBuf,
+    pub label: Option<usize>,
+}
+
+impl Input {
+    /// The file name without extension, used to name saved images.
+    pub fn stem(&self) -> String {
+        self.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into())
+    }
+}
+
+/// Parses `IMAGE` or `IMAGE:LABEL`, where LABEL is a class index or name. A path that exists
+/// as written is taken whole, so file names with colons work.
+pub fn parse_arg(arg: &str) -> Result<Input, CliError> {
+    if Path::new(arg).exists() {
+        return Ok(Input { path: arg.into(), label: None });
+    }
+    match arg.rsplit_once(':') {
+        Some((path, label)) if !path.is_empty() && !label.contains(['/', '\\']) => {
+            let class = imagenet::lookup(label).map_err(|e| CliError::usage(format!("{arg}: {e}")))?;
+            Ok(Input { path: path.into(), label: Some(class.index) })
+        }
+        _ => Ok(Input { path: arg.into(), label: None }),
+    }
+}
+
+/// Reads a list file like the seed article's: one `path label` per line (label = class index
+/// or name), `#` comments and blank lines ignored. Relative paths are taken from the list's
+/// folder when they do not exist from the current one.
+pub fn read_list(list: &Path) -> Result<Vec<Input>, CliError> {
+    let text = std::fs::read_to_string(list).map_err(|e| CliError::usage(format!("cannot read list {}: {e}", list.display())))?;
+    let base = list.parent().unwrap_or(Path::new("."));
+    let mut inputs = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (path, label) = match line.split_once(char::is_whitespace) {
+            Some((p, l)) => (p, Some(l.trim())),
+            None => (line, None),
+        };
+        let label = match label {
+            Some(l) => Some(
+                imagenet::lookup(l)
+                    .map_err(|e| CliError::usage(format!("{}:{}: {e}", list.display(), n + 1)))?
+                    .index,
+            ),
+            None => None,
+        };
+        let mut path = PathBuf::from(path);
+        if path.is_relative() && !path.exists() && base.join(&path).exists() {
+            path = base.join(path);
+        }
+        inputs.push(Input { path, label });
+    }
+    Ok(inputs)
+}
+
+/// All inputs of a command: the arguments, then the list file's lines.
+pub fn collect(args: &[String], list: Option<&Path>) -> Result<Vec<Input>, CliError> {
+    let mut inputs = args.iter().map(|a| parse_arg(a)).collect::<Result<Vec<_>, _>>()?;
+    if let Some(list) = list {
+        inputs.extend(read_list(list)?);
+    }
+    if inputs.is_empty() {
+        return Err(CliError::usage("no images given: name image files, or a list with --list FILE"));
+    }
+    Ok(inputs)
+}
+
+/// Unique output names: a second `cat.png` from another folder becomes `cat-2`.
+pub fn unique_stems(inputs: &[Input]) -> Vec<String> {
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    inputs
+        .iter()
+        .map(|i| {
+            let stem = i.stem();
+            let n = seen.entry(stem.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 { stem } else { format!("{stem}-{n}") }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_by_index_and_name() {
+        assert_eq!(parse_arg("cat.png:281").unwrap(), Input { path: "cat.png".into(), label: Some(281) });
+        assert_eq!(parse_arg("panda.jpg:giant panda").unwrap().label, Some(388));
+        assert_eq!(parse_arg("plain.png").unwrap().label, None);
+        assert!(parse_arg("cat.png:1001").is_err());
+        assert!(parse_arg("cat.png:not a class at all").is_err());
+    }
+
+    #[test]
+    fn list_files() {
+        let dir = std::env::temp_dir().join(format!("gibbon-list-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.png"), b"x").unwrap();
+        let list = dir.join("list.txt");
+        std::fs::write(&list, "# the seed's format\na.png 281\n\nb/c.png tabby\n").unwrap();
+        let inputs = read_list(&list).unwrap();
+        assert_eq!(inputs.len(), 2);
+        assert_eq!(inputs[0], Input { path: dir.join("a.png"), label: Some(281) });
+        assert_eq!(inputs[1], Input { path: "b/c.png".into(), label: Some(281) });
+        std::fs::write(&list, "a.png 5000\n").unwrap();
+        let err = read_list(&list).unwrap_err().message;
+        assert!(err.contains("list.txt:1"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn stems_are_unique() {
+        let inputs = vec![
+            Input { path: "x/cat.png".into(), label: None },
+            Input { path: "y/cat.jpg".into(), label: None },
+            Input { path: "dog.png".into(), label: None },
+        ];
+        assert_eq!(unique_stems(&inputs), vec!["cat", "cat-2", "dog"]);
+    }
+}

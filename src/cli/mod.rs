@@ -1,0 +1,163 @@
+//! The `gibbon` command line: classify photos, attack them, move the results between models.
+
+mod attack;
+mod bench;
+mod classify;
+mod convert;
+mod fetch;
+mod inputs;
+mod models;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::backend::{self, Backend, BackendChoice};
+use crate::models::{Classifier, ModelError, ModelId};
+
+/// Make and study adversarial examples for ImageNet classifiers.
+///
+/// Gibbon runs real pretrained models (EfficientNet-Lite0/1/2) on your machine, computes
+/// gradients with respect to the input pixels, and makes the noise that turns a panda into a
+/// gibbon: FGSM, iterative FGSM, iterative least-likely, targeted attacks, PGD and MI-FGSM,
+/// with eps in pixel units (0..255) as in the seed article. Every adversarial image is rounded
+/// to 8 bits and classified again before anything is reported.
+#[derive(Parser, Debug)]
+#[command(name = "gibbon", version, max_term_width = 100)]
+pub struct Cli {
+    /// Where to compute: auto picks CUDA (if built in), else a hardware GPU through wgpu,
+    /// else the CPU. `wgpu` also accepts software adapters such as Mesa's lavapipe.
+    #[arg(long, global = true, default_value = "auto", value_name = "auto|cpu|wgpu|cuda")]
+    device: BackendChoice,
+
+    /// Say nothing on stderr but errors.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    Classify(classify::Args),
+    Attack(attack::Args),
+    Fetch(fetch::Args),
+    Convert(convert::Args),
+    Bench(bench::Args),
+    Models(models::Args),
+}
+
+/// A failure the CLI reports: a message and an exit code (1 = something failed,
+/// 2 = the command line or its inputs are wrong).
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub code: u8,
+}
+
+impl CliError {
+    /// The command line or a parameter is wrong (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self { message: message.into(), code: 2 }
+    }
+
+    /// Something failed while working (exit 1).
+    pub fn failed(message: impl Into<String>) -> Self {
+        Self { message: message.into(), code: 1 }
+    }
+}
+
+macro_rules! failed_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for CliError {
+            fn from(e: $t) -> Self {
+                CliError::failed(e.to_string())
+            }
+        }
+    )*};
+}
+failed_from!(
+    crate::weights::WeightsError,
+    crate::imaging::ImageError,
+    crate::prediction::DeviceError,
+    crate::backend::BackendError,
+    std::io::Error
+);
+
+impl From<ModelError> for CliError {
+    fn from(e: ModelError) -> Self {
+        match e {
+            ModelError::Unknown(_) => CliError::usage(e.to_string()),
+            ModelError::Weights(w) => CliError::failed(w.to_string()),
+        }
+    }
+}
+
+impl From<crate::attacks::AttackError> for CliError {
+    fn from(e: crate::attacks::AttackError) -> Self {
+        use crate::attacks::AttackError as E;
+        match e {
+            E::Device(_) => CliError::failed(e.to_string()),
+            _ => CliError::usage(e.to_string()),
+        }
+    }
+}
+
+/// What every command needs: the chosen backend and whether to talk.
+pub struct Context {
+    choice: BackendChoice,
+    backend: Option<Backend>,
+    pub quiet: bool,
+}
+
+impl Context {
+    /// The backend, opened on first use (and announced on stderr).
+    pub fn backend(&mut self) -> Result<&Backend, CliError> {
+        if self.backend.is_none() {
+            let backend = backend::select(self.choice)?;
+            self.note(&format!("device: {}", backend.description));
+            self.backend = Some(backend);
+        }
+        Ok(self.backend.as_ref().unwrap())
+    }
+
+    /// Loads an installed model on the backend.
+    pub fn load_model(&mut self, id: ModelId) -> Result<Classifier, CliError> {
+        let device = self.backend()?.device.clone();
+        Ok(crate::home::load_model(id, &device)?)
+    }
+
+    /// A line on stderr, unless quiet.
+    pub fn note(&self, line: &str) {
+        if !self.quiet {
+            eprintln!("{line}");
+        }
+    }
+}
+
+/// Parses a model id for clap.
+fn parse_model(s: &str) -> Result<ModelId, String> {
+    s.parse::<ModelId>().map_err(|e| e.to_string())
+}
+
+/// Runs the CLI on the process arguments.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut ctx = Context { choice: cli.device, backend: None, quiet: cli.quiet };
+    let result = match cli.command {
+        Command::Classify(args) => classify::run(args, &mut ctx),
+        Command::Attack(args) => attack::run(args, &mut ctx),
+        Command::Fetch(args) => fetch::run(args, &mut ctx),
+        Command::Convert(args) => convert::run(args, &mut ctx),
+        Command::Bench(args) => bench::run(args, &mut ctx),
+        Command::Models(args) => models::run(args, &mut ctx),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("gibbon: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! Photos in and out: decode (PNG, JPEG, WebP, BMP, GIF), honour EXIF orientation, resize and
+//! crop to a model's input, convert to a pixel tensor (0..255) and back, round to 8 bits and
+//! encode PNG. What is saved is exactly what is re-classified: 8-bit and lossless.
+
+use burn::prelude::*;
+use image::imageops::FilterType;
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
+
+/// Largest image accepted, in pixels (a 64-megapixel photo decodes to 256 MB of RGBA).
+pub const MAX_PIXELS: u64 = 64_000_000;
+
+/// What can go wrong with an image.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("not an image Gibbon can read (PNG, JPEG, WebP, BMP or GIF)")]
+    UnknownFormat,
+    #[error("the image is {width}x{height} pixels, larger than Gibbon accepts ({limit}); scale it down first")]
+    TooLarge { width: u32, height: u32, limit: String },
+    #[error("the image is empty (0 pixels)")]
+    Empty,
+    #[error("the image is corrupt or truncated: {0}")]
+    Corrupt(String),
+    #[error("cannot encode PNG: {0}")]
+    Encode(String),
+    #[error("cannot read {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+}
+
+/// How a photo becomes the model's square input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Preprocess {
+    /// Resize the shorter side to `size + 32` (256 for 224) and take the centre square, as the
+    /// reference preprocessing of EfficientNet does.
+    #[default]
+    Crop,
+    /// Resize to `size` x `size`, ignoring the aspect ratio (the seed article's plain resize).
+    Stretch,
+}
+
+impl std::str::FromStr for Preprocess {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "crop" => Ok(Preprocess::Crop),
+            "stretch" => Ok(Preprocess::Stretch),
+            _ => Err(format!("unknown preprocessing '{s}': use crop or stretch")),
+        }
+    }
+}
+
+/// Decodes an image file's bytes to 8-bit RGB, upright (EXIF orientation applied). Animated
+/// GIFs give their first frame; transparency is composited over white.
+pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
+    let reader = ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    if reader.format().is_none() {
+        return Err(ImageError::UnknownFormat);
+    }
+    let mut reader = reader;
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_PIXELS * 4 + (64 << 20));
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(classify_error)?;
+    let (width, height) = decoder.dimensions();
+    if width == 0 || height == 0 {
+        return Err(ImageError::Empty);
+    }
+    if width as u64 * height as u64 > MAX_PIXELS {
+        return Err(ImageError::TooLarge { width, height, limit: format!("{} megapixels", MAX_PIXELS / 1_000_000) });
+    }
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(classify_error)?;
+    image.apply_orientation(orientation);
+    Ok(flatten_alpha(image))
+}
+
+fn classify_error(e: image::ImageError) -> ImageError {
+    match e {
+        image::ImageError::Unsupported(_) => ImageError::UnknownFormat,
+        image::ImageError::Limits(l) => ImageError::Corrupt(format!("decoding would need too much memory ({l})")),
+        other => ImageError::Corrupt(other.to_string()),
+    }
+}
+
+fn flatten_alpha(image: DynamicImage) -> RgbImage {
+    if !image.color().has_alpha() {
+        return image.into_rgb8();
+    }
+    let rgba = image.into_rgba8();
+    let (w, h) = rgba.dimensions();
+    RgbImage::from_fn(w, h, |x, y| {
+        let p = rgba.get_pixel(x, y).0;
+        let a = p[3] as u32;
+        let over_white = |c: u8| ((c as u32 * a + 255 * (255 - a) + 127) / 255) as u8;
+        image::Rgb([over_white(p[0]), over_white(p[1]), over_white(p[2])])
+    })
+}
+
+/// Reads and decodes an image file.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn open(path: &std::path::Path) -> Result<RgbImage, ImageError> {
+    let bytes = std::fs::read(path).map_err(|e| ImageError::Io { path: path.display().to_string(), source: e })?;
+    decode(&bytes)
+}
+
+/// Resizes (bicubic, antialiased) and crops a photo to `size` x `size`. An image that already
+/// has that size is returned unchanged, so a saved adversarial PNG classifies exactly as it did.
+pub fn prepare(image: &RgbImage, size: u32, preprocess: Preprocess) -> RgbImage {
+    let (w, h) = image.dimensions();
+    if (w, h) == (size, size) {
+        return image.clone();
+    }
+    match preprocess {
+        Preprocess::Stretch => image::imageops::resize(image, size, size, FilterType::CatmullRom),
+        Preprocess::Crop => {
+            let short = size + 32;
+            let (nw, nh) = if w <= h {
+                (short, ((h as f64 * short as f64 / w as f64).round() as u32).max(short))
+            } else {
+                (((w as f64 * short as f64 / h as f64).round() as u32).max(short), short)
+            };
+            let resized = image::imageops::resize(image, nw, nh, FilterType::CatmullRom);
+            let (x, y) = ((nw - size) / 2, (nh - size) / 2);
+            image::imageops::crop_imm(&resized, x, y, size, size).to_image()
+        }
+    }
+}
+
+/// An RGB image as a pixel tensor [1, 3, H, W] with values 0..255.
+pub fn to_tensor(image: &RgbImage, device: &Device) -> Tensor<4> {
+    let (w, h) = image.dimensions();
+    let (w, h) = (w as usize, h as usize);
+    let mut chw = vec![0f32; 3 * w * h];
+    for (i, p) in image.pixels().enumerate() {
+        for c in 0..3 {
+            chw[c * w * h + i] = p.0[c] as f32;
+        }
+    }
+    Tensor::from_data(TensorData::new(chw, [1, 3, h, w]), device)
+}
+
+/// Planar CHW pixel values (any real numbers) to an 8-bit image: rounded to the nearest
+/// integer and clamped to 0..255.
+pub fn from_chw(values: &[f32], width: usize, height: usize) -> RgbImage {
+    let plane = width * height;
+    assert_eq!(values.len(), 3 * plane, "from_chw: expected 3x{width}x{height} values");
+    RgbImage::from_fn(width as u32, height as u32, |x, y| {
+        let i = y as usize * width + x as usize;
+        image::Rgb([0, 1, 2].map(|c| round_pixel(values[c * plane + i])))
+    })
+}
+
+/// Rounds a pixel value to 8 bits (half away from zero, clamped to 0..255).
+pub fn round_pixel(v: f32) -> u8 {
+    if v.is_nan() { 0 } else { v.round().clamp(0.0, 255.0) as u8 }
+}
+
+/// Planar CHW f32 values of an 8-bit image.
+pub fn to_chw(image: &RgbImage) -> Vec<f32> {
+    let (w, h) = image.dimensions();
+    let plane = (w * h) as usize;
+    let mut chw = vec![0f32; 3 * plane];
+    for (i, p) in image.pixels().enumerate() {
+        for c in 0..3 {
+            chw[c * plane + i] = p.0[c] as f32;
+        }
+    }
+    chw
+}
+
+/// Lossless PNG bytes of an image.
+pub fn encode_png(image: &RgbImage) -> Result<Vec<u8>, ImageError> {
+    let mut out = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .map_err(|e| ImageError::Encode(e.to_string()))?;
+    Ok(out)
+}
+
+/// A perturbation (adversarial minus original, CHW) as a visible image: grey (128) is zero,
+/// scaled by `amplify` and clamped.
+pub fn perturbation_image(delta: &[f32], width: usize, height: usize, amplify: f32) -> RgbImage {
+    let shown: Vec<f32> = delta.iter().map(|d| 128.0 + d * amplify).collect();
+    from_chw(&shown, width, height)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checker(w: u32, h: u32) -> RgbImage {
+        RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7 % 256) as u8, (y * 5 % 256) as u8, ((x + y) % 256) as u8]))
+    }
+
+    #[test]
+    fn png_round_trip_is_exact() {
+        let img = checker(37, 23);
+        let back = decode(&encode_png(&img).unwrap()).unwrap();
+        assert_eq!(img, back);
+    }
+
+    #[test]
+    fn chw_round_trip_is_exact_and_rounds() {
+        let img = checker(5, 4);
+        assert_eq!(from_chw(&to_chw(&img), 5, 4), img);
+        assert_eq!(round_pixel(-3.0), 0);
+        assert_eq!(round_pixel(255.6), 255);
+        assert_eq!(round_pixel(127.5), 128);
+        assert_eq!(round_pixel(f32::NAN), 0);
+    }
+
+    #[test]
+    fn prepare_keeps_model_sized_images_and_crops_others() {
+        let exact = checker(224, 224);
+        assert_eq!(prepare(&exact, 224, Preprocess::Crop), exact);
+        let wide = checker(451, 300);
+        assert_eq!(prepare(&wide, 224, Preprocess::Crop).dimensions(), (224, 224));
+        assert_eq!(prepare(&wide, 240, Preprocess::Stretch).dimensions(), (240, 240));
+        let tall = checker(10, 40);
+        assert_eq!(prepare(&tall, 224, Preprocess::Crop).dimensions(), (224, 224));
+    }
+
+    #[test]
+    fn bad_bytes_are_errors() {
+        assert!(matches!(decode(b"hello, world"), Err(ImageError::UnknownFormat)));
+        let png = encode_png(&checker(64, 64)).unwrap();
+        assert!(matches!(decode(&png[..png.len() / 2]), Err(ImageError::Corrupt(_))));
+        assert!(decode(&[]).is_err());
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= b as u32;
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn huge_images_are_refused_before_decoding() {
+        // A PNG whose header (with a valid checksum) claims 40000 x 40000 pixels.
+        let mut png = encode_png(&checker(1, 1)).unwrap();
+        png[16..20].copy_from_slice(&40000u32.to_be_bytes());
+        png[20..24].copy_from_slice(&40000u32.to_be_bytes());
+        let crc = crc32(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        let err = decode(&png).unwrap_err();
+        assert!(matches!(err, ImageError::TooLarge { .. }), "{err}");
+        assert!(err.to_string().contains("40000x40000"), "{err}");
+    }
+
+    #[test]
+    fn alpha_is_composited_over_white() {
+        let rgba = image::RgbaImage::from_pixel(2, 2, image::Rgba([0, 0, 0, 0]));
+        let mut bytes = Vec::new();
+        rgba.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png).unwrap();
+        assert_eq!(decode(&bytes).unwrap().get_pixel(0, 0).0, [255, 255, 255]);
+    }
+}

@@ -1,0 +1,202 @@
+//! Building blocks shared by the architectures: a convolution with its batch norm folded in and
+//! an activation, and the loader that takes weights out of a [`TensorStore`] by name.
+
+use burn::module::Param;
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2d;
+use burn::prelude::*;
+
+use crate::weights::{TensorStore, WeightsError};
+
+/// Takes named weights out of a store onto a device, checking names and shapes.
+pub struct Loader<'a> {
+    store: &'a mut TensorStore,
+    device: &'a Device,
+    arch: &'a str,
+}
+
+impl<'a> Loader<'a> {
+    /// A loader for architecture `arch` (named in error messages).
+    pub fn new(store: &'a mut TensorStore, device: &'a Device, arch: &'a str) -> Self {
+        Self { store, device, arch }
+    }
+
+    /// The values of `key`, which must have `shape`.
+    pub fn values(&mut self, key: &str, shape: &[usize]) -> Result<Vec<f32>, WeightsError> {
+        Ok(self.store.take(key, shape, self.arch)?.values)
+    }
+
+    /// Whether the store holds `key` (for optional tensors such as a conv bias).
+    pub fn has(&self, key: &str) -> bool {
+        self.store.contains(key)
+    }
+
+    /// Drops a tensor the architecture does not use (e.g. `num_batches_tracked`).
+    pub fn discard(&mut self, key: &str) {
+        self.store.discard(key);
+    }
+
+    /// Uploads values to the device as a tensor of rank `D`.
+    pub fn upload<const D: usize>(&self, values: Vec<f32>, shape: [usize; D]) -> Tensor<D> {
+        Tensor::from_data(TensorData::new(values, shape), self.device)
+    }
+
+    /// The tensor `key` with `shape`, on the device.
+    pub fn tensor<const D: usize>(&mut self, key: &str, shape: [usize; D]) -> Result<Tensor<D>, WeightsError> {
+        let values = self.values(key, &shape)?;
+        Ok(self.upload(values, shape))
+    }
+
+    /// The device weights go to.
+    pub fn device(&self) -> &Device {
+        self.device
+    }
+
+    /// Names of tensors nobody took, ignoring batch-norm counters.
+    pub fn leftovers(&self) -> Vec<String> {
+        self.store.names().filter(|n| !n.ends_with("num_batches_tracked")).map(str::to_string).collect()
+    }
+}
+
+/// The activation after a convolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    /// None (a linear projection).
+    Identity,
+    /// max(x, 0).
+    Relu,
+    /// min(max(x, 0), 6), as in MobileNet and EfficientNet-Lite.
+    Relu6,
+}
+
+impl Activation {
+    /// Applies the activation.
+    pub fn forward<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+        match self {
+            Activation::Identity => x,
+            Activation::Relu => burn::tensor::activation::relu(x),
+            Activation::Relu6 => x.clamp(0.0, 6.0),
+        }
+    }
+}
+
+/// Shape and padding of one convolution.
+#[derive(Debug, Clone)]
+pub struct ConvSpec {
+    pub channels_in: usize,
+    pub channels_out: usize,
+    pub kernel: usize,
+    pub stride: usize,
+    pub groups: usize,
+    pub padding: PaddingConfig2d,
+}
+
+impl ConvSpec {
+    /// A dense `kernel` x `kernel` convolution.
+    pub fn new(channels_in: usize, channels_out: usize, kernel: usize, stride: usize, padding: PaddingConfig2d) -> Self {
+        Self { channels_in, channels_out, kernel, stride, groups: 1, padding }
+    }
+
+    /// A depthwise convolution (one filter per channel).
+    pub fn depthwise(channels: usize, kernel: usize, stride: usize, padding: PaddingConfig2d) -> Self {
+        Self { channels_in: channels, channels_out: channels, kernel, stride, groups: channels, padding }
+    }
+
+    fn weight_shape(&self) -> [usize; 4] {
+        [self.channels_out, self.channels_in / self.groups, self.kernel, self.kernel]
+    }
+}
+
+/// Where a convolution's batch norm is stored, and its epsilon.
+#[derive(Debug, Clone)]
+pub struct BatchNorm {
+    /// Key prefix: `<prefix>.weight`, `.bias`, `.running_mean`, `.running_var`.
+    pub prefix: String,
+    /// Added to the variance: 1e-3 in TensorFlow models, 1e-5 in torchvision.
+    pub eps: f64,
+}
+
+/// Convolution, eval-mode batch norm (folded into the convolution's weight and bias when
+/// loaded, which is exact up to rounding and halves the work of each attack step), activation.
+#[derive(Module, Debug)]
+pub struct ConvNormAct {
+    pub conv: Conv2d,
+    #[module(skip)]
+    pub activation: Activation,
+}
+
+impl ConvNormAct {
+    /// Loads `<conv>.weight` (and `<conv>.bias` if present) and the batch norm, if any.
+    pub fn load(
+        loader: &mut Loader,
+        conv: &str,
+        norm: Option<BatchNorm>,
+        spec: ConvSpec,
+        activation: Activation,
+    ) -> Result<Self, WeightsError> {
+        let shape = spec.weight_shape();
+        let mut weight = loader.values(&format!("{conv}.weight"), &shape)?;
+        let out = spec.channels_out;
+        let bias_key = format!("{conv}.bias");
+        let mut bias = if loader.has(&bias_key) { Some(loader.values(&bias_key, &[out])?) } else { None };
+        if let Some(bn) = norm {
+            let p = &bn.prefix;
+            let gamma = loader.values(&format!("{p}.weight"), &[out])?;
+            let beta = loader.values(&format!("{p}.bias"), &[out])?;
+            let mean = loader.values(&format!("{p}.running_mean"), &[out])?;
+            let var = loader.values(&format!("{p}.running_var"), &[out])?;
+            loader.discard(&format!("{p}.num_batches_tracked"));
+            let per_out = weight.len() / out;
+            let mut folded_bias = vec![0f32; out];
+            for o in 0..out {
+                // Folded in f64 so the only rounding is the final cast.
+                let scale = gamma[o] as f64 / (var[o] as f64 + bn.eps).sqrt();
+                for w in &mut weight[o * per_out..(o + 1) * per_out] {
+                    *w = (*w as f64 * scale) as f32;
+                }
+                let b = bias.as_ref().map_or(0.0, |b| b[o] as f64);
+                folded_bias[o] = ((b - mean[o] as f64) * scale + beta[o] as f64) as f32;
+            }
+            bias = Some(folded_bias);
+        }
+        let conv = Conv2d {
+            weight: Param::from_tensor(loader.upload(weight, shape)),
+            bias: bias.map(|b| Param::from_tensor(loader.upload(b, [out]))),
+            stride: [spec.stride, spec.stride],
+            kernel_size: [spec.kernel, spec.kernel],
+            dilation: [1, 1],
+            groups: spec.groups,
+            padding: spec.padding,
+        };
+        Ok(Self { conv, activation })
+    }
+
+    /// conv -> (folded) batch norm -> activation.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        self.activation.forward(self.conv.forward(x))
+    }
+}
+
+/// A fully connected layer from torch's `[out, in]` weight layout.
+pub fn load_linear(loader: &mut Loader, key: &str, d_in: usize, d_out: usize) -> Result<burn::nn::Linear, WeightsError> {
+    let weight = loader.values(&format!("{key}.weight"), &[d_out, d_in])?;
+    // burn keeps [in, out]: transpose on the host once.
+    let mut transposed = vec![0f32; weight.len()];
+    for o in 0..d_out {
+        for i in 0..d_in {
+            transposed[i * d_out + o] = weight[o * d_in + i];
+        }
+    }
+    let bias_key = format!("{key}.bias");
+    let bias = if loader.has(&bias_key) { Some(loader.tensor(&bias_key, [d_out])?) } else { None };
+    Ok(burn::nn::Linear {
+        weight: Param::from_tensor(loader.upload(transposed, [d_in, d_out])),
+        bias: bias.map(Param::from_tensor),
+    })
+}
+
+/// Mean over the spatial dimensions: [N, C, H, W] -> [N, C].
+pub fn global_average_pool(x: Tensor<4>) -> Tensor<2> {
+    let [n, c, _, _] = x.dims();
+    x.mean_dim(3).mean_dim(2).reshape([n, c])
+}

@@ -1,0 +1,305 @@
+//! Reading weight files into a [`TensorStore`]: named f32 tensors in row-major order.
+//!
+//! Formats: PyTorch `.pth` (the legacy pre-1.6 format and the zip format, any dtype, any
+//! strides and storage offsets) and safetensors (f32, f16, bf16, ...). Gibbon's compact web
+//! files are safetensors with f16 weights. Architectures take tensors out of the store by name
+//! and shape, so a wrong file fails on the first key that does not fit, and says which.
+
+mod dtype;
+pub mod pickle;
+pub mod safetensors;
+pub mod torch;
+
+pub use dtype::Dtype;
+
+use std::collections::HashMap;
+use std::io::{Read, Seek};
+
+/// What can go wrong reading or using a weights file.
+#[derive(Debug, thiserror::Error)]
+pub enum WeightsError {
+    #[error("cannot read weights file {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{0}: this is not a weights file Gibbon reads (PyTorch .pth or safetensors)")]
+    UnknownFormat(String),
+    #[error("the weights file is corrupt or truncated: {0}")]
+    Corrupt(String),
+    #[error("unsupported weights file: {0}")]
+    Unsupported(String),
+    #[error("the weights file has no tensor '{key}'{}: is it the weights of {arch}?", closest(.available))]
+    Missing { key: String, arch: String, available: Vec<String> },
+    #[error("tensor '{key}' has shape {found:?} in the weights file, but {arch} needs {expected:?}: are these the weights of another model?")]
+    Shape { key: String, arch: String, expected: Vec<usize>, found: Vec<usize> },
+    #[error("weights for {model} are not installed: {path} does not exist.\n  Fetch them with:  {fetch}")]
+    NotInstalled { model: String, path: String, fetch: String },
+}
+
+fn closest(available: &[String]) -> String {
+    match available.first() {
+        Some(first) => format!(" (its first tensor is '{first}')"),
+        None => " (it holds no tensors at all)".to_string(),
+    }
+}
+
+/// One named tensor: shape and row-major f32 values, and the dtype it had in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedTensor {
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub values: Vec<f32>,
+    pub stored_as: Dtype,
+}
+
+/// Named tensors in file order.
+#[derive(Debug, Default, Clone)]
+pub struct TensorStore {
+    tensors: Vec<Option<NamedTensor>>,
+    index: HashMap<String, usize>,
+}
+
+impl TensorStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a tensor; a second tensor of the same name replaces the first.
+    pub fn insert(&mut self, tensor: NamedTensor) {
+        match self.index.get(&tensor.name) {
+            Some(&i) => self.tensors[i] = Some(tensor),
+            None => {
+                self.index.insert(tensor.name.clone(), self.tensors.len());
+                self.tensors.push(Some(tensor));
+            }
+        }
+    }
+
+    /// The tensor called `name`, if it is (still) here.
+    pub fn get(&self, name: &str) -> Option<&NamedTensor> {
+        self.index.get(name).and_then(|&i| self.tensors[i].as_ref())
+    }
+
+    /// Whether a tensor called `name` is here.
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Names of the tensors still here, in file order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.tensors.iter().flatten().map(|t| t.name.as_str())
+    }
+
+    /// Tensors still here, in file order.
+    pub fn iter(&self) -> impl Iterator<Item = &NamedTensor> {
+        self.tensors.iter().flatten()
+    }
+
+    /// Number of tensors still here.
+    pub fn len(&self) -> usize {
+        self.tensors.iter().flatten().count()
+    }
+
+    /// Whether the store is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Moves the tensor `name` out, checking its shape; `arch` names the architecture for the
+    /// error message. Taking tensors out lets each be freed once it is on the device.
+    pub fn take(&mut self, name: &str, shape: &[usize], arch: &str) -> Result<NamedTensor, WeightsError> {
+        let slot = self.index.get(name).and_then(|&i| self.tensors[i].as_ref().map(|_| i));
+        let Some(i) = slot else {
+            return Err(WeightsError::Missing {
+                key: name.to_string(),
+                arch: arch.to_string(),
+                available: self.names().take(1).map(str::to_string).collect(),
+            });
+        };
+        let found = &self.tensors[i].as_ref().unwrap().shape;
+        if found.as_slice() != shape {
+            // A [n, 1, 1] bias and a [n] bias hold the same numbers; anything else is a mismatch.
+            let squeeze = |s: &[usize]| s.iter().copied().filter(|&d| d != 1).collect::<Vec<_>>();
+            let same_numbers = squeeze(found) == squeeze(shape);
+            if !same_numbers {
+                return Err(WeightsError::Shape {
+                    key: name.to_string(),
+                    arch: arch.to_string(),
+                    expected: shape.to_vec(),
+                    found: found.clone(),
+                });
+            }
+        }
+        let mut tensor = self.tensors[i].take().unwrap();
+        tensor.shape = shape.to_vec();
+        Ok(tensor)
+    }
+
+    /// Removes the tensor `name` if present (for buffers an architecture does not use).
+    pub fn discard(&mut self, name: &str) {
+        if let Some(&i) = self.index.get(name) {
+            self.tensors[i] = None;
+        }
+    }
+}
+
+/// The container format of a weights file, told from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// PyTorch zip (torch >= 1.6) or legacy pickle stream.
+    Torch,
+    /// safetensors: an 8-byte header length, then a JSON header.
+    Safetensors,
+}
+
+impl Format {
+    /// Guesses the format from the first bytes of a file.
+    pub fn sniff(head: &[u8]) -> Option<Format> {
+        if head.starts_with(b"PK\x03\x04") || head.starts_with(&[0x80, 0x02]) {
+            return Some(Format::Torch);
+        }
+        if head.len() >= 9 {
+            let n = u64::from_le_bytes(head[..8].try_into().unwrap());
+            if n > 1 && n < 100_000_000 && head[8] == b'{' {
+                return Some(Format::Safetensors);
+            }
+        }
+        None
+    }
+}
+
+/// Reads any supported weights file from a seekable reader; `what` names it in errors.
+pub fn read<R: Read + Seek>(mut reader: R, what: &str) -> Result<TensorStore, WeightsError> {
+    let mut head = [0u8; 16];
+    let n = read_up_to(&mut reader, &mut head).map_err(|e| WeightsError::Io { path: what.into(), source: e })?;
+    reader.seek(std::io::SeekFrom::Start(0)).map_err(|e| WeightsError::Io { path: what.into(), source: e })?;
+    match Format::sniff(&head[..n]) {
+        Some(Format::Torch) => torch::read(reader),
+        Some(Format::Safetensors) => safetensors::read(reader),
+        None => Err(WeightsError::UnknownFormat(what.to_string())),
+    }
+}
+
+/// Reads any supported weights file from bytes in memory (a dropped or fetched file).
+pub fn read_bytes(bytes: &[u8], what: &str) -> Result<TensorStore, WeightsError> {
+    read(std::io::Cursor::new(bytes), what)
+}
+
+/// Reads any supported weights file from disk.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn read_file(path: &std::path::Path) -> Result<TensorStore, WeightsError> {
+    let shown = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| WeightsError::Io { path: shown.clone(), source: e })?;
+    read(std::io::BufReader::with_capacity(1 << 20, file), &shown)
+}
+
+fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match reader.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// Copies a strided view of `storage` into a new row-major vector; errors when the view
+/// reaches outside the storage (a truncated or corrupt file).
+pub fn gather_strided(
+    storage: &[f32],
+    offset: usize,
+    shape: &[usize],
+    stride: &[usize],
+    name: &str,
+) -> Result<Vec<f32>, WeightsError> {
+    if shape.len() != stride.len() {
+        return Err(WeightsError::Corrupt(format!("tensor '{name}' has {} sizes but {} strides", shape.len(), stride.len())));
+    }
+    let count: usize = shape.iter().product();
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let last = shape.iter().zip(stride).map(|(&n, &s)| (n - 1) * s).sum::<usize>() + offset;
+    if last >= storage.len() {
+        return Err(WeightsError::Corrupt(format!(
+            "tensor '{name}' reaches element {last} of a storage that has {}",
+            storage.len()
+        )));
+    }
+    let contiguous = shape.iter().rev().zip(stride.iter().rev()).scan(1usize, |expect, (&n, &s)| {
+        let ok = n == 1 || s == *expect;
+        *expect *= n;
+        Some(ok)
+    });
+    if contiguous.into_iter().all(|ok| ok) {
+        return Ok(storage[offset..offset + count].to_vec());
+    }
+    let mut out = Vec::with_capacity(count);
+    let mut index = vec![0usize; shape.len()];
+    let d = shape.len() - 1;
+    loop {
+        let base: usize = offset + index.iter().zip(stride).map(|(i, s)| i * s).sum::<usize>();
+        let inner = stride[d];
+        out.extend((0..shape[d]).map(|k| storage[base + k * inner]));
+        // Advance the outer indices like an odometer.
+        let mut axis = d;
+        loop {
+            if axis == 0 {
+                return Ok(out);
+            }
+            axis -= 1;
+            index[axis] += 1;
+            if index[axis] < shape[axis] {
+                break;
+            }
+            index[axis] = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gathers_transposed_views() {
+        // A 2x3 matrix stored column-major: stride (1, 2).
+        let storage = [1.0, 4.0, 2.0, 5.0, 3.0, 6.0];
+        let out = gather_strided(&storage, 0, &[2, 3], &[1, 2], "m").unwrap();
+        assert_eq!(out, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        // Row-major with an offset.
+        let out = gather_strided(&[9.0, 1.0, 2.0, 3.0, 4.0], 1, &[2, 2], &[2, 1], "m").unwrap();
+        assert_eq!(out, vec![1.0, 2.0, 3.0, 4.0]);
+        // A scalar.
+        assert_eq!(gather_strided(&[7.0], 0, &[], &[], "s").unwrap(), vec![7.0]);
+    }
+
+    #[test]
+    fn gather_rejects_views_past_the_storage() {
+        assert!(gather_strided(&[1.0, 2.0], 0, &[2, 2], &[2, 1], "m").is_err());
+        assert!(gather_strided(&[1.0, 2.0], 0, &[2], &[1, 1], "m").is_err());
+    }
+
+    #[test]
+    fn take_checks_name_and_shape() {
+        let mut store = TensorStore::new();
+        store.insert(NamedTensor { name: "w".into(), shape: vec![2, 1, 1], values: vec![1.0, 2.0], stored_as: Dtype::F32 });
+        let err = store.take("v", &[2], "TestNet").unwrap_err().to_string();
+        assert!(err.contains("'v'") && err.contains("TestNet") && err.contains("'w'"), "{err}");
+        let err = store.take("w", &[3], "TestNet").unwrap_err().to_string();
+        assert!(err.contains("[2, 1, 1]") && err.contains("[3]"), "{err}");
+        let t = store.take("w", &[2], "TestNet").unwrap();
+        assert_eq!(t.shape, vec![2]);
+        assert!(store.is_empty());
+    }
+
+    #[test]
+    fn sniffs_formats() {
+        assert_eq!(Format::sniff(b"PK\x03\x04rest"), Some(Format::Torch));
+        assert_eq!(Format::sniff(&[0x80, 0x02, 0x8a]), Some(Format::Torch));
+        let mut st = 20u64.to_le_bytes().to_vec();
+        st.extend_from_slice(b"{\"a\":1}");
+        assert_eq!(Format::sniff(&st), Some(Format::Safetensors));
+        assert_eq!(Format::sniff(b"\x89PNG\r\n\x1a\n...."), None);
+    }
+}
