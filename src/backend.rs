@@ -52,9 +52,13 @@ pub struct Backend {
 /// Why a backend could not be used.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum BackendError {
-    #[error("no GPU adapter could be opened through wgpu: {0}\n  (use --device cpu, or install a Vulkan driver: Mesa's lavapipe gives a software one)")]
+    #[error(
+        "no GPU adapter could be opened through wgpu: {0}\n  (use --device cpu, or install a Vulkan driver: Mesa's lavapipe gives a software one)"
+    )]
     NoAdapter(String),
-    #[error("this gibbon was built without CUDA; rebuild with `cargo build --release --features cuda`, or use --device wgpu or cpu")]
+    #[error(
+        "this gibbon was built without CUDA; rebuild with `cargo build --release --features cuda`, or use --device wgpu or cpu"
+    )]
     CudaNotBuilt,
     #[error("CUDA is built in but no CUDA device could be used: {0}")]
     NoCuda(String),
@@ -63,7 +67,12 @@ pub enum BackendError {
 impl Backend {
     /// burn's CPU backend.
     pub fn cpu() -> Self {
-        Backend { device: Device::flex(), kind: BackendKind::Cpu, description: "cpu: burn flex (pure Rust)".into(), software: true }
+        Backend {
+            device: Device::flex(),
+            kind: BackendKind::Cpu,
+            description: "cpu: burn flex (pure Rust)".into(),
+            software: true,
+        }
     }
 
     fn from_wgpu(device: Device, info: burn::tensor::wgpu::wgpu::AdapterInfo) -> Self {
@@ -77,7 +86,12 @@ impl Backend {
             DeviceType::Other => "adapter",
         };
         let description = format!("wgpu: {} ({:?}, {kind})", info.name.trim(), info.backend);
-        Backend { device, kind: BackendKind::Wgpu, description, software }
+        Backend {
+            device,
+            kind: BackendKind::Wgpu,
+            description,
+            software,
+        }
     }
 }
 
@@ -123,8 +137,15 @@ fn cuda() -> Result<Backend, BackendError> {
         (device, x)
     });
     match probe {
-        Ok((device, _)) => Ok(Backend { device, kind: BackendKind::Cuda, description: "cuda: device 0".into(), software: false }),
-        Err(_) => Err(BackendError::NoCuda("the CUDA driver did not initialise".into())),
+        Ok((device, _)) => Ok(Backend {
+            device,
+            kind: BackendKind::Cuda,
+            description: "cuda: device 0".into(),
+            software: false,
+        }),
+        Err(_) => Err(BackendError::NoCuda(
+            "the CUDA driver did not initialise".into(),
+        )),
     }
 }
 

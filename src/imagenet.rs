@@ -39,9 +39,15 @@ pub enum ClassError {
     #[error("class index {0} is out of range: ImageNet classes are 0..=999")]
     OutOfRange(usize),
     #[error("no ImageNet class is called '{query}'{}", suggest(.suggestions))]
-    Unknown { query: String, suggestions: Vec<String> },
+    Unknown {
+        query: String,
+        suggestions: Vec<String>,
+    },
     #[error("'{query}' names several ImageNet classes: {}; give the index instead", .candidates.join(", "))]
-    Ambiguous { query: String, candidates: Vec<String> },
+    Ambiguous {
+        query: String,
+        candidates: Vec<String>,
+    },
 }
 
 fn suggest(suggestions: &[String]) -> String {
@@ -65,14 +71,21 @@ pub fn classes() -> &'static [Class] {
                 Class { index, wnid, names }
             })
             .collect();
-        assert_eq!(classes.len(), NUM_CLASSES, "imagenet_classes.tsv must list 1000 classes");
+        assert_eq!(
+            classes.len(),
+            NUM_CLASSES,
+            "imagenet_classes.tsv must list 1000 classes"
+        );
         classes
     })
 }
 
 /// The class at `index`.
 pub fn class(index: usize) -> Result<Class, ClassError> {
-    classes().get(index).copied().ok_or(ClassError::OutOfRange(index))
+    classes()
+        .get(index)
+        .copied()
+        .ok_or(ClassError::OutOfRange(index))
 }
 
 /// Short name of the class at `index`, or "?" when out of range.
@@ -96,17 +109,26 @@ pub fn lookup(query: &str) -> Result<Class, ClassError> {
     if let Some(c) = classes().iter().find(|c| c.names.to_lowercase() == lower) {
         return Ok(*c);
     }
-    let exact: Vec<Class> =
-        classes().iter().filter(|c| c.synonyms().any(|s| s.to_lowercase() == lower)).copied().collect();
+    let exact: Vec<Class> = classes()
+        .iter()
+        .filter(|c| c.synonyms().any(|s| s.to_lowercase() == lower))
+        .copied()
+        .collect();
     match exact.len() {
         1 => Ok(exact[0]),
         0 => Err(ClassError::Unknown {
             query: q.to_string(),
-            suggestions: search(q).take(5).map(|c| format!("{} ({})", c.name(), c.index)).collect(),
+            suggestions: search(q)
+                .take(5)
+                .map(|c| format!("{} ({})", c.name(), c.index))
+                .collect(),
         }),
         _ => Err(ClassError::Ambiguous {
             query: q.to_string(),
-            candidates: exact.iter().map(|c| format!("{} = {}", c.index, c.names)).collect(),
+            candidates: exact
+                .iter()
+                .map(|c| format!("{} = {}", c.index, c.names))
+                .collect(),
         }),
     }
 }
@@ -157,7 +179,10 @@ mod tests {
     fn lookup_errors_are_helpful() {
         assert_eq!(lookup("1000"), Err(ClassError::OutOfRange(1000)));
         let ambiguous = lookup("crane").unwrap_err().to_string();
-        assert!(ambiguous.contains("134") && ambiguous.contains("517"), "{ambiguous}");
+        assert!(
+            ambiguous.contains("134") && ambiguous.contains("517"),
+            "{ambiguous}"
+        );
         let unknown = lookup("gibbonn").unwrap_err();
         assert!(matches!(unknown, ClassError::Unknown { .. }));
         let panda = lookup("panda").unwrap_err().to_string();

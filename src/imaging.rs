@@ -14,8 +14,14 @@ pub const MAX_PIXELS: u64 = 64_000_000;
 pub enum ImageError {
     #[error("not an image Gibbon can read (PNG, JPEG, WebP, BMP or GIF)")]
     UnknownFormat,
-    #[error("the image is {width}x{height} pixels, larger than Gibbon accepts ({limit}); scale it down first")]
-    TooLarge { width: u32, height: u32, limit: String },
+    #[error(
+        "the image is {width}x{height} pixels, larger than Gibbon accepts ({limit}); scale it down first"
+    )]
+    TooLarge {
+        width: u32,
+        height: u32,
+        limit: String,
+    },
     #[error("the image is empty (0 pixels)")]
     Empty,
     #[error("the image is corrupt or truncated: {0}")]
@@ -23,7 +29,10 @@ pub enum ImageError {
     #[error("cannot encode PNG: {0}")]
     Encode(String),
     #[error("cannot read {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// How a photo becomes the model's square input.
@@ -67,9 +76,15 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
         return Err(ImageError::Empty);
     }
     if width as u64 * height as u64 > MAX_PIXELS {
-        return Err(ImageError::TooLarge { width, height, limit: format!("{} megapixels", MAX_PIXELS / 1_000_000) });
+        return Err(ImageError::TooLarge {
+            width,
+            height,
+            limit: format!("{} megapixels", MAX_PIXELS / 1_000_000),
+        });
     }
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut image = DynamicImage::from_decoder(decoder).map_err(classify_error)?;
     image.apply_orientation(orientation);
     Ok(flatten_alpha(image))
@@ -78,7 +93,9 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
 fn classify_error(e: image::ImageError) -> ImageError {
     match e {
         image::ImageError::Unsupported(_) => ImageError::UnknownFormat,
-        image::ImageError::Limits(l) => ImageError::Corrupt(format!("decoding would need too much memory ({l})")),
+        image::ImageError::Limits(l) => {
+            ImageError::Corrupt(format!("decoding would need too much memory ({l})"))
+        }
         other => ImageError::Corrupt(other.to_string()),
     }
 }
@@ -100,7 +117,10 @@ fn flatten_alpha(image: DynamicImage) -> RgbImage {
 /// Reads and decodes an image file.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn open(path: &std::path::Path) -> Result<RgbImage, ImageError> {
-    let bytes = std::fs::read(path).map_err(|e| ImageError::Io { path: path.display().to_string(), source: e })?;
+    let bytes = std::fs::read(path).map_err(|e| ImageError::Io {
+        path: path.display().to_string(),
+        source: e,
+    })?;
     decode(&bytes)
 }
 
@@ -116,9 +136,15 @@ pub fn prepare(image: &RgbImage, size: u32, preprocess: Preprocess) -> RgbImage 
         Preprocess::Crop => {
             let short = size + 32;
             let (nw, nh) = if w <= h {
-                (short, ((h as f64 * short as f64 / w as f64).round() as u32).max(short))
+                (
+                    short,
+                    ((h as f64 * short as f64 / w as f64).round() as u32).max(short),
+                )
             } else {
-                (((w as f64 * short as f64 / h as f64).round() as u32).max(short), short)
+                (
+                    ((w as f64 * short as f64 / h as f64).round() as u32).max(short),
+                    short,
+                )
             };
             let resized = image::imageops::resize(image, nw, nh, FilterType::CatmullRom);
             let (x, y) = ((nw - size) / 2, (nh - size) / 2);
@@ -144,7 +170,11 @@ pub fn to_tensor(image: &RgbImage, device: &Device) -> Tensor<4> {
 /// integer and clamped to 0..255.
 pub fn from_chw(values: &[f32], width: usize, height: usize) -> RgbImage {
     let plane = width * height;
-    assert_eq!(values.len(), 3 * plane, "from_chw: expected 3x{width}x{height} values");
+    assert_eq!(
+        values.len(),
+        3 * plane,
+        "from_chw: expected 3x{width}x{height} values"
+    );
     RgbImage::from_fn(width as u32, height as u32, |x, y| {
         let i = y as usize * width + x as usize;
         image::Rgb([0, 1, 2].map(|c| round_pixel(values[c * plane + i])))
@@ -153,7 +183,11 @@ pub fn from_chw(values: &[f32], width: usize, height: usize) -> RgbImage {
 
 /// Rounds a pixel value to 8 bits (half away from zero, clamped to 0..255).
 pub fn round_pixel(v: f32) -> u8 {
-    if v.is_nan() { 0 } else { v.round().clamp(0.0, 255.0) as u8 }
+    if v.is_nan() {
+        0
+    } else {
+        v.round().clamp(0.0, 255.0) as u8
+    }
 }
 
 /// Planar CHW f32 values of an 8-bit image.
@@ -190,7 +224,13 @@ mod tests {
     use super::*;
 
     fn checker(w: u32, h: u32) -> RgbImage {
-        RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7 % 256) as u8, (y * 5 % 256) as u8, ((x + y) % 256) as u8]))
+        RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([
+                (x * 7 % 256) as u8,
+                (y * 5 % 256) as u8,
+                ((x + y) % 256) as u8,
+            ])
+        })
     }
 
     #[test]
@@ -215,17 +255,32 @@ mod tests {
         let exact = checker(224, 224);
         assert_eq!(prepare(&exact, 224, Preprocess::Crop), exact);
         let wide = checker(451, 300);
-        assert_eq!(prepare(&wide, 224, Preprocess::Crop).dimensions(), (224, 224));
-        assert_eq!(prepare(&wide, 240, Preprocess::Stretch).dimensions(), (240, 240));
+        assert_eq!(
+            prepare(&wide, 224, Preprocess::Crop).dimensions(),
+            (224, 224)
+        );
+        assert_eq!(
+            prepare(&wide, 240, Preprocess::Stretch).dimensions(),
+            (240, 240)
+        );
         let tall = checker(10, 40);
-        assert_eq!(prepare(&tall, 224, Preprocess::Crop).dimensions(), (224, 224));
+        assert_eq!(
+            prepare(&tall, 224, Preprocess::Crop).dimensions(),
+            (224, 224)
+        );
     }
 
     #[test]
     fn bad_bytes_are_errors() {
-        assert!(matches!(decode(b"hello, world"), Err(ImageError::UnknownFormat)));
+        assert!(matches!(
+            decode(b"hello, world"),
+            Err(ImageError::UnknownFormat)
+        ));
         let png = encode_png(&checker(64, 64)).unwrap();
-        assert!(matches!(decode(&png[..png.len() / 2]), Err(ImageError::Corrupt(_))));
+        assert!(matches!(
+            decode(&png[..png.len() / 2]),
+            Err(ImageError::Corrupt(_))
+        ));
         assert!(decode(&[]).is_err());
     }
 
@@ -234,7 +289,11 @@ mod tests {
         for &b in bytes {
             crc ^= b as u32;
             for _ in 0..8 {
-                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -257,7 +316,11 @@ mod tests {
     fn alpha_is_composited_over_white() {
         let rgba = image::RgbaImage::from_pixel(2, 2, image::Rgba([0, 0, 0, 0]));
         let mut bytes = Vec::new();
-        rgba.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png).unwrap();
+        rgba.write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
         assert_eq!(decode(&bytes).unwrap().get_pixel(0, 0).0, [255, 255, 255]);
     }
 }

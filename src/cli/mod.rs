@@ -27,7 +27,12 @@ use crate::models::{Classifier, ModelError, ModelId};
 pub struct Cli {
     /// Where to compute: auto picks CUDA (if built in), else a hardware GPU through wgpu,
     /// else the CPU. `wgpu` also accepts software adapters such as Mesa's lavapipe.
-    #[arg(long, global = true, default_value = "auto", value_name = "auto|cpu|wgpu|cuda")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "auto",
+        value_name = "auto|cpu|wgpu|cuda"
+    )]
     device: BackendChoice,
 
     /// Say nothing on stderr but errors.
@@ -59,12 +64,18 @@ pub struct CliError {
 impl CliError {
     /// The command line or a parameter is wrong (exit 2).
     pub fn usage(message: impl Into<String>) -> Self {
-        Self { message: message.into(), code: 2 }
+        Self {
+            message: message.into(),
+            code: 2,
+        }
     }
 
     /// Something failed while working (exit 1).
     pub fn failed(message: impl Into<String>) -> Self {
-        Self { message: message.into(), code: 1 }
+        Self {
+            message: message.into(),
+            code: 1,
+        }
     }
 }
 
@@ -144,7 +155,11 @@ fn parse_model(s: &str) -> Result<ModelId, String> {
 /// Runs the CLI on the process arguments.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let mut ctx = Context { choice: cli.device, backend: None, quiet: cli.quiet };
+    let mut ctx = Context {
+        choice: cli.device,
+        backend: None,
+        quiet: cli.quiet,
+    };
     let result = match cli.command {
         Command::Classify(args) => classify::run(args, &mut ctx),
         Command::Attack(args) => attack::run(args, &mut ctx),

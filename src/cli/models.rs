@@ -32,7 +32,11 @@ pub fn run(args: Args, _ctx: &mut Context) -> Result<ExitCode, CliError> {
                 })
             );
         } else {
-            let status = if installed { path.display().to_string() } else { format!("not installed (gibbon fetch {id})") };
+            let status = if installed {
+                path.display().to_string()
+            } else {
+                format!("not installed (gibbon fetch {id})")
+            };
             println!(
                 "{:<20} RGB {}x{}  (x - {}) / {}  {}",
                 id.as_str(),

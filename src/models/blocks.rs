@@ -18,7 +18,11 @@ pub struct Loader<'a> {
 impl<'a> Loader<'a> {
     /// A loader for architecture `arch` (named in error messages).
     pub fn new(store: &'a mut TensorStore, device: &'a Device, arch: &'a str) -> Self {
-        Self { store, device, arch }
+        Self {
+            store,
+            device,
+            arch,
+        }
     }
 
     /// The values of `key`, which must have `shape`.
@@ -42,7 +46,11 @@ impl<'a> Loader<'a> {
     }
 
     /// The tensor `key` with `shape`, on the device.
-    pub fn tensor<const D: usize>(&mut self, key: &str, shape: [usize; D]) -> Result<Tensor<D>, WeightsError> {
+    pub fn tensor<const D: usize>(
+        &mut self,
+        key: &str,
+        shape: [usize; D],
+    ) -> Result<Tensor<D>, WeightsError> {
         let values = self.values(key, &shape)?;
         Ok(self.upload(values, shape))
     }
@@ -54,7 +62,11 @@ impl<'a> Loader<'a> {
 
     /// Names of tensors nobody took, ignoring batch-norm counters.
     pub fn leftovers(&self) -> Vec<String> {
-        self.store.names().filter(|n| !n.ends_with("num_batches_tracked")).map(str::to_string).collect()
+        self.store
+            .names()
+            .filter(|n| !n.ends_with("num_batches_tracked"))
+            .map(str::to_string)
+            .collect()
     }
 }
 
@@ -93,17 +105,47 @@ pub struct ConvSpec {
 
 impl ConvSpec {
     /// A dense `kernel` x `kernel` convolution.
-    pub fn new(channels_in: usize, channels_out: usize, kernel: usize, stride: usize, padding: PaddingConfig2d) -> Self {
-        Self { channels_in, channels_out, kernel, stride, groups: 1, padding }
+    pub fn new(
+        channels_in: usize,
+        channels_out: usize,
+        kernel: usize,
+        stride: usize,
+        padding: PaddingConfig2d,
+    ) -> Self {
+        Self {
+            channels_in,
+            channels_out,
+            kernel,
+            stride,
+            groups: 1,
+            padding,
+        }
     }
 
     /// A depthwise convolution (one filter per channel).
-    pub fn depthwise(channels: usize, kernel: usize, stride: usize, padding: PaddingConfig2d) -> Self {
-        Self { channels_in: channels, channels_out: channels, kernel, stride, groups: channels, padding }
+    pub fn depthwise(
+        channels: usize,
+        kernel: usize,
+        stride: usize,
+        padding: PaddingConfig2d,
+    ) -> Self {
+        Self {
+            channels_in: channels,
+            channels_out: channels,
+            kernel,
+            stride,
+            groups: channels,
+            padding,
+        }
     }
 
     fn weight_shape(&self) -> [usize; 4] {
-        [self.channels_out, self.channels_in / self.groups, self.kernel, self.kernel]
+        [
+            self.channels_out,
+            self.channels_in / self.groups,
+            self.kernel,
+            self.kernel,
+        ]
     }
 }
 
@@ -138,7 +180,11 @@ impl ConvNormAct {
         let mut weight = loader.values(&format!("{conv}.weight"), &shape)?;
         let out = spec.channels_out;
         let bias_key = format!("{conv}.bias");
-        let mut bias = if loader.has(&bias_key) { Some(loader.values(&bias_key, &[out])?) } else { None };
+        let mut bias = if loader.has(&bias_key) {
+            Some(loader.values(&bias_key, &[out])?)
+        } else {
+            None
+        };
         if let Some(bn) = norm {
             let p = &bn.prefix;
             let gamma = loader.values(&format!("{p}.weight"), &[out])?;
@@ -178,7 +224,12 @@ impl ConvNormAct {
 }
 
 /// A fully connected layer from torch's `[out, in]` weight layout.
-pub fn load_linear(loader: &mut Loader, key: &str, d_in: usize, d_out: usize) -> Result<burn::nn::Linear, WeightsError> {
+pub fn load_linear(
+    loader: &mut Loader,
+    key: &str,
+    d_in: usize,
+    d_out: usize,
+) -> Result<burn::nn::Linear, WeightsError> {
     let weight = loader.values(&format!("{key}.weight"), &[d_out, d_in])?;
     // burn keeps [in, out]: transpose on the host once.
     let mut transposed = vec![0f32; weight.len()];
@@ -188,7 +239,11 @@ pub fn load_linear(loader: &mut Loader, key: &str, d_in: usize, d_out: usize) ->
         }
     }
     let bias_key = format!("{key}.bias");
-    let bias = if loader.has(&bias_key) { Some(loader.tensor(&bias_key, [d_out])?) } else { None };
+    let bias = if loader.has(&bias_key) {
+        Some(loader.tensor(&bias_key, [d_out])?)
+    } else {
+        None
+    };
     Ok(burn::nn::Linear {
         weight: Param::from_tensor(loader.upload(transposed, [d_in, d_out])),
         bias: bias.map(Param::from_tensor),

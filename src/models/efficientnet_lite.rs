@@ -6,7 +6,9 @@
 use burn::nn::{Linear, PaddingConfig2d};
 use burn::prelude::*;
 
-use super::blocks::{Activation, BatchNorm, ConvNormAct, ConvSpec, Loader, global_average_pool, load_linear};
+use super::blocks::{
+    Activation, BatchNorm, ConvNormAct, ConvSpec, Loader, global_average_pool, load_linear,
+};
 use crate::weights::WeightsError;
 
 const BN_EPS: f64 = 1e-3;
@@ -27,13 +29,41 @@ struct Stage {
 }
 
 const STAGES: [Stage; 7] = [
-    Stage { kernel: 3, stride: 1, expand: 1 },
-    Stage { kernel: 3, stride: 2, expand: 6 },
-    Stage { kernel: 5, stride: 2, expand: 6 },
-    Stage { kernel: 3, stride: 2, expand: 6 },
-    Stage { kernel: 5, stride: 1, expand: 6 },
-    Stage { kernel: 5, stride: 2, expand: 6 },
-    Stage { kernel: 3, stride: 1, expand: 6 },
+    Stage {
+        kernel: 3,
+        stride: 1,
+        expand: 1,
+    },
+    Stage {
+        kernel: 3,
+        stride: 2,
+        expand: 6,
+    },
+    Stage {
+        kernel: 5,
+        stride: 2,
+        expand: 6,
+    },
+    Stage {
+        kernel: 3,
+        stride: 2,
+        expand: 6,
+    },
+    Stage {
+        kernel: 5,
+        stride: 1,
+        expand: 6,
+    },
+    Stage {
+        kernel: 5,
+        stride: 2,
+        expand: 6,
+    },
+    Stage {
+        kernel: 3,
+        stride: 1,
+        expand: 6,
+    },
 ];
 
 impl Variant {
@@ -108,12 +138,24 @@ impl EfficientNetLite {
     /// Builds `variant` from a state dict in the lukemelas key layout.
     pub fn load(variant: Variant, loader: &mut Loader) -> Result<Self, WeightsError> {
         let same = || PaddingConfig2d::Same;
-        let bn = |prefix: &str| Some(BatchNorm { prefix: prefix.to_string(), eps: BN_EPS });
-        let stem = ConvNormAct::load(loader, "_conv_stem", bn("_bn0"), ConvSpec::new(3, 32, 3, 2, same()), Activation::Relu6)?;
+        let bn = |prefix: &str| {
+            Some(BatchNorm {
+                prefix: prefix.to_string(),
+                eps: BN_EPS,
+            })
+        };
+        let stem = ConvNormAct::load(
+            loader,
+            "_conv_stem",
+            bn("_bn0"),
+            ConvSpec::new(3, 32, 3, 2, same()),
+            Activation::Relu6,
+        )?;
 
         let mut blocks = Vec::new();
         let mut channels = 32;
-        for ((stage, repeats), width) in STAGES.iter().zip(variant.repeats()).zip(variant.widths()) {
+        for ((stage, repeats), width) in STAGES.iter().zip(variant.repeats()).zip(variant.widths())
+        {
             for r in 0..repeats {
                 let i = blocks.len();
                 let stride = if r == 0 { stage.stride } else { 1 };
@@ -121,21 +163,55 @@ impl EfficientNetLite {
                 let p = format!("_blocks.{i}");
                 let expand = if stage.expand != 1 {
                     let spec = ConvSpec::new(channels, hidden, 1, 1, same());
-                    Some(ConvNormAct::load(loader, &format!("{p}._expand_conv"), bn(&format!("{p}._bn0")), spec, Activation::Relu6)?)
+                    Some(ConvNormAct::load(
+                        loader,
+                        &format!("{p}._expand_conv"),
+                        bn(&format!("{p}._bn0")),
+                        spec,
+                        Activation::Relu6,
+                    )?)
                 } else {
                     None
                 };
                 let spec = ConvSpec::depthwise(hidden, stage.kernel, stride, same());
-                let depthwise = ConvNormAct::load(loader, &format!("{p}._depthwise_conv"), bn(&format!("{p}._bn1")), spec, Activation::Relu6)?;
+                let depthwise = ConvNormAct::load(
+                    loader,
+                    &format!("{p}._depthwise_conv"),
+                    bn(&format!("{p}._bn1")),
+                    spec,
+                    Activation::Relu6,
+                )?;
                 let spec = ConvSpec::new(hidden, width, 1, 1, same());
-                let project = ConvNormAct::load(loader, &format!("{p}._project_conv"), bn(&format!("{p}._bn2")), spec, Activation::Identity)?;
-                blocks.push(MbConv { expand, depthwise, project, residual: stride == 1 && channels == width });
+                let project = ConvNormAct::load(
+                    loader,
+                    &format!("{p}._project_conv"),
+                    bn(&format!("{p}._bn2")),
+                    spec,
+                    Activation::Identity,
+                )?;
+                blocks.push(MbConv {
+                    expand,
+                    depthwise,
+                    project,
+                    residual: stride == 1 && channels == width,
+                });
                 channels = width;
             }
         }
-        let head = ConvNormAct::load(loader, "_conv_head", bn("_bn1"), ConvSpec::new(channels, 1280, 1, 1, same()), Activation::Relu6)?;
+        let head = ConvNormAct::load(
+            loader,
+            "_conv_head",
+            bn("_bn1"),
+            ConvSpec::new(channels, 1280, 1, 1, same()),
+            Activation::Relu6,
+        )?;
         let fc = load_linear(loader, "_fc", 1280, 1000)?;
-        Ok(Self { stem, blocks, head, fc })
+        Ok(Self {
+            stem,
+            blocks,
+            head,
+            fc,
+        })
     }
 
     /// Normalised [N, 3, H, W] input -> [N, 1000] logits.

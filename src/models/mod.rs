@@ -38,7 +38,11 @@ pub enum ModelError {
 
 impl ModelId {
     /// Every built-in model.
-    pub const ALL: [ModelId; 3] = [ModelId::EfficientNetLite0, ModelId::EfficientNetLite1, ModelId::EfficientNetLite2];
+    pub const ALL: [ModelId; 3] = [
+        ModelId::EfficientNetLite0,
+        ModelId::EfficientNetLite1,
+        ModelId::EfficientNetLite2,
+    ];
 
     /// The id used on the command line and in file names.
     pub fn as_str(self) -> &'static str {
@@ -159,9 +163,17 @@ impl Classifier {
         let mut loader = Loader::new(&mut store, &device, name);
         let network = Network::EfficientNetLite(EfficientNetLite::load(id.variant(), &mut loader)?);
         if let Some(extra) = loader.leftovers().first() {
-            return Err(WeightsError::Unsupported(format!("tensor '{extra}' is not part of {name}: are these the weights of another model?")).into());
+            return Err(WeightsError::Unsupported(format!(
+                "tensor '{extra}' is not part of {name}: are these the weights of another model?"
+            ))
+            .into());
         }
-        Ok(Self { id, normalization: id.normalization(), network, device })
+        Ok(Self {
+            id,
+            normalization: id.normalization(),
+            network,
+            device,
+        })
     }
 
     /// Which model this is.

@@ -16,17 +16,28 @@ pub struct Normalization {
 impl Normalization {
     /// `(x - mean) / std` per RGB channel, on the 0..255 scale.
     pub fn mean_std(mean: [f32; 3], std: [f32; 3]) -> Self {
-        Self { bgr: false, mean, std }
+        Self {
+            bgr: false,
+            mean,
+            std,
+        }
     }
 
     /// torchvision's ImageNet statistics (given on 0..1, here scaled to 0..255).
     pub fn torchvision() -> Self {
-        Self::mean_std([0.485 * 255.0, 0.456 * 255.0, 0.406 * 255.0], [0.229 * 255.0, 0.224 * 255.0, 0.225 * 255.0])
+        Self::mean_std(
+            [0.485 * 255.0, 0.456 * 255.0, 0.406 * 255.0],
+            [0.229 * 255.0, 0.224 * 255.0, 0.225 * 255.0],
+        )
     }
 
     /// Caffe style: BGR order, per-channel mean subtracted, no scaling.
     pub fn caffe_bgr(mean_bgr: [f32; 3]) -> Self {
-        Self { bgr: true, mean: mean_bgr, std: [1.0; 3] }
+        Self {
+            bgr: true,
+            mean: mean_bgr,
+            std: [1.0; 3],
+        }
     }
 
     /// Applies the normalisation to pixels [N, 3, H, W].
@@ -34,7 +45,12 @@ impl Normalization {
         let device = pixels.device();
         let x = if self.bgr { pixels.flip([1]) } else { pixels };
         let scale: Vec<f32> = self.std.iter().map(|s| 1.0 / s).collect();
-        let shift: Vec<f32> = self.mean.iter().zip(&self.std).map(|(m, s)| -m / s).collect();
+        let shift: Vec<f32> = self
+            .mean
+            .iter()
+            .zip(&self.std)
+            .map(|(m, s)| -m / s)
+            .collect();
         let scale = Tensor::<1>::from_floats(scale.as_slice(), &device).reshape([1, 3, 1, 1]);
         let shift = Tensor::<1>::from_floats(shift.as_slice(), &device).reshape([1, 3, 1, 1]);
         x * scale + shift

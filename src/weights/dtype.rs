@@ -89,13 +89,27 @@ impl Dtype {
         let n = self.size();
         let chunks = bytes.chunks_exact(n);
         Ok(match self {
-            Dtype::F64 => chunks.map(|c| f64::from_le_bytes(c.try_into().unwrap()) as f32).collect(),
-            Dtype::F32 => chunks.map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect(),
-            Dtype::F16 => chunks.map(|c| half::f16::from_le_bytes(c.try_into().unwrap()).to_f32()).collect(),
-            Dtype::BF16 => chunks.map(|c| half::bf16::from_le_bytes(c.try_into().unwrap()).to_f32()).collect(),
-            Dtype::I64 => chunks.map(|c| i64::from_le_bytes(c.try_into().unwrap()) as f32).collect(),
-            Dtype::I32 => chunks.map(|c| i32::from_le_bytes(c.try_into().unwrap()) as f32).collect(),
-            Dtype::I16 => chunks.map(|c| i16::from_le_bytes(c.try_into().unwrap()) as f32).collect(),
+            Dtype::F64 => chunks
+                .map(|c| f64::from_le_bytes(c.try_into().unwrap()) as f32)
+                .collect(),
+            Dtype::F32 => chunks
+                .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+                .collect(),
+            Dtype::F16 => chunks
+                .map(|c| half::f16::from_le_bytes(c.try_into().unwrap()).to_f32())
+                .collect(),
+            Dtype::BF16 => chunks
+                .map(|c| half::bf16::from_le_bytes(c.try_into().unwrap()).to_f32())
+                .collect(),
+            Dtype::I64 => chunks
+                .map(|c| i64::from_le_bytes(c.try_into().unwrap()) as f32)
+                .collect(),
+            Dtype::I32 => chunks
+                .map(|c| i32::from_le_bytes(c.try_into().unwrap()) as f32)
+                .collect(),
+            Dtype::I16 => chunks
+                .map(|c| i16::from_le_bytes(c.try_into().unwrap()) as f32)
+                .collect(),
             Dtype::I8 => chunks.map(|c| c[0] as i8 as f32).collect(),
             Dtype::U8 | Dtype::Bool => chunks.map(|c| c[0] as f32).collect(),
         })
@@ -109,20 +123,47 @@ mod tests {
     #[test]
     fn decodes_each_dtype() {
         assert_eq!(Dtype::F32.to_f32(&1.5f32.to_le_bytes()).unwrap(), vec![1.5]);
-        assert_eq!(Dtype::F64.to_f32(&(-2.25f64).to_le_bytes()).unwrap(), vec![-2.25]);
-        assert_eq!(Dtype::F16.to_f32(&half::f16::from_f32(0.5).to_le_bytes()).unwrap(), vec![0.5]);
-        assert_eq!(Dtype::BF16.to_f32(&half::bf16::from_f32(3.0).to_le_bytes()).unwrap(), vec![3.0]);
-        assert_eq!(Dtype::I64.to_f32(&(-7i64).to_le_bytes()).unwrap(), vec![-7.0]);
+        assert_eq!(
+            Dtype::F64.to_f32(&(-2.25f64).to_le_bytes()).unwrap(),
+            vec![-2.25]
+        );
+        assert_eq!(
+            Dtype::F16
+                .to_f32(&half::f16::from_f32(0.5).to_le_bytes())
+                .unwrap(),
+            vec![0.5]
+        );
+        assert_eq!(
+            Dtype::BF16
+                .to_f32(&half::bf16::from_f32(3.0).to_le_bytes())
+                .unwrap(),
+            vec![3.0]
+        );
+        assert_eq!(
+            Dtype::I64.to_f32(&(-7i64).to_le_bytes()).unwrap(),
+            vec![-7.0]
+        );
         assert_eq!(Dtype::I8.to_f32(&[0xff]).unwrap(), vec![-1.0]);
         assert!(Dtype::F32.to_f32(&[0, 0, 0]).is_err());
     }
 
     #[test]
     fn names_round_trip() {
-        for d in [Dtype::F64, Dtype::F32, Dtype::F16, Dtype::BF16, Dtype::I64, Dtype::U8, Dtype::Bool] {
+        for d in [
+            Dtype::F64,
+            Dtype::F32,
+            Dtype::F16,
+            Dtype::BF16,
+            Dtype::I64,
+            Dtype::U8,
+            Dtype::Bool,
+        ] {
             assert_eq!(Dtype::from_safetensors(d.safetensors_name()), Some(d));
         }
-        assert_eq!(Dtype::from_torch_storage("torch.HalfStorage"), Some(Dtype::F16));
+        assert_eq!(
+            Dtype::from_torch_storage("torch.HalfStorage"),
+            Some(Dtype::F16)
+        );
         assert_eq!(Dtype::from_torch_storage("torch.UntypedStorage"), None);
     }
 }

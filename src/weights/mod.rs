@@ -19,7 +19,10 @@ use std::io::{Read, Seek};
 #[derive(Debug, thiserror::Error)]
 pub enum WeightsError {
     #[error("cannot read weights file {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{0}: this is not a weights file Gibbon reads (PyTorch .pth or safetensors)")]
     UnknownFormat(String),
     #[error("the weights file is corrupt or truncated: {0}")]
@@ -27,11 +30,28 @@ pub enum WeightsError {
     #[error("unsupported weights file: {0}")]
     Unsupported(String),
     #[error("the weights file has no tensor '{key}'{}: is it the weights of {arch}?", closest(.available))]
-    Missing { key: String, arch: String, available: Vec<String> },
-    #[error("tensor '{key}' has shape {found:?} in the weights file, but {arch} needs {expected:?}: are these the weights of another model?")]
-    Shape { key: String, arch: String, expected: Vec<usize>, found: Vec<usize> },
-    #[error("weights for {model} are not installed: {path} does not exist.\n  Fetch them with:  {fetch}")]
-    NotInstalled { model: String, path: String, fetch: String },
+    Missing {
+        key: String,
+        arch: String,
+        available: Vec<String>,
+    },
+    #[error(
+        "tensor '{key}' has shape {found:?} in the weights file, but {arch} needs {expected:?}: are these the weights of another model?"
+    )]
+    Shape {
+        key: String,
+        arch: String,
+        expected: Vec<usize>,
+        found: Vec<usize>,
+    },
+    #[error(
+        "weights for {model} are not installed: {path} does not exist.\n  Fetch them with:  {fetch}"
+    )]
+    NotInstalled {
+        model: String,
+        path: String,
+        fetch: String,
+    },
 }
 
 fn closest(available: &[String]) -> String {
@@ -106,8 +126,16 @@ impl TensorStore {
 
     /// Moves the tensor `name` out, checking its shape; `arch` names the architecture for the
     /// error message. Taking tensors out lets each be freed once it is on the device.
-    pub fn take(&mut self, name: &str, shape: &[usize], arch: &str) -> Result<NamedTensor, WeightsError> {
-        let slot = self.index.get(name).and_then(|&i| self.tensors[i].as_ref().map(|_| i));
+    pub fn take(
+        &mut self,
+        name: &str,
+        shape: &[usize],
+        arch: &str,
+    ) -> Result<NamedTensor, WeightsError> {
+        let slot = self
+            .index
+            .get(name)
+            .and_then(|&i| self.tensors[i].as_ref().map(|_| i));
         let Some(i) = slot else {
             return Err(WeightsError::Missing {
                 key: name.to_string(),
@@ -170,8 +198,16 @@ impl Format {
 /// Reads any supported weights file from a seekable reader; `what` names it in errors.
 pub fn read<R: Read + Seek>(mut reader: R, what: &str) -> Result<TensorStore, WeightsError> {
     let mut head = [0u8; 16];
-    let n = read_up_to(&mut reader, &mut head).map_err(|e| WeightsError::Io { path: what.into(), source: e })?;
-    reader.seek(std::io::SeekFrom::Start(0)).map_err(|e| WeightsError::Io { path: what.into(), source: e })?;
+    let n = read_up_to(&mut reader, &mut head).map_err(|e| WeightsError::Io {
+        path: what.into(),
+        source: e,
+    })?;
+    reader
+        .seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| WeightsError::Io {
+            path: what.into(),
+            source: e,
+        })?;
     match Format::sniff(&head[..n]) {
         Some(Format::Torch) => torch::read(reader),
         Some(Format::Safetensors) => safetensors::read(reader),
@@ -188,7 +224,10 @@ pub fn read_bytes(bytes: &[u8], what: &str) -> Result<TensorStore, WeightsError>
 #[cfg(not(target_arch = "wasm32"))]
 pub fn read_file(path: &std::path::Path) -> Result<TensorStore, WeightsError> {
     let shown = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| WeightsError::Io { path: shown.clone(), source: e })?;
+    let file = std::fs::File::open(path).map_err(|e| WeightsError::Io {
+        path: shown.clone(),
+        source: e,
+    })?;
     read(std::io::BufReader::with_capacity(1 << 20, file), &shown)
 }
 
@@ -213,24 +252,38 @@ pub fn gather_strided(
     name: &str,
 ) -> Result<Vec<f32>, WeightsError> {
     if shape.len() != stride.len() {
-        return Err(WeightsError::Corrupt(format!("tensor '{name}' has {} sizes but {} strides", shape.len(), stride.len())));
+        return Err(WeightsError::Corrupt(format!(
+            "tensor '{name}' has {} sizes but {} strides",
+            shape.len(),
+            stride.len()
+        )));
     }
     let count: usize = shape.iter().product();
     if count == 0 {
         return Ok(Vec::new());
     }
-    let last = shape.iter().zip(stride).map(|(&n, &s)| (n - 1) * s).sum::<usize>() + offset;
+    let last = shape
+        .iter()
+        .zip(stride)
+        .map(|(&n, &s)| (n - 1) * s)
+        .sum::<usize>()
+        + offset;
     if last >= storage.len() {
         return Err(WeightsError::Corrupt(format!(
             "tensor '{name}' reaches element {last} of a storage that has {}",
             storage.len()
         )));
     }
-    let contiguous = shape.iter().rev().zip(stride.iter().rev()).scan(1usize, |expect, (&n, &s)| {
-        let ok = n == 1 || s == *expect;
-        *expect *= n;
-        Some(ok)
-    });
+    let contiguous =
+        shape
+            .iter()
+            .rev()
+            .zip(stride.iter().rev())
+            .scan(1usize, |expect, (&n, &s)| {
+                let ok = n == 1 || s == *expect;
+                *expect *= n;
+                Some(ok)
+            });
     if contiguous.into_iter().all(|ok| ok) {
         return Ok(storage[offset..offset + count].to_vec());
     }
@@ -283,9 +336,17 @@ mod tests {
     #[test]
     fn take_checks_name_and_shape() {
         let mut store = TensorStore::new();
-        store.insert(NamedTensor { name: "w".into(), shape: vec![2, 1, 1], values: vec![1.0, 2.0], stored_as: Dtype::F32 });
+        store.insert(NamedTensor {
+            name: "w".into(),
+            shape: vec![2, 1, 1],
+            values: vec![1.0, 2.0],
+            stored_as: Dtype::F32,
+        });
         let err = store.take("v", &[2], "TestNet").unwrap_err().to_string();
-        assert!(err.contains("'v'") && err.contains("TestNet") && err.contains("'w'"), "{err}");
+        assert!(
+            err.contains("'v'") && err.contains("TestNet") && err.contains("'w'"),
+            "{err}"
+        );
         let err = store.take("w", &[3], "TestNet").unwrap_err().to_string();
         assert!(err.contains("[2, 1, 1]") && err.contains("[3]"), "{err}");
         let t = store.take("w", &[2], "TestNet").unwrap();

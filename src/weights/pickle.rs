@@ -21,7 +21,11 @@ pub enum Value {
     /// A reference to a Python global: module and name.
     Global(String, String),
     /// A call of a global with arguments (`REDUCE` or `NEWOBJ`), plus any `BUILD` state.
-    Call { func: Box<Value>, args: Vec<Value>, state: Option<Box<Value>> },
+    Call {
+        func: Box<Value>,
+        args: Vec<Value>,
+        state: Option<Box<Value>>,
+    },
     /// A persistent id, as torch uses for storages.
     Persistent(Box<Value>),
     /// An integer too large for i64 (little-endian two's complement bytes).
@@ -67,7 +71,12 @@ impl Value {
 
 /// Reads one pickle from the start of `data`; returns the value and the number of bytes used.
 pub fn read(data: &[u8]) -> Result<(Value, usize), WeightsError> {
-    let mut m = Machine { data, pos: 0, stack: Vec::new(), memo: Vec::new() };
+    let mut m = Machine {
+        data,
+        pos: 0,
+        stack: Vec::new(),
+        memo: Vec::new(),
+    };
     let value = m.run()?;
     Ok((value, m.pos))
 }
@@ -86,7 +95,8 @@ fn corrupt(msg: impl Into<String>) -> WeightsError {
 impl<'a> Machine<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], WeightsError> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.data.len());
-        let end = end.ok_or_else(|| corrupt("the file ends in the middle of a pickle (truncated?)"))?;
+        let end =
+            end.ok_or_else(|| corrupt("the file ends in the middle of a pickle (truncated?)"))?;
         let bytes = &self.data[self.pos..end];
         self.pos = end;
         Ok(bytes)
@@ -110,14 +120,20 @@ impl<'a> Machine<'a> {
 
     fn line(&mut self) -> Result<&'a str, WeightsError> {
         let rest = &self.data[self.pos..];
-        let n = rest.iter().position(|&b| b == b'\n').ok_or_else(|| corrupt("unterminated line"))?;
+        let n = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(|| corrupt("unterminated line"))?;
         let line = std::str::from_utf8(&rest[..n]).map_err(|_| corrupt("line is not UTF-8"))?;
         self.pos += n + 1;
         Ok(line)
     }
 
     fn len(&mut self, n: u64) -> Result<usize, WeightsError> {
-        usize::try_from(n).ok().filter(|&n| n <= self.data.len() - self.pos).ok_or_else(|| corrupt("length runs past the end of the file"))
+        usize::try_from(n)
+            .ok()
+            .filter(|&n| n <= self.data.len() - self.pos)
+            .ok_or_else(|| corrupt("length runs past the end of the file"))
     }
 
     fn pop(&mut self) -> Result<Value, WeightsError> {
@@ -125,19 +141,29 @@ impl<'a> Machine<'a> {
     }
 
     fn top(&mut self) -> Result<&mut Value, WeightsError> {
-        self.stack.last_mut().ok_or_else(|| corrupt("stack underflow"))
+        self.stack
+            .last_mut()
+            .ok_or_else(|| corrupt("stack underflow"))
     }
 
     /// Pops everything above the topmost mark, and the mark.
     fn pop_mark(&mut self) -> Result<Vec<Value>, WeightsError> {
-        let at = self.stack.iter().rposition(|v| matches!(v, Value::Mark)).ok_or_else(|| corrupt("no mark on the stack"))?;
+        let at = self
+            .stack
+            .iter()
+            .rposition(|v| matches!(v, Value::Mark))
+            .ok_or_else(|| corrupt("no mark on the stack"))?;
         let items = self.stack.split_off(at + 1);
         self.stack.pop();
         Ok(items)
     }
 
     fn put(&mut self, index: usize) -> Result<(), WeightsError> {
-        let value = self.stack.last().cloned().ok_or_else(|| corrupt("memo of an empty stack"))?;
+        let value = self
+            .stack
+            .last()
+            .cloned()
+            .ok_or_else(|| corrupt("memo of an empty stack"))?;
         if index >= self.memo.len() {
             if index > 1 << 24 {
                 return Err(corrupt("memo index too large"));
@@ -149,7 +175,12 @@ impl<'a> Machine<'a> {
     }
 
     fn get(&mut self, index: usize) -> Result<(), WeightsError> {
-        let value = self.memo.get(index).cloned().flatten().ok_or_else(|| corrupt(format!("memo {index} is empty")))?;
+        let value = self
+            .memo
+            .get(index)
+            .cloned()
+            .flatten()
+            .ok_or_else(|| corrupt(format!("memo {index} is empty")))?;
         self.stack.push(value);
         Ok(())
     }
@@ -243,7 +274,11 @@ impl<'a> Machine<'a> {
                     self.stack.push(Value::Int(v as i64));
                 }
                 0x8a | 0x8b => {
-                    let n = if op == 0x8a { self.u8()? as u64 } else { self.u32()? as u64 };
+                    let n = if op == 0x8a {
+                        self.u8()? as u64
+                    } else {
+                        self.u32()? as u64
+                    };
                     let n = self.len(n)?;
                     let bytes = self.take(n)?;
                     self.stack.push(long(bytes));
@@ -259,7 +294,8 @@ impl<'a> Machine<'a> {
                 }
                 b'L' => {
                     let line = self.line()?.trim_end_matches('L');
-                    self.stack.push(Value::Int(line.parse().map_err(|_| corrupt("bad LONG"))?));
+                    self.stack
+                        .push(Value::Int(line.parse().map_err(|_| corrupt("bad LONG"))?));
                 }
                 b'G' => {
                     let v = f64::from_be_bytes(self.take(8)?.try_into().unwrap());
@@ -267,7 +303,9 @@ impl<'a> Machine<'a> {
                 }
                 b'F' => {
                     let line = self.line()?;
-                    self.stack.push(Value::Float(line.trim().parse().map_err(|_| corrupt("bad FLOAT"))?));
+                    self.stack.push(Value::Float(
+                        line.trim().parse().map_err(|_| corrupt("bad FLOAT"))?,
+                    ));
                 }
                 b'X' | 0x8c | 0x8d | b'U' | b'T' => {
                     let n = match op {
@@ -301,7 +339,11 @@ impl<'a> Machine<'a> {
                     self.put(i)?;
                 }
                 b'p' => {
-                    let i = self.line()?.trim().parse().map_err(|_| corrupt("bad PUT"))?;
+                    let i = self
+                        .line()?
+                        .trim()
+                        .parse()
+                        .map_err(|_| corrupt("bad PUT"))?;
                     self.put(i)?;
                 }
                 0x94 => {
@@ -317,7 +359,11 @@ impl<'a> Machine<'a> {
                     self.get(i)?;
                 }
                 b'g' => {
-                    let i = self.line()?.trim().parse().map_err(|_| corrupt("bad GET"))?;
+                    let i = self
+                        .line()?
+                        .trim()
+                        .parse()
+                        .map_err(|_| corrupt("bad GET"))?;
                     self.get(i)?;
                 }
                 b'c' => {
@@ -363,7 +409,8 @@ impl<'a> Machine<'a> {
                 }
                 b'P' => {
                     let pid = self.line()?.to_string();
-                    self.stack.push(Value::Persistent(Box::new(Value::Str(pid))));
+                    self.stack
+                        .push(Value::Persistent(Box::new(Value::Str(pid))));
                 }
                 b'0' => {
                     self.pop()?;
@@ -376,7 +423,10 @@ impl<'a> Machine<'a> {
                     self.stack.push(v);
                 }
                 other => {
-                    return Err(corrupt(format!("unsupported opcode 0x{other:02x} at byte {}", self.pos - 1)));
+                    return Err(corrupt(format!(
+                        "unsupported opcode 0x{other:02x} at byte {}",
+                        self.pos - 1
+                    )));
                 }
             }
         }
@@ -408,7 +458,11 @@ fn call(func: Value, args: Vec<Value>) -> Value {
             return Value::Dict(items);
         }
     }
-    Value::Call { func: Box::new(func), args, state: None }
+    Value::Call {
+        func: Box::new(func),
+        args,
+        state: None,
+    }
 }
 
 fn pairs(items: Vec<Value>) -> Result<Vec<(Value, Value)>, WeightsError> {
@@ -453,7 +507,8 @@ mod tests {
     // Bytes produced by CPython's pickle module (protocol 2) for
     // collections.OrderedDict([('a', 1), ('b', (2.5, None, True))]) and for [1, -2, 70000, 'x'].
     const ORDERED: &[u8] = b"\x80\x02ccollections\nOrderedDict\nq\x00)Rq\x01(X\x01\x00\x00\x00aq\x02K\x01X\x01\x00\x00\x00bq\x03G@\x04\x00\x00\x00\x00\x00\x00N\x88\x87q\x04u.";
-    const LIST: &[u8] = b"\x80\x02]q\x00(K\x01J\xfe\xff\xff\xffJp\x11\x01\x00X\x01\x00\x00\x00xq\x01e.";
+    const LIST: &[u8] =
+        b"\x80\x02]q\x00(K\x01J\xfe\xff\xff\xffJp\x11\x01\x00X\x01\x00\x00\x00xq\x01e.";
 
     #[test]
     fn reads_ordered_dict() {
@@ -463,7 +518,10 @@ mod tests {
             v,
             Value::Dict(vec![
                 (Value::Str("a".into()), Value::Int(1)),
-                (Value::Str("b".into()), Value::Tuple(vec![Value::Float(2.5), Value::None, Value::Bool(true)])),
+                (
+                    Value::Str("b".into()),
+                    Value::Tuple(vec![Value::Float(2.5), Value::None, Value::Bool(true)])
+                ),
             ])
         );
     }
@@ -471,7 +529,15 @@ mod tests {
     #[test]
     fn reads_list_and_ints() {
         let (v, _) = read(LIST).unwrap();
-        assert_eq!(v, Value::List(vec![Value::Int(1), Value::Int(-2), Value::Int(70000), Value::Str("x".into())]));
+        assert_eq!(
+            v,
+            Value::List(vec![
+                Value::Int(1),
+                Value::Int(-2),
+                Value::Int(70000),
+                Value::Str("x".into())
+            ])
+        );
     }
 
     #[test]

@@ -28,9 +28,15 @@ struct TensorRef {
 /// Reads a `.pth` checkpoint (zip or legacy) into a store.
 pub fn read<R: Read + Seek>(mut reader: R) -> Result<TensorStore, WeightsError> {
     let mut head = [0u8; 4];
-    reader.read_exact(&mut head).map_err(|_| WeightsError::Corrupt("the file is empty".into()))?;
+    reader
+        .read_exact(&mut head)
+        .map_err(|_| WeightsError::Corrupt("the file is empty".into()))?;
     reader.seek(std::io::SeekFrom::Start(0)).map_err(io)?;
-    if &head == b"PK\x03\x04" { read_zip(reader) } else { read_legacy(reader) }
+    if &head == b"PK\x03\x04" {
+        read_zip(reader)
+    } else {
+        read_legacy(reader)
+    }
 }
 
 fn io(e: std::io::Error) -> WeightsError {
@@ -38,12 +44,17 @@ fn io(e: std::io::Error) -> WeightsError {
 }
 
 fn read_zip<R: Read + Seek>(reader: R) -> Result<TensorStore, WeightsError> {
-    let mut zip = zip::ZipArchive::new(reader).map_err(|e| WeightsError::Corrupt(format!("bad zip container: {e}")))?;
+    let mut zip = zip::ZipArchive::new(reader)
+        .map_err(|e| WeightsError::Corrupt(format!("bad zip container: {e}")))?;
     let pkl_name = zip
         .file_names()
         .find(|n| n.ends_with("/data.pkl") || *n == "data.pkl")
         .map(str::to_string)
-        .ok_or_else(|| WeightsError::UnknownFormat("a zip file without data.pkl (not a torch.save file)".into()))?;
+        .ok_or_else(|| {
+            WeightsError::UnknownFormat(
+                "a zip file without data.pkl (not a torch.save file)".into(),
+            )
+        })?;
     let prefix = pkl_name.strip_suffix("data.pkl").unwrap().to_string();
     if let Ok(mut f) = zip.by_name(&format!("{prefix}byteorder")) {
         let mut order = String::new();
@@ -80,10 +91,16 @@ fn read_zip<R: Read + Seek>(reader: R) -> Result<TensorStore, WeightsError> {
     Ok(store)
 }
 
-fn read_entry<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -> Result<Vec<u8>, WeightsError> {
-    let mut f = zip.by_name(name).map_err(|_| WeightsError::Corrupt(format!("the zip has no entry {name}")))?;
+fn read_entry<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    name: &str,
+) -> Result<Vec<u8>, WeightsError> {
+    let mut f = zip
+        .by_name(name)
+        .map_err(|_| WeightsError::Corrupt(format!("the zip has no entry {name}")))?;
     let mut bytes = Vec::with_capacity(f.size() as usize);
-    f.read_to_end(&mut bytes).map_err(|e| WeightsError::Corrupt(format!("reading {name}: {e}")))?;
+    f.read_to_end(&mut bytes)
+        .map_err(|e| WeightsError::Corrupt(format!("reading {name}: {e}")))?;
     Ok(bytes)
 }
 
@@ -101,15 +118,22 @@ fn read_legacy<R: Read>(mut reader: R) -> Result<TensorStore, WeightsError> {
     };
     let magic = next("magic number")?;
     if !is_legacy_magic(&magic) {
-        return Err(WeightsError::UnknownFormat("a pickle that is not a torch.save file".into()));
+        return Err(WeightsError::UnknownFormat(
+            "a pickle that is not a torch.save file".into(),
+        ));
     }
     let version = next("protocol version")?;
     if version.as_int() != Some(1001) {
-        return Err(WeightsError::Unsupported(format!("torch legacy protocol version {version:?}")));
+        return Err(WeightsError::Unsupported(format!(
+            "torch legacy protocol version {version:?}"
+        )));
     }
     let info = next("system info")?;
     if let Value::Dict(items) = &info {
-        let little = items.iter().find(|(k, _)| k.as_str() == Some("little_endian")).map(|(_, v)| v.clone());
+        let little = items
+            .iter()
+            .find(|(k, _)| k.as_str() == Some("little_endian"))
+            .map(|(_, v)| v.clone());
         if little == Some(Value::Bool(false)) {
             return Err(WeightsError::Unsupported("big-endian torch file".into()));
         }
@@ -120,27 +144,43 @@ fn read_legacy<R: Read>(mut reader: R) -> Result<TensorStore, WeightsError> {
         .as_seq()
         .ok_or_else(|| WeightsError::Corrupt("the storage key list is not a list".into()))?
         .iter()
-        .map(|k| k.as_str().map(str::to_string).ok_or_else(|| WeightsError::Corrupt("a storage key is not a string".into())))
+        .map(|k| {
+            k.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| WeightsError::Corrupt("a storage key is not a string".into()))
+        })
         .collect::<Result<_, _>>()?;
     let refs = tensor_refs(root)?;
     let dtypes: HashMap<&str, Dtype> = refs.iter().map(|r| (r.storage.as_str(), r.dtype)).collect();
 
     let mut storages: HashMap<String, Vec<f32>> = HashMap::new();
     for key in keys {
-        let count_bytes = data.get(pos..pos + 8).ok_or_else(|| WeightsError::Corrupt(format!("the file ends before storage {key}")))?;
+        let count_bytes = data
+            .get(pos..pos + 8)
+            .ok_or_else(|| WeightsError::Corrupt(format!("the file ends before storage {key}")))?;
         let count = i64::from_le_bytes(count_bytes.try_into().unwrap());
         pos += 8;
-        let dtype = *dtypes.get(key.as_str()).ok_or_else(|| WeightsError::Corrupt(format!("storage {key} is used by no tensor")))?;
-        let len = usize::try_from(count).ok().and_then(|c| c.checked_mul(dtype.size()));
+        let dtype = *dtypes
+            .get(key.as_str())
+            .ok_or_else(|| WeightsError::Corrupt(format!("storage {key} is used by no tensor")))?;
+        let len = usize::try_from(count)
+            .ok()
+            .and_then(|c| c.checked_mul(dtype.size()));
         let bytes = len
             .and_then(|len| data.get(pos..pos.checked_add(len)?))
-            .ok_or_else(|| WeightsError::Corrupt(format!("storage {key} runs past the end of the file (truncated?)")))?;
+            .ok_or_else(|| {
+                WeightsError::Corrupt(format!(
+                    "storage {key} runs past the end of the file (truncated?)"
+                ))
+            })?;
         pos += bytes.len();
         storages.insert(key, dtype.to_f32(bytes)?);
     }
     let mut store = TensorStore::new();
     for r in &refs {
-        let elements = storages.get(&r.storage).ok_or_else(|| WeightsError::Corrupt(format!("storage {} is missing", r.storage)))?;
+        let elements = storages
+            .get(&r.storage)
+            .ok_or_else(|| WeightsError::Corrupt(format!("storage {} is missing", r.storage)))?;
         store.insert(view(r, elements)?);
     }
     Ok(store)
@@ -175,7 +215,9 @@ fn tensor_refs(root: Value) -> Result<Vec<TensorRef>, WeightsError> {
     };
     // Training checkpoints wrap the weights: {"state_dict": {...}, "epoch": ...}.
     for wrapper in ["state_dict", "model", "model_state_dict", "net"] {
-        if let Some((_, inner @ Value::Dict(_))) = dict.iter().find(|(k, _)| k.as_str() == Some(wrapper)) {
+        if let Some((_, inner @ Value::Dict(_))) =
+            dict.iter().find(|(k, _)| k.as_str() == Some(wrapper))
+        {
             if !dict.iter().any(|(_, v)| is_tensor(v)) {
                 return tensor_refs(inner.clone());
             }
@@ -189,7 +231,9 @@ fn tensor_refs(root: Value) -> Result<Vec<TensorRef>, WeightsError> {
         }
     }
     if out.is_empty() {
-        return Err(WeightsError::Unsupported("the file holds no tensors".into()));
+        return Err(WeightsError::Unsupported(
+            "the file holds no tensors".into(),
+        ));
     }
     Ok(out)
 }
@@ -208,10 +252,13 @@ fn is_tensor(v: &Value) -> bool {
 }
 
 fn to_tensor_ref(name: &str, value: &Value) -> Result<Option<TensorRef>, WeightsError> {
-    let Value::Call { func, args, .. } = value else { return Ok(None) };
+    let Value::Call { func, args, .. } = value else {
+        return Ok(None);
+    };
     let bad = |what: &str| WeightsError::Corrupt(format!("tensor '{name}': {what}"));
     match func.global_name().as_deref() {
-        Some("torch._utils._rebuild_parameter") | Some("torch._utils._rebuild_parameter_with_state") => {
+        Some("torch._utils._rebuild_parameter")
+        | Some("torch._utils._rebuild_parameter_with_state") => {
             let inner = args.first().ok_or_else(|| bad("parameter without data"))?;
             to_tensor_ref(name, inner)
         }
@@ -219,15 +266,33 @@ fn to_tensor_ref(name: &str, value: &Value) -> Result<Option<TensorRef>, Weights
             if args.len() < 4 {
                 return Err(bad("too few arguments"));
             }
-            let (storage, dtype, view_offset) = storage_ref(&args[0]).ok_or_else(|| bad("unrecognised storage reference"))?;
-            let offset = args[1].as_int().and_then(|o| usize::try_from(o).ok()).ok_or_else(|| bad("bad storage offset"))?;
-            let dims = |v: &Value| -> Option<Vec<usize>> { v.as_seq()?.iter().map(|d| usize::try_from(d.as_int()?).ok()).collect() };
+            let (storage, dtype, view_offset) =
+                storage_ref(&args[0]).ok_or_else(|| bad("unrecognised storage reference"))?;
+            let offset = args[1]
+                .as_int()
+                .and_then(|o| usize::try_from(o).ok())
+                .ok_or_else(|| bad("bad storage offset"))?;
+            let dims = |v: &Value| -> Option<Vec<usize>> {
+                v.as_seq()?
+                    .iter()
+                    .map(|d| usize::try_from(d.as_int()?).ok())
+                    .collect()
+            };
             let shape = dims(&args[2]).ok_or_else(|| bad("bad size"))?;
             let stride = dims(&args[3]).ok_or_else(|| bad("bad stride"))?;
-            Ok(Some(TensorRef { name: name.to_string(), storage, dtype, offset: offset + view_offset, shape, stride }))
+            Ok(Some(TensorRef {
+                name: name.to_string(),
+                storage,
+                dtype,
+                offset: offset + view_offset,
+                shape,
+                stride,
+            }))
         }
         Some(other) if other.starts_with("torch._utils._rebuild") => {
-            Err(WeightsError::Unsupported(format!("tensor '{name}' is stored with {other} (quantized or sparse?)")))
+            Err(WeightsError::Unsupported(format!(
+                "tensor '{name}' is stored with {other} (quantized or sparse?)"
+            )))
         }
         _ => Ok(None),
     }
@@ -235,7 +300,9 @@ fn to_tensor_ref(name: &str, value: &Value) -> Result<Option<TensorRef>, Weights
 
 /// `('storage', torch.FloatStorage, key, location, numel[, view_metadata])` -> key, dtype, offset.
 fn storage_ref(v: &Value) -> Option<(String, Dtype, usize)> {
-    let Value::Persistent(pid) = v else { return None };
+    let Value::Persistent(pid) = v else {
+        return None;
+    };
     let items = pid.as_seq()?;
     if items.first()?.as_str()? != "storage" {
         return None;
