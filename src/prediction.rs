@@ -100,6 +100,22 @@ impl Probabilities {
     }
 }
 
+/// Reads a tensor back to the host as f32 values, whatever its dtype, without blocking (the
+/// browser cannot block).
+pub async fn read_values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, DeviceError> {
+    let data = tensor
+        .into_data_async()
+        .await
+        .map_err(|e| DeviceError(format!("{e:?}")))?;
+    let data = if data.dtype() == burn::tensor::DType::F32 {
+        data
+    } else {
+        data.convert::<f32>()
+    };
+    data.try_into_vec::<f32>()
+        .map_err(|e| DeviceError(format!("{e:?}")))
+}
+
 impl Classifier {
     /// Class probabilities for a batch of pixel tensors [N, 3, H, W] (0..255).
     pub async fn probabilities(
@@ -108,13 +124,7 @@ impl Classifier {
     ) -> Result<Vec<Probabilities>, DeviceError> {
         let [n, _, _, _] = pixels.dims();
         let log_probs = log_softmax(self.logits(pixels), 1);
-        let data = log_probs
-            .into_data_async()
-            .await
-            .map_err(|e| DeviceError(format!("{e:?}")))?;
-        let values = data
-            .try_into_vec::<f32>()
-            .map_err(|e| DeviceError(format!("{e:?}")))?;
+        let values = read_values(log_probs).await?;
         let classes = values.len() / n.max(1);
         Ok(values
             .chunks(classes)

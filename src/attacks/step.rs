@@ -9,7 +9,7 @@ use super::{AttackConfig, AttackError, AttackOutcome, Goal, Method, StepRecord};
 use crate::imaging;
 use crate::metrics::Distance;
 use crate::models::Classifier;
-use crate::prediction::{DeviceError, Probabilities};
+use crate::prediction::{DeviceError, Probabilities, read_values};
 
 /// Whether the attack goes on after a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,13 +134,7 @@ pub async fn run(
 
     // The truth is the rounded image: read back, round to 8 bits, classify again.
     let [_, _, h, w] = x.dims();
-    let values = x
-        .into_data_async()
-        .await
-        .map_err(|e| DeviceError(format!("{e:?}")))?;
-    let values = values
-        .try_into_vec::<f32>()
-        .map_err(|e| DeviceError(format!("{e:?}")))?;
+    let values = read_values(x).await?;
     let adversarial = imaging::from_chw(&values, w, h);
     let final_probs = model.classify(&adversarial).await?;
     history.push(self::record(steps_run, &final_probs, followed, &goal));
@@ -179,14 +173,7 @@ pub async fn gradient_at(
     let gradient = input
         .grad(&grads)
         .ok_or_else(|| DeviceError("no gradient reached the input".into()))?;
-    let data = log_probs
-        .without_autodiff()
-        .into_data_async()
-        .await
-        .map_err(|e| DeviceError(format!("{e:?}")))?;
-    let log_probs = data
-        .try_into_vec::<f32>()
-        .map_err(|e| DeviceError(format!("{e:?}")))?;
+    let log_probs = read_values(log_probs.without_autodiff()).await?;
     Ok((gradient, Probabilities::from_log_probs(log_probs)))
 }
 

@@ -31,11 +31,11 @@ pub struct Args {
     method: Method,
 
     /// Largest change of any pixel, in 0..255 units (8 = 8/255 of the range).
-    #[arg(long, default_value_t = 8.0)]
+    #[arg(long, default_value_t = 8.0, allow_negative_numbers = true)]
     eps: f32,
 
     /// Step size in pixel units [default: 1, or eps for one-step methods].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     alpha: Option<f32>,
 
     /// Iterations [default: int(min(eps + 4, 1.25 * eps)), the seed's].
@@ -51,7 +51,7 @@ pub struct Args {
     early_stop: bool,
 
     /// Decay of the accumulated gradient (mi-fgsm).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     momentum: f32,
 
     /// Seed of the random start (pgd).

@@ -1,0 +1,333 @@
+//! Attacks on the real Lite0, judged on what a user gets: the rounded 8-bit PNG.
+
+mod common;
+
+use common::*;
+use gibbon::attacks::{self, AttackConfig, Flow, Goal, Method, NoObserver, Observer, StepRecord};
+use gibbon::burn::prelude::*;
+use gibbon::imaging;
+use gibbon::models::{Classifier, ModelId};
+
+/// Checks every iterate while the attack runs: inside the eps-ball and inside [0, 255].
+struct BoundsChecker {
+    original: Vec<f32>,
+    eps: f32,
+    steps_seen: usize,
+    cancel_after: Option<usize>,
+}
+
+impl Observer for BoundsChecker {
+    async fn on_step(&mut self, record: &StepRecord, iterate: &Tensor<4>) -> Flow {
+        let x = values(iterate.clone());
+        for (v, o) in x.iter().zip(&self.original) {
+            assert!(
+                (0.0..=255.0).contains(v),
+                "step {}: pixel value {v} outside [0, 255]",
+                record.step
+            );
+            assert!(
+                (v - o).abs() <= self.eps + 1e-4,
+                "step {}: pixel moved {} > eps {}",
+                record.step,
+                (v - o).abs(),
+                self.eps
+            );
+        }
+        self.steps_seen += 1;
+        match self.cancel_after {
+            Some(n) if self.steps_seen >= n => Flow::Cancel,
+            _ => Flow::Continue,
+        }
+    }
+}
+
+fn checker(image: &image::RgbImage, eps: f32) -> BoundsChecker {
+    BoundsChecker {
+        original: imaging::to_chw(image),
+        eps,
+        steps_seen: 0,
+        cancel_after: None,
+    }
+}
+
+fn lite0() -> Classifier {
+    load(ModelId::EfficientNetLite0, &cpu())
+}
+
+/// The acceptance test: iterative least-likely at eps 8 fools Lite0 on each of four
+/// real photos, after 8-bit rounding and a PNG round trip.
+#[test]
+fn least_likely_eps8_fools_lite0_on_four_photos() {
+    let model = lite0();
+    let config = AttackConfig::new(Method::LeastLikely, 8.0);
+    for (name, label) in [
+        ("chelsea", 281),
+        ("coffee", 967),
+        ("camera", 872),
+        ("motorcycle_left", 665),
+    ] {
+        let image = reference_crop(name);
+        let mut observer = checker(&image, 8.0);
+        let outcome = pollster::block_on(attacks::run(
+            &model,
+            &image,
+            Some(label),
+            &config,
+            &mut observer,
+        ))
+        .unwrap();
+        assert_eq!(
+            observer.steps_seen, 10,
+            "the seed's default: int(min(8 + 4, 1.25 * 8)) = 10 steps"
+        );
+        assert_eq!(outcome.steps_run, 10);
+        let Goal::Targeted { target, .. } = outcome.goal else {
+            panic!("ILLC is targeted")
+        };
+
+        // Save and decode as a user would, then classify the decoded pixels again.
+        let png = imaging::encode_png(&outcome.adversarial).unwrap();
+        let decoded = imaging::decode(&png).unwrap();
+        assert_eq!(decoded, outcome.adversarial);
+        let again = pollster::block_on(model.classify(&decoded)).unwrap().top1();
+        println!(
+            "{name}: {} ({:.3}) -> {} {} ({:.3}), target {target}, linf {}, l2 {:.1}, psnr {:.1} dB, ssim {:.4}",
+            outcome.original_prediction.index,
+            outcome.original_prediction.prob,
+            again.index,
+            again.name(),
+            again.prob,
+            outcome.distance.linf,
+            outcome.distance.l2,
+            outcome.distance.psnr,
+            outcome.distance.ssim
+        );
+        assert_eq!(
+            again, outcome.adversarial_prediction,
+            "{name}: the reported prediction is the saved image's"
+        );
+        assert_ne!(again.index, label, "{name}: not fooled");
+        assert_eq!(
+            again.index, target,
+            "{name}: ILLC did not reach the least-likely class"
+        );
+        let linf = image
+            .as_raw()
+            .iter()
+            .zip(decoded.as_raw())
+            .map(|(a, b)| (*a as i32 - *b as i32).abs())
+            .max()
+            .unwrap();
+        assert!(linf <= 8, "{name}: L-inf {linf} > 8");
+        assert_eq!(outcome.distance.linf, linf as f32);
+    }
+}
+
+/// FGSM takes one step of exactly eps: almost every value moves by eps, none by more.
+#[test]
+fn fgsm_moves_pixels_by_eps() {
+    let model = lite0();
+    let image = reference_crop("coffee");
+    let outcome = pollster::block_on(attacks::run(
+        &model,
+        &image,
+        Some(967),
+        &AttackConfig::new(Method::Fgsm, 4.0),
+        &mut NoObserver,
+    ))
+    .unwrap();
+    assert_eq!(outcome.steps_run, 1);
+    let moved_by_eps = image
+        .as_raw()
+        .iter()
+        .zip(outcome.adversarial.as_raw())
+        .filter(|(a, b)| (**a as i32 - **b as i32).abs() == 4)
+        .count();
+    let total = image.as_raw().len();
+    assert_eq!(outcome.distance.linf, 4.0);
+    // Only clipped values (near 0 or 255) and zero gradients move less.
+    assert!(
+        moved_by_eps as f64 > 0.9 * total as f64,
+        "{moved_by_eps} of {total} moved by eps"
+    );
+    assert!(
+        outcome.history[1].loss > outcome.history[0].loss,
+        "FGSM must raise the true class's loss"
+    );
+}
+
+/// A targeted attack reaches the class asked for: the cat becomes a gibbon.
+#[test]
+fn targeted_attack_turns_the_cat_into_a_gibbon() {
+    let model = lite0();
+    let image = reference_crop("chelsea");
+    let gibbon_class = gibbon::imagenet::lookup("gibbon").unwrap().index;
+    let config = AttackConfig {
+        target: Some(gibbon_class),
+        steps: Some(20),
+        ..AttackConfig::new(Method::Targeted, 8.0)
+    };
+    let mut observer = checker(&image, 8.0);
+    let outcome = pollster::block_on(attacks::run(
+        &model,
+        &image,
+        Some(281),
+        &config,
+        &mut observer,
+    ))
+    .unwrap();
+    println!(
+        "chelsea -> {} ({:.3}) in {} steps",
+        outcome.adversarial_prediction.name(),
+        outcome.adversarial_prediction.prob,
+        outcome.steps_run
+    );
+    assert_eq!(outcome.adversarial_prediction.index, 368);
+    assert!(outcome.success());
+    // The target's probability climbs: last record well above the first.
+    let first = outcome.history.first().unwrap().target_prob.unwrap();
+    let last = outcome.history.last().unwrap().target_prob.unwrap();
+    assert!(
+        first < 0.01 && last > 0.5,
+        "gibbon probability {first} -> {last}"
+    );
+}
+
+/// Early stop ends the loop at the first iterate that reaches the goal.
+#[test]
+fn early_stop_stops_at_success() {
+    let model = lite0();
+    let image = reference_crop("motorcycle_left");
+    let config = AttackConfig {
+        early_stop: true,
+        steps: Some(30),
+        ..AttackConfig::new(Method::Ifgsm, 8.0)
+    };
+    let outcome = pollster::block_on(attacks::run(
+        &model,
+        &image,
+        Some(665),
+        &config,
+        &mut NoObserver,
+    ))
+    .unwrap();
+    assert!(outcome.success());
+    assert!(
+        outcome.steps_run < 30,
+        "ran all {} steps",
+        outcome.steps_run
+    );
+    // The record of the last gradient step already showed another class on top.
+    let stop_record = &outcome.history[outcome.history.len() - 2];
+    assert_ne!(stop_record.top1.index, 665);
+}
+
+/// Cancelling returns what was made so far, marked as cancelled.
+#[test]
+fn cancel_returns_the_current_iterate() {
+    let model = lite0();
+    let image = reference_crop("camera");
+    let mut observer = BoundsChecker {
+        cancel_after: Some(3),
+        ..checker(&image, 8.0)
+    };
+    let outcome = pollster::block_on(attacks::run(
+        &model,
+        &image,
+        Some(872),
+        &AttackConfig::new(Method::LeastLikely, 8.0),
+        &mut observer,
+    ))
+    .unwrap();
+    assert!(outcome.cancelled);
+    assert_eq!(outcome.steps_run, 3);
+    assert!(
+        outcome.distance.linf <= 3.0,
+        "three steps of 1 move at most 3"
+    );
+}
+
+/// PGD's random start is reproducible by seed, and stays in the ball; MI-FGSM too.
+#[test]
+fn pgd_and_momentum_stay_in_the_ball() {
+    let model = lite0();
+    let image = reference_crop("coffee");
+    let pgd = AttackConfig {
+        steps: Some(3),
+        seed: 7,
+        ..AttackConfig::new(Method::Pgd, 6.0)
+    };
+    let a = pollster::block_on(attacks::run(
+        &model,
+        &image,
+        Some(967),
+        &pgd,
+        &mut checker(&image, 6.0),
+    ))
+    .unwrap();
+    let b = pollster::block_on(attacks::run(
+        &model,
+        &image,
+        Some(967),
+        &pgd,
+        &mut NoObserver,
+    ))
+    .unwrap();
+    assert_eq!(a.adversarial, b.adversarial, "same seed, same result");
+    assert!(a.distance.linf <= 6.0);
+    let mi = AttackConfig {
+        steps: Some(4),
+        ..AttackConfig::new(Method::MiFgsm, 6.0)
+    };
+    let m = pollster::block_on(attacks::run(
+        &model,
+        &image,
+        Some(967),
+        &mi,
+        &mut checker(&image, 6.0),
+    ))
+    .unwrap();
+    assert!(m.distance.linf <= 6.0);
+    assert!(
+        m.history.last().unwrap().loss > m.history[0].loss,
+        "MI-FGSM raises the true class's loss"
+    );
+}
+
+/// Parameters a user can get wrong are errors, not panics.
+#[test]
+fn bad_parameters_are_errors() {
+    let model = lite0();
+    let image = reference_crop("coffee");
+    let run = |config: AttackConfig, label: Option<usize>| {
+        pollster::block_on(attacks::run(
+            &model,
+            &image,
+            label,
+            &config,
+            &mut NoObserver,
+        ))
+    };
+    assert!(matches!(
+        run(AttackConfig::new(Method::Fgsm, -1.0), None),
+        Err(attacks::AttackError::Eps(_))
+    ));
+    assert!(matches!(
+        run(AttackConfig::new(Method::Targeted, 8.0), None),
+        Err(attacks::AttackError::NeedsTarget(_))
+    ));
+    assert!(matches!(
+        run(AttackConfig::new(Method::Fgsm, 8.0), Some(1000)),
+        Err(attacks::AttackError::BadLabel(1000))
+    ));
+    let small = image::RgbImage::new(100, 100);
+    let err = pollster::block_on(attacks::run(
+        &model,
+        &small,
+        None,
+        &AttackConfig::new(Method::Fgsm, 8.0),
+        &mut NoObserver,
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("224x224"), "{err}");
+}

@@ -1,0 +1,283 @@
+//! The `gibbon` command as a user runs it: outputs, saved files, exit codes and messages.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::*;
+
+fn gibbon(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gibbon"))
+        .args(["--device", "cpu"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn crop(name: &str) -> String {
+    reference_dir()
+        .join(format!("{name}_224.png"))
+        .display()
+        .to_string()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gibbon-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn classify_prints_top_k_and_json() {
+    let out = gibbon(&["classify", "--top", "3", &crop("coffee")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("967  espresso"), "{text}");
+    assert_eq!(text.lines().count(), 4, "path + 3 classes: {text}");
+
+    let out = gibbon(&[
+        "classify",
+        "--json",
+        "--top",
+        "2",
+        &crop("chelsea"),
+        &crop("camera"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["path"], crop("chelsea"));
+    assert_eq!(lines[0]["top"][0]["index"], 282);
+    assert_eq!(lines[0]["top"][0]["name"], "tiger cat");
+    assert!((lines[0]["top"][0]["prob"].as_f64().unwrap() - 0.3858).abs() < 1e-3);
+    assert_eq!(lines[1]["top"][0]["index"], 872);
+}
+
+/// The seed's workflow: attack, save Original/ and <model>/, print the table, transfer.
+#[test]
+fn attack_saves_pngs_that_classify_as_reported() {
+    let dir = temp_dir("attack");
+    let out = gibbon(&[
+        "attack",
+        "--method",
+        "ill",
+        "--eps",
+        "8",
+        "--out",
+        dir.to_str().unwrap(),
+        "--json",
+        "--transfer",
+        "lite1",
+        &format!("{}:281", crop("chelsea")),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let line: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(line["label"]["index"], 281);
+    assert_eq!(line["success"], true);
+    assert_eq!(line["steps"], 10);
+    assert!(line["linf"].as_f64().unwrap() <= 8.0);
+    let saved = line["saved"].as_str().unwrap();
+    assert!(
+        saved.ends_with("efficientnet-lite0/chelsea_224.png"),
+        "{saved}"
+    );
+    assert!(dir.join("Original/chelsea_224.png").exists());
+    assert_eq!(line["transfer"][0]["model"], "efficientnet-lite1");
+
+    // The saved PNG, classified again from disk, gives the reported class and probability.
+    let again = gibbon(&["classify", "--json", "--top", "1", saved]);
+    let again: serde_json::Value = serde_json::from_str(stdout(&again).trim()).unwrap();
+    assert_eq!(again["top"][0]["index"], line["adversarial"]["index"]);
+    let (p, q) = (
+        again["top"][0]["prob"].as_f64().unwrap(),
+        line["adversarial"]["prob"].as_f64().unwrap(),
+    );
+    assert!((p - q).abs() < 1e-6, "{p} vs {q}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn attack_table_like_the_seed_with_a_list_and_transfer() {
+    let dir = temp_dir("table");
+    let list = dir.join("images.txt");
+    std::fs::write(
+        &list,
+        format!(
+            "# path label\n{} 967\n{} tripod\n",
+            crop("coffee"),
+            crop("camera")
+        ),
+    )
+    .unwrap();
+    let out = gibbon(&[
+        "attack",
+        "--method",
+        "ifgsm",
+        "--eps",
+        "4",
+        "--list",
+        list.to_str().unwrap(),
+        "--transfer",
+        "efficientnet-lite2",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    println!("{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    // `label : (pred, prob) --> (adv_pred, adv_prob)  path: names`
+    assert!(
+        lines[0].starts_with("967 : (967, 0.951) --> ("),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("872 : (872, 0.937) --> ("),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(
+        lines[2],
+        "# transfer: made on efficientnet-lite0, judged by efficientnet-lite2"
+    );
+    assert!(lines[3].starts_with("967 : (967, "), "{}", lines[3]);
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with("# efficientnet-lite0: goal reached on "),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn user_errors_have_clear_messages_and_exit_codes() {
+    let dir = temp_dir("errors");
+    let corrupt = dir.join("corrupt.png");
+    let png = std::fs::read(crop("coffee")).unwrap();
+    std::fs::write(&corrupt, &png[..png.len() / 3]).unwrap();
+    let text = dir.join("notes.png");
+    std::fs::write(&text, "not an image").unwrap();
+
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (
+            vec!["classify", "/no/such/photo.jpg"],
+            1,
+            "cannot read /no/such/photo.jpg",
+        ),
+        (
+            vec!["classify", corrupt.to_str().unwrap()],
+            1,
+            "corrupt or truncated",
+        ),
+        (
+            vec!["classify", text.to_str().unwrap()],
+            1,
+            "not an image Gibbon can read",
+        ),
+        (
+            vec!["classify", "--model", "vgg99", "x.png"],
+            2,
+            "unknown model 'vgg99'",
+        ),
+        (
+            vec!["attack", "--eps", "300", "x.png"],
+            2,
+            "eps must be a number between 0 and 255",
+        ),
+        (vec!["attack", "--eps", "-2", "x.png"], 2, "eps must be"),
+        (
+            vec!["attack", "--method", "targeted", "x.png"],
+            2,
+            "needs a target class",
+        ),
+        (
+            vec![
+                "attack", "--method", "targeted", "--target", "gibbonn", "x.png",
+            ],
+            2,
+            "no ImageNet class is called 'gibbonn'",
+        ),
+        (
+            vec!["attack", "--method", "nope", "x.png"],
+            2,
+            "unknown attack method",
+        ),
+        (vec!["attack", "photo.png:1000"], 2, "out of range"),
+        (vec!["attack"], 2, "no images given"),
+    ];
+    for (args, code, message) in cases {
+        let out = gibbon(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert!(
+            err.contains(message),
+            "{args:?}: expected '{message}' in: {err}"
+        );
+        assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    }
+    // One bad image in a list does not stop the others.
+    let out = gibbon(&["classify", "/no/such.png", &crop("coffee")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("espresso"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn missing_weights_say_how_to_fetch_them() {
+    let home = temp_dir("home");
+    let out = Command::new(env!("CARGO_BIN_EXE_gibbon"))
+        .env("GIBBON_HOME", &home)
+        .args([
+            "--device",
+            "cpu",
+            "classify",
+            "--model",
+            "lite2",
+            &crop("coffee"),
+        ])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("weights for efficientnet-lite2 are not installed"),
+        "{err}"
+    );
+    assert!(err.contains("gibbon fetch efficientnet-lite2"), "{err}");
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
+fn models_lists_the_zoo() {
+    let out = gibbon(&["models", "--json"]);
+    assert!(out.status.success());
+    let models: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = models.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        vec![
+            "efficientnet-lite0",
+            "efficientnet-lite1",
+            "efficientnet-lite2"
+        ]
+    );
+    assert_eq!(models[2]["input"], serde_json::json!([3, 260, 260]));
+    assert!(Path::new(models[0]["weights"].as_str().unwrap()).exists());
+}

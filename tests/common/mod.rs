@@ -1,0 +1,95 @@
+//! Helpers shared by the integration tests: reference data, installed models, sample photos.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use gibbon::burn::prelude::*;
+use gibbon::models::{Classifier, ModelId};
+use image::RgbImage;
+
+/// The folder of reference outputs (independent float64 numpy forward passes).
+pub fn reference_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/reference")
+}
+
+/// `reference_outputs.json`, parsed.
+pub fn reference() -> serde_json::Value {
+    let text = std::fs::read_to_string(reference_dir().join("reference_outputs.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Reads a little-endian float32 `.npy` file: shape and values.
+pub fn read_npy_f32(path: &Path) -> (Vec<usize>, Vec<f32>) {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..6], b"\x93NUMPY", "{} is not .npy", path.display());
+    let (header_len, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        _ => (
+            u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize,
+            12,
+        ),
+    };
+    let header = std::str::from_utf8(&bytes[start..start + header_len]).unwrap();
+    assert!(
+        header.contains("'descr': '<f4'") && header.contains("'fortran_order': False"),
+        "{header}"
+    );
+    let shape_text = header
+        .split("'shape': (")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap();
+    let shape: Vec<usize> = shape_text
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().parse().unwrap())
+        .collect();
+    let values = bytes[start + header_len..]
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    (shape, values)
+}
+
+/// The CPU device.
+pub fn cpu() -> Device {
+    Device::flex()
+}
+
+/// Loads an installed model, or fails with the command that installs it.
+pub fn load(id: ModelId, device: &Device) -> Classifier {
+    gibbon::home::load_model(id, device)
+        .unwrap_or_else(|e| panic!("{e}\n(the test command runs `gibbon fetch` first)"))
+}
+
+/// A sample photo (installed by `gibbon fetch`).
+pub fn sample_photo(file: &str) -> RgbImage {
+    let path = gibbon::home::samples_dir().join(file);
+    gibbon::imaging::open(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}\n(the test command runs `gibbon fetch` first)",
+            path.display()
+        )
+    })
+}
+
+/// A reference 224x224 crop (exactly the reference's lite0 input).
+pub fn reference_crop(name: &str) -> RgbImage {
+    gibbon::imaging::open(&reference_dir().join(format!("{name}_224.png"))).unwrap()
+}
+
+/// Host values of a tensor.
+pub fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().try_into_vec::<f32>().unwrap()
+}
+
+/// Largest absolute difference.
+pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}

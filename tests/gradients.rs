@@ -1,0 +1,226 @@
+//! Input gradients against central finite differences, and the wgpu backend against the CPU.
+
+mod common;
+
+use common::*;
+use gibbon::attacks::step::gradient_at;
+use gibbon::backend::{self, BackendChoice};
+use gibbon::burn::nn::PaddingConfig2d;
+use gibbon::burn::prelude::*;
+use gibbon::burn::tensor::activation::log_softmax;
+use gibbon::models::ModelId;
+use gibbon::models::blocks::{
+    Activation, BatchNorm, ConvNormAct, ConvSpec, Loader, global_average_pool, load_linear,
+};
+use gibbon::weights::{Dtype, NamedTensor, TensorStore};
+
+/// Deterministic pseudo-random numbers in [-1, 1) (xorshift), the same on every platform.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> f32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        ((self.0 >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+    }
+    fn vec(&mut self, n: usize, scale: f32) -> Vec<f32> {
+        (0..n).map(|_| self.next() * scale).collect()
+    }
+}
+
+/// A small net of the same building blocks as EfficientNet-Lite (SAME-padded strided conv,
+/// folded batch norm, ReLU6, depthwise conv, residual-free projection, pooling, linear), with
+/// random weights.
+struct TinyNet {
+    stem: ConvNormAct,
+    depthwise: ConvNormAct,
+    project: ConvNormAct,
+    fc: gibbon::burn::nn::Linear,
+}
+
+impl TinyNet {
+    fn new(device: &Device) -> Self {
+        let mut rng = Rng(0x9e3779b97f4a7c15);
+        let mut store = TensorStore::new();
+        let mut put = |name: &str, shape: &[usize], values: Vec<f32>| {
+            store.insert(NamedTensor {
+                name: name.into(),
+                shape: shape.to_vec(),
+                values,
+                stored_as: Dtype::F32,
+            })
+        };
+        put("stem.weight", &[6, 3, 3, 3], rng.vec(162, 0.5));
+        put(
+            "bn.weight",
+            &[6],
+            rng.vec(6, 0.5).iter().map(|v| v + 1.0).collect(),
+        );
+        put("bn.bias", &[6], rng.vec(6, 0.5));
+        put("bn.running_mean", &[6], rng.vec(6, 0.2));
+        put(
+            "bn.running_var",
+            &[6],
+            rng.vec(6, 0.3).iter().map(|v| v + 1.0).collect(),
+        );
+        put("dw.weight", &[6, 1, 3, 3], rng.vec(54, 0.6));
+        put("dw.bias", &[6], rng.vec(6, 0.5));
+        put("pw.weight", &[4, 6, 1, 1], rng.vec(24, 0.6));
+        put("fc.weight", &[5, 4], rng.vec(20, 1.0));
+        put("fc.bias", &[5], rng.vec(5, 0.1));
+        let mut loader = Loader::new(&mut store, device, "TinyNet");
+        let same = PaddingConfig2d::Same;
+        let bn = Some(BatchNorm {
+            prefix: "bn".into(),
+            eps: 1e-3,
+        });
+        let stem = ConvNormAct::load(
+            &mut loader,
+            "stem",
+            bn,
+            ConvSpec::new(3, 6, 3, 2, same.clone()),
+            Activation::Relu6,
+        )
+        .unwrap();
+        let depthwise = ConvNormAct::load(
+            &mut loader,
+            "dw",
+            None,
+            ConvSpec::depthwise(6, 3, 1, same.clone()),
+            Activation::Relu6,
+        )
+        .unwrap();
+        let project = ConvNormAct::load(
+            &mut loader,
+            "pw",
+            None,
+            ConvSpec::new(6, 4, 1, 1, same),
+            Activation::Identity,
+        )
+        .unwrap();
+        let fc = load_linear(&mut loader, "fc", 4, 5).unwrap();
+        assert!(loader.leftovers().is_empty());
+        Self {
+            stem,
+            depthwise,
+            project,
+            fc,
+        }
+    }
+
+    /// Cross-entropy of `class` for pixels (0..255) scaled like EfficientNet's input.
+    fn loss(&self, pixels: Tensor<4>, class: usize) -> Tensor<1> {
+        let x = pixels.sub_scalar(127.0).div_scalar(128.0);
+        let x = self
+            .project
+            .forward(self.depthwise.forward(self.stem.forward(x)));
+        let logits = self.fc.forward(global_average_pool(x));
+        log_softmax(logits, 1)
+            .slice([0..1, class..class + 1])
+            .sum()
+            .neg()
+    }
+}
+
+fn central_difference(f: impl Fn(&[f32]) -> f32, x: &[f32], i: usize, h: f32) -> f32 {
+    let (mut up, mut down) = (x.to_vec(), x.to_vec());
+    up[i] += h;
+    down[i] -= h;
+    (f(&up) - f(&down)) / (2.0 * h)
+}
+
+/// Indices of the `k` largest |g| (the pixels where a finite difference is well above noise).
+fn largest(g: &[f32], k: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..g.len()).collect();
+    order.sort_by(|&a, &b| g[b].abs().total_cmp(&g[a].abs()));
+    order.truncate(k);
+    order
+}
+
+fn tiny_net_check(device: &Device) {
+    let net = TinyNet::new(device);
+    let shape = [1, 3, 11, 11];
+    let x: Vec<f32> = Rng(7)
+        .vec(3 * 11 * 11, 1.0)
+        .iter()
+        .map(|v| 127.5 + 100.0 * v)
+        .collect();
+    let tensor = |v: &[f32]| Tensor::<4>::from_data(TensorData::new(v.to_vec(), shape), device);
+    let input = tensor(&x).autodiff().require_grad();
+    let grads = net.loss(input.clone(), 3).backward();
+    let g = values(input.grad(&grads).unwrap());
+    let loss = |v: &[f32]| values(net.loss(tensor(v), 3))[0];
+    let mut checked = 0;
+    for i in largest(&g, 12) {
+        let fd = central_difference(loss, &x, i, 0.5);
+        let rel = (fd - g[i]).abs() / g[i].abs();
+        assert!(
+            rel < 1e-2,
+            "pixel {i}: autodiff {} vs finite difference {fd} (relative {rel:.2e})",
+            g[i]
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 12);
+}
+
+#[test]
+fn tiny_net_gradient_matches_finite_differences_on_cpu() {
+    tiny_net_check(&cpu());
+}
+
+/// wgpu (a software Vulkan adapter in CI: Mesa lavapipe) against the CPU backend: same
+/// logits, same input gradient.
+#[test]
+fn wgpu_agrees_with_cpu() {
+    let gpu = backend::select(BackendChoice::Wgpu)
+        .unwrap_or_else(|e| panic!("{e}\n(CI installs mesa-vulkan-drivers for this test)"));
+    println!("{}", gpu.description);
+    tiny_net_check(&gpu.device);
+
+    let cpu_model = load(ModelId::EfficientNetLite0, &cpu());
+    let gpu_model = load(ModelId::EfficientNetLite0, &gpu.device);
+    let image = reference_crop("coffee");
+    let (g_cpu, p_cpu) = pollster::block_on(gradient_at(
+        &cpu_model,
+        &gibbon::imaging::to_tensor(&image, &cpu()),
+        967,
+    ))
+    .unwrap();
+    let (g_gpu, p_gpu) = pollster::block_on(gradient_at(
+        &gpu_model,
+        &gibbon::imaging::to_tensor(&image, &gpu.device),
+        967,
+    ))
+    .unwrap();
+    let (g_cpu, g_gpu) = (values(g_cpu), values(g_gpu));
+    let norm = |v: &[f32]| v.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+    let diff: Vec<f32> = g_cpu.iter().zip(&g_gpu).map(|(a, b)| a - b).collect();
+    let relative = norm(&diff) / norm(&g_cpu);
+    let same_sign = g_cpu
+        .iter()
+        .zip(&g_gpu)
+        .filter(|(a, b)| a.signum() == b.signum())
+        .count() as f64
+        / g_cpu.len() as f64;
+    println!(
+        "gradient: relative L2 difference {relative:.2e}, same sign {:.4}%",
+        same_sign * 100.0
+    );
+    assert!(
+        relative < 1e-3,
+        "relative L2 difference of the gradients {relative}"
+    );
+    assert!(
+        same_sign > 0.999,
+        "only {same_sign} of gradient signs agree"
+    );
+    for i in [967, 968, 504] {
+        assert!(
+            (p_cpu.prob(i) - p_gpu.prob(i)).abs() < 1e-4,
+            "class {i}: {} vs {}",
+            p_cpu.prob(i),
+            p_gpu.prob(i)
+        );
+    }
+}
