@@ -15,12 +15,14 @@ pub enum ImageError {
     #[error("not an image Gibbon can read (PNG, JPEG, WebP, BMP or GIF)")]
     UnknownFormat,
     #[error(
-        "the image is {width}x{height} pixels, larger than Gibbon accepts ({limit}); scale it down first"
+        "the image is {}larger than Gibbon accepts ({} megapixels); scale it down first",
+        .size.map(|(w, h)| format!("{w}x{h} pixels, ")).unwrap_or_default(),
+        MAX_PIXELS / 1_000_000
     )]
     TooLarge {
-        width: u32,
-        height: u32,
-        limit: String,
+        /// Width and height, when the header could be read (a 32-bit browser cannot even
+        /// describe some sizes).
+        size: Option<(u32, u32)>,
     },
     #[error("the image is empty (0 pixels)")]
     Empty,
@@ -60,28 +62,33 @@ impl std::str::FromStr for Preprocess {
 /// Decodes an image file's bytes to 8-bit RGB, upright (EXIF orientation applied). Animated
 /// GIFs give their first frame; transparency is composited over white.
 pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
-    let reader = ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| ImageError::Corrupt(e.to_string()))?;
-    if reader.format().is_none() {
-        return Err(ImageError::UnknownFormat);
-    }
-    let mut reader = reader;
-    let mut limits = Limits::default();
-    limits.max_alloc = Some(MAX_PIXELS * 4 + (64 << 20));
-    reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(classify_error)?;
-    let (width, height) = decoder.dimensions();
+    let reader = || -> Result<ImageReader<std::io::Cursor<&[u8]>>, ImageError> {
+        let reader = ImageReader::new(std::io::Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+        match reader.format() {
+            Some(_) => Ok(reader),
+            None => Err(ImageError::UnknownFormat),
+        }
+    };
+    // The header first, without limits, so that a huge image is refused by its real size
+    // before anything is allocated.
+    let mut header = reader()?;
+    header.no_limits();
+    let (width, height) = header.into_dimensions().map_err(classify_error)?;
     if width == 0 || height == 0 {
         return Err(ImageError::Empty);
     }
     if width as u64 * height as u64 > MAX_PIXELS {
         return Err(ImageError::TooLarge {
-            width,
-            height,
-            limit: format!("{} megapixels", MAX_PIXELS / 1_000_000),
+            size: Some((width, height)),
         });
     }
+    let mut reader = reader()?;
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_PIXELS * 4 + (64 << 20));
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(classify_error)?;
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
@@ -93,9 +100,7 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
 fn classify_error(e: image::ImageError) -> ImageError {
     match e {
         image::ImageError::Unsupported(_) => ImageError::UnknownFormat,
-        image::ImageError::Limits(l) => {
-            ImageError::Corrupt(format!("decoding would need too much memory ({l})"))
-        }
+        image::ImageError::Limits(_) => ImageError::TooLarge { size: None },
         other => ImageError::Corrupt(other.to_string()),
     }
 }

@@ -9,7 +9,7 @@ mod config;
 mod outcome;
 pub mod step;
 
-pub use config::{AttackConfig, Method};
+pub use config::{AttackConfig, Method, default_steps};
 pub use outcome::{AttackOutcome, Goal, StepRecord};
 pub use step::{Flow, NoObserver, Observer, run};
 

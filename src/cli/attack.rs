@@ -201,14 +201,18 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
             results.len()
         );
         for (i, judge) in transfer.iter().enumerate() {
-            let n = results
+            let reached = results
                 .iter()
                 .filter(|(_, o, v)| o.goal.reached_by(v[i].adversarial.index))
                 .count();
+            let changed = results
+                .iter()
+                .filter(|(_, _, v)| v[i].adversarial.index != v[i].original.index)
+                .count();
             summary.push_str(&format!(
-                "; transferred to {}: {n}/{}",
+                "; {}: goal reached on {reached}/{n}, its top-1 changed on {changed}/{n}",
                 judge.id(),
-                results.len()
+                n = results.len()
             ));
         }
         println!("{summary}");

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the web app into dist/: the real models as compact f16 files, the sample photos, and
+# the wasm app (burn on WebGPU with a CPU fallback, Leptos UI).
+#
+#   ./scripts/build-web.sh          release build, wasm-opt -Oz (what you deploy)
+#   ./scripts/build-web.sh test     the same cargo release profile without wasm-opt (minutes faster;
+#                                   used by the browser tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+mode="${1:-release}"
+
+cargo build --release --locked --bin gibbon
+gibbon="$CARGO_TARGET_DIR/release/gibbon"
+"$gibbon" --quiet fetch
+"$gibbon" --quiet convert --out web/models
+mkdir -p web/samples
+cp "$("$gibbon" fetch --print-dir)"/samples/* web/samples/
+
+# trunk runs `cargo metadata`, which wants every locked crate (for any platform) downloaded;
+# after this, the build itself is offline.
+cargo fetch --locked >/dev/null
+export CARGO_NET_OFFLINE=true
+if [ "$mode" = test ]; then
+  trunk build --config trunk.toml --release false --cargo-profile release
+else
+  trunk build --config trunk.toml
+fi
+echo "web app built in $(pwd)/dist ($(du -sh dist | cut -f1))"

@@ -1,0 +1,236 @@
+//! The attack panel: method, budget (eps in pixel units), step size and count with the seed
+//! article's defaults shown, early stop, target class, Run and Cancel.
+
+use leptos::prelude::*;
+
+use super::state::AppState;
+use crate::attacks::{AttackConfig, Method, default_steps};
+use crate::imagenet;
+
+/// Settings and the Run / Cancel buttons.
+#[component]
+pub fn AttackPanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let method = RwSignal::new(Method::LeastLikely);
+    let eps = RwSignal::new(8.0f32);
+    let alpha = RwSignal::new(String::new());
+    let steps = RwSignal::new(String::new());
+    let early_stop = RwSignal::new(false);
+    let target = RwSignal::new(None::<usize>);
+    let default_alpha = move || {
+        if method.get().is_single_step() {
+            eps.get()
+        } else {
+            1.0
+        }
+    };
+    let default_step_count = move || {
+        if method.get().is_single_step() {
+            1
+        } else {
+            default_steps(eps.get())
+        }
+    };
+
+    let run = move |_| {
+        let parse_alpha = alpha.get_untracked().trim().parse::<f32>().ok();
+        let parse_steps = steps.get_untracked().trim().parse::<usize>().ok();
+        if !alpha.get_untracked().trim().is_empty() && parse_alpha.is_none() {
+            return state.notice.set(Some(super::state::Notice::Error(
+                "alpha must be a number of pixel units".into(),
+            )));
+        }
+        if !steps.get_untracked().trim().is_empty() && parse_steps.is_none() {
+            return state.notice.set(Some(super::state::Notice::Error(
+                "steps must be a whole number".into(),
+            )));
+        }
+        let m = method.get_untracked();
+        let config = AttackConfig {
+            alpha: parse_alpha,
+            steps: parse_steps,
+            target: if m.accepts_target() {
+                target.get_untracked()
+            } else {
+                None
+            },
+            early_stop: early_stop.get_untracked(),
+            ..AttackConfig::new(m, eps.get_untracked())
+        };
+        state.run_attack(config);
+    };
+
+    view! {
+        <div class="panel attack-panel" data-testid="attack-panel">
+            <h2>"Attack"</h2>
+            <label>
+                "Method "
+                <select
+                    data-testid="method"
+                    on:change=move |ev| {
+                        if let Ok(m) = event_target_value(&ev).parse::<Method>() {
+                            method.set(m);
+                        }
+                    }
+                >
+                    {Method::ALL
+                        .iter()
+                        .map(|m| {
+                            let m = *m;
+                            view! {
+                                <option value=m.as_str() selected=move || method.get() == m>
+                                    {m.title()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                {move || format!("ε = {} / 255", eps.get())}
+                <input
+                    type="range"
+                    min="0"
+                    max="32"
+                    step="0.5"
+                    data-testid="eps"
+                    prop:value=move || eps.get().to_string()
+                    on:input=move |ev| {
+                        if let Ok(v) = event_target_value(&ev).parse::<f32>() {
+                            eps.set(v);
+                        }
+                    }
+                />
+            </label>
+            <div class="row">
+                <label>
+                    "Step α "
+                    <input
+                        type="text"
+                        inputmode="decimal"
+                        size="5"
+                        data-testid="alpha"
+                        placeholder=move || default_alpha().to_string()
+                        bind:value=alpha
+                    />
+                </label>
+                <label>
+                    "Steps "
+                    <input
+                        type="text"
+                        inputmode="numeric"
+                        size="5"
+                        data-testid="steps"
+                        placeholder=move || default_step_count().to_string()
+                        bind:value=steps
+                    />
+                </label>
+            </div>
+            <label class="check">
+                <input type="checkbox" data-testid="early-stop" bind:checked=early_stop/>
+                " Stop as soon as the goal is reached"
+            </label>
+            <Show when=move || method.get().accepts_target()>
+                <ClassPicker target=target required=Signal::derive(move || method.get().needs_target())/>
+            </Show>
+            <p class="explain">{move || explain(method.get())}</p>
+            <div class="buttons">
+                <button
+                    class="run"
+                    data-testid="run"
+                    disabled=move || state.running.get() || state.input.with(Option::is_none)
+                    on:click=run
+                >
+                    "Run"
+                </button>
+                <button
+                    class="cancel"
+                    data-testid="cancel"
+                    disabled=move || !state.running.get()
+                    on:click=move |_| state.cancel_attack()
+                >
+                    "Cancel"
+                </button>
+                <span class="progress" data-testid="step-progress">
+                    {move || {
+                        if state.running.get() {
+                            format!("step {} / {}", state.history.with(Vec::len), state.steps_planned.get())
+                        } else {
+                            String::new()
+                        }
+                    }}
+                </span>
+            </div>
+        </div>
+    }
+}
+
+fn explain(method: Method) -> &'static str {
+    match method {
+        Method::Fgsm => {
+            "One step of size ε up the gradient sign of the true class's loss (Goodfellow et al. 2015)."
+        }
+        Method::FgsmTargeted => "One step of size ε down the loss of the chosen class.",
+        Method::Ifgsm => {
+            "Small steps up the loss, each clipped back into the ε-ball (Kurakin et al. 2017)."
+        }
+        Method::LeastLikely => {
+            "Small steps towards the class the model finds least likely for the photo (Kurakin et al. 2017)."
+        }
+        Method::Targeted => "Small steps towards the class you choose.",
+        Method::Pgd => "Iterative FGSM from a random start inside the ε-ball (Madry et al. 2018).",
+        Method::MiFgsm => {
+            "Iterative FGSM with momentum on the gradient, which fools other models more often (Dong et al. 2018)."
+        }
+    }
+}
+
+/// A searchable class list: type "gibbon", pick it.
+#[component]
+fn ClassPicker(target: RwSignal<Option<usize>>, required: Signal<bool>) -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let matches = move || imagenet::search(&query.get()).take(8).collect::<Vec<_>>();
+    view! {
+        <div class="class-picker">
+            <label>
+                {move || if required.get() { "Target class " } else { "Target class (optional) " }}
+                <input
+                    type="search"
+                    placeholder="type a class, e.g. gibbon"
+                    data-testid="target-search"
+                    bind:value=query
+                />
+            </label>
+            <ul class="matches" data-testid="target-matches">
+                {move || {
+                    matches()
+                        .into_iter()
+                        .map(|c| {
+                            let index = c.index;
+                            view! {
+                                <li>
+                                    <button
+                                        class:chosen=move || target.get() == Some(index)
+                                        data-index=index
+                                        on:click=move |_| {
+                                            target.set(Some(index));
+                                            query.set(String::new());
+                                        }
+                                    >
+                                        {format!("{} ({})", c.name(), index)}
+                                    </button>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ul>
+            <p class="chosen" data-testid="target-chosen">
+                {move || match target.get() {
+                    Some(t) => format!("Target: {} ({t})", imagenet::name(t)),
+                    None => "No target chosen".to_string(),
+                }}
+            </p>
+        </div>
+    }
+}

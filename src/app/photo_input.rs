@@ -1,0 +1,179 @@
+//! Where the photo comes from: drag and drop, the file picker, the clipboard, or the gallery of
+//! sample photos; and what the model says about it.
+
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::browser;
+use super::state::AppState;
+use crate::samples::{SAMPLES, Sample};
+
+/// Drop zone, file picker, paste, gallery, and the original photo as the model sees it.
+#[component]
+pub fn PhotoInput() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let dragging = RwSignal::new(false);
+    let take_file = move |file: web_sys::File| {
+        let name = file.name();
+        spawn_local(async move {
+            match browser::file_bytes(&file).await {
+                Ok(bytes) => state.set_photo_bytes(bytes, name, None),
+                Err(e) => state
+                    .notice
+                    .set(Some(super::state::Notice::Error(format!("{name}: {e}")))),
+            }
+        });
+    };
+    let on_drop = move |ev: ev::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        if let Some(file) = ev
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|files| files.get(0))
+        {
+            take_file(file);
+        }
+    };
+    let on_pick = move |ev: ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        if let Some(file) = input.files().and_then(|files| files.get(0)) {
+            take_file(file);
+        }
+        input.set_value("");
+    };
+    // Paste works anywhere on the page.
+    let paste = window_event_listener(ev::paste, move |ev: ev::ClipboardEvent| {
+        let Some(data) = ev.clipboard_data() else {
+            return;
+        };
+        let items = data.items();
+        for i in 0..items.length() {
+            let Some(item) = items.get(i) else { continue };
+            if item.kind() == "file" && item.type_().starts_with("image/") {
+                if let Ok(Some(file)) = item.get_as_file() {
+                    ev.prevent_default();
+                    take_file(file);
+                    return;
+                }
+            }
+        }
+    });
+    on_cleanup(move || paste.remove());
+
+    view! {
+        <div
+            class="drop-zone"
+            class:dragging=move || dragging.get()
+            data-testid="drop-zone"
+            on:dragover=move |ev: ev::DragEvent| {
+                ev.prevent_default();
+                dragging.set(true);
+            }
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=on_drop
+        >
+            <OriginalView/>
+            <p class="hint">
+                "Drop a photo here, paste one, or "
+                <label class="file-button">
+                    "choose a file"
+                    <input type="file" accept="image/*" data-testid="file-input" on:change=on_pick/>
+                </label>
+            </p>
+        </div>
+        <Gallery/>
+    }
+}
+
+/// The chosen photo at the model's input size (what is attacked).
+#[component]
+fn OriginalView() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    Effect::new(move |_| {
+        if let (Some(image), Some(canvas)) = (state.input.get(), canvas.get()) {
+            browser::draw(&canvas, &image);
+        }
+    });
+    view! {
+        <Show
+            when=move || state.input.with(Option::is_some)
+            fallback=|| view! { <div class="placeholder">"No photo yet"</div> }
+        >
+            <canvas class="photo" node_ref=canvas data-testid="original-canvas"></canvas>
+            <p class="caption">{move || state.photo.with(|p| p.as_ref().map(|p| p.name.clone()).unwrap_or_default())}</p>
+        </Show>
+    }
+}
+
+/// Sample photos with known labels (from scikit-image, installed by the build).
+#[component]
+fn Gallery() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let pick = move |sample: &'static Sample| {
+        spawn_local(async move {
+            let url = format!("samples/{}", sample.file);
+            match browser::fetch_bytes(&url, false, |_, _| {}).await {
+                Ok(bytes) => state.set_photo_bytes(bytes, sample.title.to_string(), Some(sample)),
+                Err(e) => state.notice.set(Some(super::state::Notice::Error(e))),
+            }
+        });
+    };
+    view! {
+        <div class="gallery" data-testid="gallery">
+            {SAMPLES
+                .iter()
+                .map(|sample| {
+                    view! {
+                        <button
+                            class="sample"
+                            title=format!("{} (ImageNet: {})", sample.title, crate::imagenet::name(sample.label))
+                            data-testid=format!("sample-{}", sample.stem())
+                            on:click=move |_| pick(sample)
+                        >
+                            <img src=format!("samples/{}", sample.file) alt=sample.title/>
+                        </button>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}
+
+/// The model's top-5 for the original, as probability bars.
+#[component]
+pub fn Predictions() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <div class="predictions" data-testid="original-predictions">
+            <h2>"What the model sees"</h2>
+            <ProbabilityBars predictions=Signal::derive(move || state.original_top.get())/>
+        </div>
+    }
+}
+
+/// A list of classes with probability bars.
+#[component]
+pub fn ProbabilityBars(predictions: Signal<Vec<crate::prediction::Prediction>>) -> impl IntoView {
+    view! {
+        <ol class="bars">
+            {move || {
+                predictions
+                    .get()
+                    .into_iter()
+                    .map(|p| {
+                        view! {
+                            <li data-index=p.index data-prob=p.prob>
+                                <span class="bar" style:width=format!("{:.1}%", p.prob * 100.0)></span>
+                                <span class="label">{format!("{} ({})", p.name(), p.index)}</span>
+                                <span class="prob">{format!("{:.1}%", p.prob * 100.0)}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()
+            }}
+        </ol>
+    }
+}

@@ -1,0 +1,253 @@
+// Browser end-to-end tests of the web app, in headless Debian Chromium driven by playwright-core
+// (no browser download). Serves dist/ from a sub-path of a local static server, then:
+//   - on WebGPU (SwiftShader) and on the CPU backend: pick a sample photo, check its top-1,
+//     run iterative least-likely at eps 8, check the verdict, download the PNG, check its pixels
+//     against the original (|diff| <= 8) and classify it again with the CLI; transfer table;
+//   - errors a user can cause: not an image, a huge image, cancelling, switching model mid-attack;
+//   - offline: a reload with the network off still works;
+//   - every request stays on the page's origin.
+// Screenshots go to tests/e2e/output/. Run: node tests/e2e/run.mjs (after scripts/build-web.sh).
+// E2E_ONLY=cpu|webgpu|errors|offline|bench runs one scenario; E2E_BENCH=1 adds the benchmark page.
+import { createRequire } from "node:module";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { decodePng, pngClaiming } from "./png.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const dist = path.join(root, "dist");
+const output = path.join(root, "tests/e2e/output");
+const tools = process.env.GIBBON_TOOLS || path.join(process.env.HOME, ".cache/gibbon/tools");
+const require = createRequire(path.join(tools, "node_modules/"));
+const { chromium } = require("playwright-core");
+const gibbon = path.join(process.env.CARGO_TARGET_DIR || path.join(process.env.HOME, ".cache/gibbon/target"), "release/gibbon");
+const only = process.env.E2E_ONLY;
+fs.mkdirSync(output, { recursive: true });
+
+// ---------------------------------------------------------------- a static host, on a sub-path
+const MIME = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm",
+  ".css": "text/css", ".png": "image/png", ".jpg": "image/jpeg", ".svg": "image/svg+xml", ".json": "application/json",
+  ".webmanifest": "application/manifest+json", ".safetensors": "application/octet-stream",
+};
+const PREFIX = "/classroom/gibbon/";
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, "http://x");
+  if (!url.pathname.startsWith(PREFIX)) { res.writeHead(404).end(); return; }
+  let file = path.join(dist, decodeURIComponent(url.pathname.slice(PREFIX.length)));
+  if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
+  if (!fs.existsSync(file)) { res.writeHead(404).end(); return; }
+  const body = fs.readFileSync(file);
+  res.writeHead(200, { "content-type": MIME[path.extname(file)] || "application/octet-stream", "content-length": body.length });
+  res.end(body);
+});
+await new Promise((r) => server.listen(0, "127.0.0.1", r));
+const origin = `http://127.0.0.1:${server.address().port}`;
+const base = origin + PREFIX;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--enable-unsafe-webgpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
+});
+
+// ---------------------------------------------------------------- tiny test harness
+let failures = 0;
+function check(condition, message) {
+  if (!condition) throw new Error("check failed: " + message);
+}
+async function scenario(name, fn) {
+  if (only && !name.startsWith(only)) return;
+  const started = Date.now();
+  process.stdout.write(`e2e ${name} ... `);
+  try {
+    await fn();
+    console.log(`ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    failures++;
+    console.log(`FAILED (${((Date.now() - started) / 1000).toFixed(1)} s)\n  ${e.stack || e}`);
+  }
+}
+async function newPage(query = "") {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 1000 } });
+  const page = await context.newPage();
+  const requests = [];
+  const errors = [];
+  page.on("request", (r) => requests.push(r.url()));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(base + query);
+  return { context, page, requests, errors };
+}
+const T = (s) => s * 1000;
+const testid = (id) => `[data-testid="${id}"]`;
+async function backendKind(page) {
+  await page.waitForSelector(`${testid("backend")} .badge[data-kind]`, { timeout: T(120) });
+  return page.getAttribute(`${testid("backend")} .badge[data-kind]`, "data-kind");
+}
+async function top1(page, list) {
+  await page.waitForSelector(`${testid(list)} li`, { timeout: T(300) });
+  return Number(await page.getAttribute(`${testid(list)} li:first-child`, "data-index"));
+}
+async function canvasRgb(page, id) {
+  return page.evaluate((sel) => {
+    const c = document.querySelector(sel);
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    const rgb = [];
+    for (let i = 0; i < d.length; i += 4) rgb.push(d[i], d[i + 1], d[i + 2]);
+    return { width: c.width, height: c.height, rgb };
+  }, testid(id));
+}
+function sameOrigin(requests) {
+  const foreign = requests.filter((u) => !u.startsWith(origin) && !u.startsWith("blob:") && !u.startsWith("data:"));
+  check(foreign.length === 0, "requests left the origin: " + foreign.join(", "));
+}
+
+// ---------------------------------------------------------------- the main flow, per backend
+async function attackFlow(backend) {
+  const { context, page, requests, errors } = await newPage(backend === "cpu" ? "?backend=cpu" : "");
+  const kind = await backendKind(page);
+  const adapter = await page.textContent(`${testid("backend")} .adapter`);
+  console.log(`\n  backend: ${kind} (${adapter})`);
+  check(kind === (backend === "cpu" ? "CPU" : "WebGPU"), `expected ${backend}, page runs ${kind}`);
+
+  await page.click(testid("sample-chelsea"));
+  const original = await top1(page, "original-predictions");
+  check([281, 282, 285].includes(original), `chelsea classified as ${original}`);
+  await page.screenshot({ path: path.join(output, `${backend}-1-before-attack.png`), fullPage: true });
+
+  await page.selectOption(testid("method"), "ill");
+  const started = Date.now();
+  await page.click(testid("run"));
+  await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(900) });
+  const seconds = (Date.now() - started) / 1000;
+  const fooled = await page.getAttribute(testid("verdict"), "data-fooled");
+  const verdict = await page.textContent(testid("verdict"));
+  console.log(`  ILLC eps 8 (10 steps) in ${seconds.toFixed(1)} s: ${verdict}`);
+  check(fooled === "true", "verdict: " + verdict);
+  check(/^Fooled/.test(verdict), "verdict text: " + verdict);
+  const linf = Number(await page.getAttribute(testid("distances"), "data-linf"));
+  check(linf > 0 && linf <= 8, `L-inf ${linf}`);
+  const adversarialClass = await top1(page, "results");
+  check(adversarialClass !== original, "the adversarial top-1 is the original's");
+  await page.screenshot({ path: path.join(output, `${backend}-2-after-attack.png`), fullPage: true });
+
+  // The download is exactly the rounded image: within 8 of the original, classified as shown.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click(testid("download-adversarial"))]);
+  const saved = path.join(output, `${backend}-adversarial.png`);
+  await download.saveAs(saved);
+  const png = decodePng(fs.readFileSync(saved));
+  const before = await canvasRgb(page, "result-original");
+  check(png.width === 224 && png.height === 224 && before.width === 224, `sizes ${png.width}x${png.height}, ${before.width}`);
+  let maxDiff = 0, changed = 0;
+  for (let i = 0; i < png.rgb.length; i++) {
+    const d = Math.abs(png.rgb[i] - before.rgb[i]);
+    maxDiff = Math.max(maxDiff, d);
+    if (d) changed++;
+  }
+  console.log(`  downloaded PNG: max |diff| ${maxDiff}, ${changed} of ${png.rgb.length} values changed`);
+  check(maxDiff <= 8 && changed > 0, `max pixel difference ${maxDiff}`);
+  const cli = JSON.parse(execFileSync(gibbon, ["--quiet", "--device", "cpu", "classify", "--json", "--top", "1", saved]).toString());
+  console.log(`  CLI classifies the download as ${cli.top[0].index} ${cli.top[0].name} (${cli.top[0].prob.toFixed(3)}); page said ${adversarialClass}`);
+  check(cli.top[0].index === adversarialClass, `CLI says ${cli.top[0].index}, page said ${adversarialClass}`);
+  const [perturbation] = await Promise.all([page.waitForEvent("download"), page.click(testid("download-perturbation"))]);
+  check(decodePng(fs.readFileSync(await perturbation.path())).width === 224, "perturbation PNG");
+
+  // Transfer: the two other models judge the same image.
+  await page.click(testid("run-transfer"));
+  await page.waitForSelector(`${testid("transfer-rows")} tr:nth-child(2)`, { timeout: T(600) });
+  const rows = await page.$$eval(`${testid("transfer-rows")} tr`, (trs) => trs.map((t) => t.dataset.model + ":" + t.dataset.fooled));
+  console.log(`  transfer: ${rows.join(", ")}`);
+  check(rows.length === 2, "two transfer rows");
+  await page.screenshot({ path: path.join(output, `${backend}-3-transfer.png`), fullPage: true });
+
+  sameOrigin(requests);
+  check(errors.length === 0, "console errors: " + errors.join(" | "));
+  await context.close();
+}
+
+await scenario("webgpu: sample, ILLC eps 8, download, transfer", () => attackFlow("webgpu"));
+await scenario("cpu: sample, ILLC eps 8, download, transfer", () => attackFlow("cpu"));
+
+// ---------------------------------------------------------------- what a user can get wrong
+await scenario("errors: not an image, huge image, cancel, model switch", async () => {
+  const { context, page, requests } = await newPage("?backend=cpu");
+  await backendKind(page);
+  const notice = async () => {
+    await page.waitForSelector(testid("notice"), { timeout: T(60) });
+    const text = await page.textContent(testid("notice"));
+    await page.click(`${testid("notice")} .close`);
+    return text;
+  };
+  await page.setInputFiles(testid("file-input"), { name: "notes.png", mimeType: "image/png", buffer: Buffer.from("just some text") });
+  let text = await notice();
+  check(/notes\.png: not an image/.test(text), "not an image: " + text);
+  await page.setInputFiles(testid("file-input"), { name: "huge.png", mimeType: "image/png", buffer: pngClaiming(40000, 40000) });
+  text = await notice();
+  // Native builds name the size; a 32-bit browser cannot even describe 40000x40000x3 bytes.
+  check(/huge\.png: the image is (40000x40000 pixels, )?larger than Gibbon accepts \(64 megapixels\)/.test(text), "huge: " + text);
+
+  // Still usable: a real photo classifies.
+  await page.click(testid("sample-coffee"));
+  check((await top1(page, "original-predictions")) === 967, "coffee is espresso");
+
+  // Cancel mid-attack: the result so far is shown, the page takes the next attack.
+  await page.fill(testid("steps"), "200");
+  await page.click(testid("run"));
+  await page.waitForFunction((sel) => /step [2-9]/.test(document.querySelector(sel).textContent), testid("step-progress"), { timeout: T(300) });
+  await page.click(testid("cancel"));
+  await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(120) });
+  text = await notice();
+  check(/Cancelled after \d+ step/.test(text), "cancel: " + text);
+  check(await page.isEnabled(testid("run")), "Run is enabled again");
+
+  // Switch model mid-attack: the attack stops, the new model loads and classifies.
+  await page.click(testid("run"));
+  await page.waitForFunction((sel) => /step [1-9]/.test(document.querySelector(sel).textContent), testid("step-progress"), { timeout: T(300) });
+  await page.selectOption(testid("model-select"), "efficientnet-lite1");
+  text = await notice();
+  check(/cancelled because the model changed/.test(text), "switch: " + text);
+  await page.waitForFunction((sel) => !document.querySelector(sel).disabled, testid("run"), { timeout: T(300) });
+  check((await top1(page, "original-predictions")) === 967, "lite1 also sees espresso");
+  await page.screenshot({ path: path.join(output, "errors-after-switch.png"), fullPage: true });
+  sameOrigin(requests);
+  await context.close();
+});
+
+// ---------------------------------------------------------------- offline, after one visit
+await scenario("offline: reload with the network off", async () => {
+  const { context, page } = await newPage("?backend=cpu");
+  await backendKind(page);
+  await page.click(testid("sample-chelsea"));
+  await top1(page, "original-predictions");
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await context.setOffline(true);
+  await page.reload();
+  check((await backendKind(page)) === "CPU", "backend after offline reload");
+  await page.click(testid("sample-camera"));
+  check((await top1(page, "original-predictions")) === 872, "camera offline");
+  await page.screenshot({ path: path.join(output, "offline.png"), fullPage: true });
+  await context.close();
+});
+
+// ---------------------------------------------------------------- benchmark page (optional)
+if (process.env.E2E_BENCH || only === "bench") {
+  await scenario("bench: ms per attack step", async () => {
+    const { context, page } = await newPage("?bench&steps=" + (process.env.E2E_BENCH_STEPS || "3"));
+    await page.waitForFunction((sel) => ["Done"].includes(document.querySelector(sel).textContent) || /unavailable|error/i.test(document.querySelector(sel).textContent), testid("bench-status"), { timeout: T(1200) });
+    const rows = await page.$$eval(`${testid("bench")} tbody tr`, (trs) => trs.map((t) => [t.dataset.kind, t.dataset.medianMs, t.children[0].textContent]));
+    for (const [kind, ms, name] of rows) console.log(`\n  ${kind}: ${Number(ms).toFixed(1)} ms/step (${name})`);
+    fs.writeFileSync(path.join(output, "bench.json"), JSON.stringify(rows));
+    await page.screenshot({ path: path.join(output, "bench.png"), fullPage: true });
+    check(rows.length >= 1, "benchmark rows");
+    await context.close();
+  });
+}
+
+await browser.close();
+server.close();
+console.log(failures ? `\n${failures} e2e scenario(s) failed` : "\nall e2e scenarios passed");
+process.exit(failures ? 1 : 0);

@@ -1,0 +1,50 @@
+// Gibbon's service worker: after the first visit the app works with the network off.
+// The build fills in VERSION and PRECACHE (scripts/web-post-build.py): every file of the app
+// except the model files, which the page keeps in its own cache as it downloads them.
+const VERSION = "__VERSION__";
+const PRECACHE = __PRECACHE__;
+const CACHE = "gibbon-app-" + VERSION;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(CACHE).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting())
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(
+        keys.filter((k) => k.startsWith("gibbon-app-") && k !== CACHE).map((k) => caches.delete(k))
+      ))
+      .then(() => self.clients.claim())
+  );
+});
+
+function remember(request, response) {
+  if (response && response.ok) {
+    const copy = response.clone();
+    caches.open(CACHE).then((cache) => cache.put(request, copy));
+  }
+  return response;
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.pathname.includes("/models/")) return; // the page caches model files itself
+  if (request.mode === "navigate") {
+    // The page: fresh when online, cached when not (query strings such as ?backend=cpu too).
+    event.respondWith(
+      fetch(request)
+        .then((response) => remember(request, response))
+        .catch(() => caches.match(request, { ignoreSearch: true })
+          .then((hit) => hit || caches.match("./", { ignoreSearch: true })))
+    );
+    return;
+  }
+  event.respondWith(
+    caches.match(request).then((hit) => hit || fetch(request).then((response) => remember(request, response)))
+  );
+});
