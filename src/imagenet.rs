@@ -105,9 +105,15 @@ pub fn lookup(query: &str) -> Result<Class, ClassError> {
     if let Some(c) = classes().iter().find(|c| c.wnid == lower) {
         return Ok(*c);
     }
-    // A full synonym list ("tabby, tabby cat") names exactly one class.
-    if let Some(c) = classes().iter().find(|c| c.names.to_lowercase() == lower) {
-        return Ok(*c);
+    // A full synonym list ("tabby, tabby cat") names one class, unless two classes share it
+    // ("crane" is a bird and a machine).
+    let full: Vec<Class> = classes()
+        .iter()
+        .filter(|c| c.names.to_lowercase() == lower)
+        .copied()
+        .collect();
+    if full.len() == 1 {
+        return Ok(full[0]);
     }
     let exact: Vec<Class> = classes()
         .iter()

@@ -317,6 +317,91 @@ mod tests {
         assert!(err.to_string().contains("40000x40000"), "{err}");
     }
 
+    /// A JPEG with an EXIF APP1 segment saying "rotate 90 degrees clockwise" (orientation 6).
+    fn jpeg_with_orientation(image: &RgbImage, orientation: u16) -> Vec<u8> {
+        let mut jpeg = Vec::new();
+        image
+            .write_to(
+                &mut std::io::Cursor::new(&mut jpeg),
+                image::ImageFormat::Jpeg,
+            )
+            .unwrap();
+        // TIFF header (little endian), one IFD entry: tag 0x0112 SHORT 1 = orientation.
+        let mut tiff = vec![
+            b'I', b'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0,
+        ];
+        tiff.extend_from_slice(&orientation.to_le_bytes());
+        tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        let mut app1 = b"Exif\0\0".to_vec();
+        app1.extend_from_slice(&tiff);
+        let mut out = jpeg[..2].to_vec();
+        out.extend_from_slice(&[0xff, 0xe1]);
+        out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(&app1);
+        out.extend_from_slice(&jpeg[2..]);
+        out
+    }
+
+    #[test]
+    fn exif_orientation_is_applied() {
+        // 32x16: left half red, right half blue.
+        let wide = RgbImage::from_fn(32, 16, |x, _| {
+            if x < 16 {
+                image::Rgb([220, 20, 20])
+            } else {
+                image::Rgb([20, 20, 220])
+            }
+        });
+        let plain = decode(&jpeg_with_orientation(&wide, 1)).unwrap();
+        assert_eq!(plain.dimensions(), (32, 16));
+        let rotated = decode(&jpeg_with_orientation(&wide, 6)).unwrap();
+        // Rotated 90 degrees clockwise: 16 wide, 32 tall, red on top, blue below.
+        assert_eq!(rotated.dimensions(), (16, 32));
+        let top = rotated.get_pixel(8, 4).0;
+        let bottom = rotated.get_pixel(8, 28).0;
+        assert!(top[0] > 150 && top[2] < 100, "top {top:?}");
+        assert!(bottom[2] > 150 && bottom[0] < 100, "bottom {bottom:?}");
+    }
+
+    #[test]
+    fn gif_gives_its_first_frame() {
+        use image::codecs::gif::GifEncoder;
+        use image::{Delay, Frame, RgbaImage};
+        let frame = |c: [u8; 4]| {
+            Frame::from_parts(
+                RgbaImage::from_pixel(8, 8, image::Rgba(c)),
+                0,
+                0,
+                Delay::from_numer_denom_ms(100, 1),
+            )
+        };
+        let mut gif = Vec::new();
+        {
+            let mut encoder = GifEncoder::new(&mut gif);
+            encoder
+                .encode_frames([frame([0, 200, 0, 255]), frame([200, 0, 0, 255])])
+                .unwrap();
+        }
+        let first = decode(&gif).unwrap();
+        assert_eq!(first.dimensions(), (8, 8));
+        let p = first.get_pixel(3, 3).0;
+        assert!(p[1] > 150 && p[0] < 50, "{p:?}");
+    }
+
+    #[test]
+    fn webp_and_bmp_decode_losslessly() {
+        let img = checker(19, 11);
+        let mut webp = Vec::new();
+        image::codecs::webp::WebPEncoder::new_lossless(&mut webp)
+            .encode(img.as_raw(), 19, 11, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        assert_eq!(decode(&webp).unwrap(), img);
+        let mut bmp = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut bmp), image::ImageFormat::Bmp)
+            .unwrap();
+        assert_eq!(decode(&bmp).unwrap(), img);
+    }
+
     #[test]
     fn alpha_is_composited_over_white() {
         let rgba = image::RgbaImage::from_pixel(2, 2, image::Rgba([0, 0, 0, 0]));
