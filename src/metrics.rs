@@ -127,6 +127,28 @@ mod tests {
         assert!((d.ssim - 1.0).abs() < 1e-6);
     }
 
+    /// Against scikit-image 0.26: `structural_similarity(a, b, channel_axis=2, data_range=255)`
+    /// and `peak_signal_noise_ratio(a, b, data_range=255)` on the same two arrays.
+    #[test]
+    fn ssim_and_psnr_match_scikit_image() {
+        let a = ramp(20, 12);
+        let mut b = a.clone();
+        for (i, v) in b.iter_mut().enumerate() {
+            *v = (*v as i64 + (i as i64 * 7919) % 17 - 8).clamp(0, 255) as u8;
+        }
+        let d = Distance::between(&a, &b);
+        assert!(
+            (d.ssim as f64 - 0.9748031853767981).abs() < 1e-6,
+            "ssim {}",
+            d.ssim
+        );
+        assert!(
+            (d.psnr as f64 - 34.53877499880821).abs() < 1e-4,
+            "psnr {}",
+            d.psnr
+        );
+    }
+
     #[test]
     fn norms_in_pixel_units() {
         let a = RgbImage::from_pixel(4, 4, image::Rgb([100, 100, 100]));

@@ -217,6 +217,45 @@ await scenario("errors: not an image, huge image, cancel, model switch", async (
   await context.close();
 });
 
+// ---------------------------------------------------------------- no WebGPU; drop and paste
+await scenario("input: no WebGPU falls back to the CPU; drop and paste a photo", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  // A browser without WebGPU: navigator.gpu does not exist.
+  await context.addInitScript(() => Object.defineProperty(Navigator.prototype, "gpu", { get: () => undefined, configurable: true }));
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(base);
+  check((await backendKind(page)) === "CPU", "fell back to the CPU");
+  const why = await page.textContent(`${testid("backend")} .fallback`);
+  check(/WebGPU is not available/.test(why), "fallback reason: " + why);
+
+  const give = (event, file) => page.evaluate(async ({ b64, name, event, sel }) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], name, { type: "image/png" }));
+    if (event === "drop") {
+      const zone = document.querySelector(sel);
+      zone.dispatchEvent(new DragEvent("dragover", { dataTransfer: data, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+    } else {
+      document.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+    }
+  }, { b64: fs.readFileSync(path.join(dist, "samples", file)).toString("base64"), name: file, event, sel: testid("drop-zone") });
+  const firstIs = (index) => page.waitForFunction(({ sel, index }) => {
+    const li = document.querySelector(sel);
+    return li && Number(li.dataset.index) === index;
+  }, { sel: `${testid("original-predictions")} li:first-child`, index }, { timeout: T(120) });
+
+  await give("drop", "coffee.png");
+  await firstIs(967);
+  await give("paste", "camera.png");
+  await firstIs(872);
+  check((await page.textContent(`${testid("drop-zone")} .caption`)) === "camera.png", "caption names the pasted file");
+  check(errors.length === 0, "page errors: " + errors.join(" | "));
+  await context.close();
+});
+
 // ---------------------------------------------------------------- offline, after one visit
 await scenario("offline: reload with the network off", async () => {
   const { context, page } = await newPage("?backend=cpu");
