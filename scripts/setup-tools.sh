@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Gibbon needs, skipping whatever is already there:
 # system packages (Chromium, software Vulkan), the wasm target, trunk, wasm-bindgen-cli,
-# wasm-opt (binaryen from npm) and playwright-core (the browser driver, never its browsers).
+# wasm-opt (binaryen from npm), playwright-core (the browser driver, never its browsers), and
+# numpy in a venv (the tests' independent reference implementations).
 # Safe to run again: every step checks first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,5 +45,11 @@ if [ ! -x "$GIBBON_TOOLS/node_modules/.bin/wasm-opt" ] || [ ! -d "$GIBBON_TOOLS/
   (cd "$GIBBON_TOOLS" && [ -f package.json ] || echo '{"private":true}' > "$GIBBON_TOOLS/package.json")
   (cd "$GIBBON_TOOLS" && npm install --no-audit --no-fund --silent \
       "binaryen@$BINARYEN_VERSION" "playwright-core@$PLAYWRIGHT_VERSION")
+fi
+# --- numpy for the independent reference implementations the tests compare against ---------
+if ! "$GIBBON_TOOLS/venv/bin/python" -c "import numpy" 2>/dev/null; then
+  say "python venv with numpy in $GIBBON_TOOLS/venv"
+  python3 -m venv "$GIBBON_TOOLS/venv"
+  "$GIBBON_TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check "numpy==$NUMPY_VERSION"
 fi
 say "tools ready"

@@ -47,6 +47,8 @@ pub struct Backend {
     pub description: String,
     /// Whether the adapter is a software rasteriser (lavapipe, SwiftShader).
     pub software: bool,
+    /// The largest buffer a kernel can bind, in bytes (None: no limit that matters).
+    pub max_tensor_bytes: Option<u64>,
 }
 
 /// Why a backend could not be used.
@@ -72,10 +74,15 @@ impl Backend {
             kind: BackendKind::Cpu,
             description: "cpu: burn flex (pure Rust)".into(),
             software: true,
+            max_tensor_bytes: None,
         }
     }
 
-    fn from_wgpu(device: Device, info: burn::tensor::wgpu::wgpu::AdapterInfo) -> Self {
+    fn from_wgpu(device: Device, adapter: &burn::tensor::wgpu::wgpu::Adapter) -> Self {
+        let info = adapter.get_info();
+        let limits = adapter.limits();
+        let max_tensor_bytes =
+            Some((limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size));
         use burn::tensor::wgpu::wgpu::DeviceType;
         let software = info.device_type == DeviceType::Cpu;
         let kind = match info.device_type {
@@ -91,6 +98,7 @@ impl Backend {
             kind: BackendKind::Wgpu,
             description,
             software,
+            max_tensor_bytes,
         }
     }
 }
@@ -122,7 +130,7 @@ fn native_wgpu() -> Result<Backend, BackendError> {
     use std::sync::OnceLock;
     static WGPU: OnceLock<Result<Backend, BackendError>> = OnceLock::new();
     WGPU.get_or_init(|| match Device::wgpu_options().init_with_setup() {
-        Ok((device, setup)) => Ok(Backend::from_wgpu(device, setup.adapter.get_info())),
+        Ok((device, setup)) => Ok(Backend::from_wgpu(device, &setup.adapter)),
         Err(e) => Err(BackendError::NoAdapter(e.to_string())),
     })
     .clone()
@@ -142,6 +150,7 @@ fn cuda() -> Result<Backend, BackendError> {
             kind: BackendKind::Cuda,
             description: "cuda: device 0".into(),
             software: false,
+            max_tensor_bytes: None,
         }),
         Err(_) => Err(BackendError::NoCuda(
             "the CUDA driver did not initialise".into(),
@@ -172,7 +181,7 @@ pub async fn select_browser(prefer_gpu: bool) -> (Backend, Option<String>) {
         };
     }
     let result = match Device::wgpu_options().init_with_setup_async().await {
-        Ok((device, setup)) => Ok(Backend::from_wgpu(device, setup.adapter.get_info())),
+        Ok((device, setup)) => Ok(Backend::from_wgpu(device, &setup.adapter)),
         Err(e) => Err(format!("WebGPU is not available ({e}); running on the CPU")),
     };
     WEBGPU.with(|c| *c.borrow_mut() = Some(result.clone()));

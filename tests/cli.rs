@@ -275,9 +275,56 @@ fn models_lists_the_zoo() {
         vec![
             "efficientnet-lite0",
             "efficientnet-lite1",
-            "efficientnet-lite2"
+            "efficientnet-lite2",
+            "vgg16",
+            "vgg19",
+            "resnet18",
+            "resnet34",
+            "resnet50",
+            "resnet101",
+            "resnet152",
+            "googlenet"
         ]
     );
     assert_eq!(models[2]["input"], serde_json::json!([3, 260, 260]));
+    assert_eq!(models[3]["input"], serde_json::json!([3, 224, 224]));
     assert!(Path::new(models[0]["weights"].as_str().unwrap()).exists());
+
+    // Weights people have are found by their usual names in the weights folder.
+    let home = temp_dir("models-home");
+    std::fs::create_dir_all(home.join("weights")).unwrap();
+    std::fs::write(home.join("weights/resnet18-f37072fd.pth"), b"").unwrap();
+    std::fs::write(home.join("weights/ResNet-152-model.npz"), b"").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gibbon"))
+        .env("GIBBON_HOME", &home)
+        .args(["models", "--json"])
+        .output()
+        .unwrap();
+    let models: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let by_id = |id: &str| models.iter().find(|m| m["id"] == id).unwrap().clone();
+    assert_eq!(by_id("efficientnet-lite0")["installed"], false);
+    assert_eq!(by_id("resnet18")["layout"], "torchvision");
+    assert!(
+        by_id("resnet18")["weights"]
+            .as_str()
+            .unwrap()
+            .ends_with("resnet18-f37072fd.pth")
+    );
+    assert_eq!(by_id("resnet152")["layout"], "chainer");
+    assert_eq!(by_id("resnet152")["normalization"]["bgr"], true);
+    assert_eq!(by_id("vgg16")["installed"], false);
+    let text = Command::new(env!("CARGO_BIN_EXE_gibbon"))
+        .env("GIBBON_HOME", &home)
+        .args(["models"])
+        .output()
+        .unwrap();
+    let text = stdout(&text);
+    assert!(
+        text.contains("bring weights: --weights FILE, or put vgg16-*.pth in"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(home);
 }

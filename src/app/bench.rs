@@ -40,9 +40,12 @@ pub fn BenchPage() -> impl IntoView {
                 Ok(b) => b,
                 Err(e) => return status.set(e),
             };
-        let (gpu, why) = backend::select_browser(true).await;
+        let (mut gpu, why) = backend::select_browser(true).await;
         let mut backends = Vec::new();
         if gpu.kind == BackendKind::Wgpu {
+            if let Some(label) = browser::webgpu_adapter_label().await {
+                gpu.description = format!("WebGPU: {label}");
+            }
             backends.push(gpu);
         } else {
             status.set(why.unwrap_or_else(|| "WebGPU unavailable".into()));

@@ -101,7 +101,23 @@ pub async fn fetch_bytes(
     let body = response
         .body()
         .ok_or_else(|| format!("{url}: empty response"))?;
-    let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let bytes = read_stream(body, total, &mut progress).await?;
+    if let Some(store) = &store {
+        let copy = Uint8Array::from(bytes.as_slice());
+        if let Ok(stored) = web_sys::Response::new_with_opt_buffer_source(Some(&copy)) {
+            let _ = JsFuture::from(store.put_with_str(url, &stored)).await;
+        }
+    }
+    Ok(bytes)
+}
+
+/// Reads a stream to its end, reporting `(received, total)` after each chunk.
+async fn read_stream(
+    stream: web_sys::ReadableStream,
+    total: Option<u64>,
+    progress: &mut impl FnMut(u64, Option<u64>),
+) -> JsResult<Vec<u8>> {
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut bytes: Vec<u8> = Vec::with_capacity(total.unwrap_or(0) as usize);
     loop {
         let chunk = JsFuture::from(reader.read()).await.map_err(js_error)?;
@@ -115,16 +131,20 @@ pub async fn fetch_bytes(
         let value: Uint8Array = js_sys::Reflect::get(&chunk, &"value".into())
             .map_err(js_error)?
             .unchecked_into();
-        bytes.extend_from_slice(&value.to_vec());
+        let start = bytes.len();
+        bytes.resize(start + value.length() as usize, 0);
+        value.copy_to(&mut bytes[start..]);
         progress(bytes.len() as u64, total);
     }
-    if let Some(store) = &store {
-        let copy = Uint8Array::from(bytes.as_slice());
-        if let Ok(stored) = web_sys::Response::new_with_opt_buffer_source(Some(&copy)) {
-            let _ = JsFuture::from(store.put_with_str(url, &stored)).await;
-        }
-    }
     Ok(bytes)
+}
+
+/// The bytes of a (possibly large) file the user chose, with progress reports.
+pub async fn file_bytes_with_progress(
+    file: &web_sys::File,
+    mut progress: impl FnMut(u64, Option<u64>),
+) -> JsResult<Vec<u8>> {
+    read_stream(file.stream(), Some(file.size() as u64), &mut progress).await
 }
 
 /// Draws an RGB image into a canvas, resizing the canvas to the image.

@@ -13,6 +13,7 @@ mod photo_input;
 mod results;
 mod state;
 mod transfer;
+mod weights_loader;
 
 use leptos::prelude::*;
 
@@ -51,6 +52,7 @@ fn App() -> impl IntoView {
             <section class="column">
                 <photo_input::PhotoInput/>
                 <photo_input::Predictions/>
+                <weights_loader::WeightsLoader/>
             </section>
             <section class="column">
                 <attack_panel::AttackPanel/>
@@ -59,6 +61,7 @@ fn App() -> impl IntoView {
         </main>
         <results::Results/>
         <transfer::TransferTable/>
+        <transfer::TransferMatrix/>
         <footer class="footer">
             <a href="?bench">"Benchmark"</a>
             " · EfficientNet-Lite weights: Apache-2.0 · sample photos: scikit-image (CC0 / public domain)"

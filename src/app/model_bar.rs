@@ -33,10 +33,10 @@ fn ModelPicker() -> impl IntoView {
                     }
                 }
             >
-                {ModelId::ALL
-                    .iter()
+                {move || state
+                    .available_models()
+                    .into_iter()
                     .map(|id| {
-                        let id = *id;
                         view! {
                             <option value=id.as_str() selected=move || state.model_id.get() == id>
                                 {format!("{} ({}px)", id.display_name(), id.input_size())}

@@ -75,6 +75,32 @@ pub struct TransferRow {
     pub goal_reached: bool,
 }
 
+/// Where the weights of a model the user brought come from: kept so that the model can be
+/// loaded again on another backend.
+#[derive(Clone)]
+pub enum UserWeights {
+    File(web_sys::File),
+    Url(String),
+}
+
+impl UserWeights {
+    fn describe(&self) -> String {
+        match self {
+            UserWeights::File(f) => f.name(),
+            UserWeights::Url(u) => u.clone(),
+        }
+    }
+}
+
+/// One cell of the transfer matrix: images made on `source`, judged by `judge`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatrixCell {
+    pub source: ModelId,
+    pub judge: ModelId,
+    pub fooled: usize,
+    pub images: usize,
+}
+
 /// The app's state, shared through Leptos context. Every field is a cheap handle.
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -98,6 +124,16 @@ pub struct AppState {
     pub transfer: RwSignal<Vec<TransferRow>>,
     pub transfer_running: RwSignal<bool>,
     pub notice: RwSignal<Option<Notice>>,
+    /// Models whose weights the user brought (besides the built-in ones).
+    pub user_models: RwSignal<Vec<ModelId>>,
+    user_weights: StoredValue<Vec<(ModelId, UserWeights)>, LocalStorage>,
+    /// The largest tensor the device can bind (WebGPU's storage-buffer limit).
+    max_tensor_bytes: StoredValue<Option<u64>>,
+    /// The settings of the last attack run, reused by the transfer matrix.
+    last_config: StoredValue<Option<AttackConfig>>,
+    /// Transfer matrix cells, summed over the photos studied so far.
+    pub matrix: RwSignal<Vec<MatrixCell>>,
+    pub matrix_running: RwSignal<bool>,
     cancel: StoredValue<Rc<Cell<bool>>, LocalStorage>,
     /// Bumped whenever the photo or the model changes, so late results of older work are
     /// dropped instead of shown.
@@ -126,6 +162,12 @@ impl AppState {
             transfer: RwSignal::new(Vec::new()),
             transfer_running: RwSignal::new(false),
             notice: RwSignal::new(None),
+            user_models: RwSignal::new(Vec::new()),
+            user_weights: StoredValue::new_local(Vec::new()),
+            max_tensor_bytes: StoredValue::new(None),
+            last_config: StoredValue::new(None),
+            matrix: RwSignal::new(Vec::new()),
+            matrix_running: RwSignal::new(false),
             cancel: StoredValue::new_local(Rc::new(Cell::new(false))),
             generation: RwSignal::new(0),
         }
@@ -168,8 +210,22 @@ impl AppState {
             fallback_reason,
         }));
         self.models.set_value(Vec::new());
+        self.max_tensor_bytes.set_value(backend.max_tensor_bytes);
         self.device.set_value(Some(backend.device.clone()));
         backend.device
+    }
+
+    /// The built-in models and those the user loaded (tracked, for views).
+    pub fn available_models(&self) -> Vec<ModelId> {
+        let mut all = ModelId::BUILT_IN.to_vec();
+        all.extend(self.user_models.get());
+        all
+    }
+
+    fn available_models_untracked(&self) -> Vec<ModelId> {
+        let mut all = ModelId::BUILT_IN.to_vec();
+        all.extend(self.user_models.get_untracked());
+        all
     }
 
     /// The model `id` on the current device, downloading it (with progress, cached by the
@@ -182,28 +238,80 @@ impl AppState {
         {
             return Ok(model);
         }
-        let url = format!("models/{}", id.web_file());
+        let user = self
+            .user_weights
+            .with_value(|w| w.iter().find(|(i, _)| *i == id).map(|(_, w)| w.clone()));
+        if !id.is_built_in() && user.is_none() {
+            return Err(format!(
+                "load weights for {} first (Your own model)",
+                id.display_name()
+            ));
+        }
+        let what = user.as_ref().map_or_else(
+            || format!("models/{}", id.web_file()),
+            UserWeights::describe,
+        );
         self.loading.set(Some(Loading {
             model: id,
             received: 0,
             total: None,
         }));
         let state = *self;
-        let bytes = browser::fetch_bytes(&url, true, |received, total| {
+        let progress = move |received, total| {
             state.loading.set(Some(Loading {
                 model: id,
                 received,
                 total,
-            }));
-        })
-        .await;
+            }))
+        };
+        let bytes = match &user {
+            None => browser::fetch_bytes(&what, true, progress).await,
+            Some(UserWeights::Url(url)) => browser::fetch_bytes(url, true, progress).await,
+            Some(UserWeights::File(file)) => {
+                browser::file_bytes_with_progress(file, progress).await
+            }
+        };
         self.loading.set(None);
-        let bytes =
-            bytes.map_err(|e| format!("{} could not be downloaded: {e}", id.display_name()))?;
-        let store = weights::read_bytes(&bytes, &url).map_err(|e| e.to_string())?;
-        let model = Rc::new(Classifier::load(id, store, &device).map_err(|e| e.to_string())?);
+        let bytes = bytes.map_err(|e| format!("{} could not be read: {e}", id.display_name()))?;
+        let store = weights::read_bytes(&bytes, &what).map_err(|e| format!("{what}: {e}"))?;
+        drop(bytes);
+        let model = Classifier::load_within(id, store, &device, self.max_tensor_bytes.get_value())
+            .map_err(|e| format!("{what}: {e}"))?;
+        let model = Rc::new(model);
         self.models.update_value(|m| m.push((id, model.clone())));
         Ok(model)
+    }
+
+    /// Loads weights the user brought for architecture `id`; the model joins the model list
+    /// and the transfer tests.
+    pub fn load_user_model(&self, id: ModelId, source: UserWeights) {
+        let state = *self;
+        self.models.update_value(|m| m.retain(|(i, _)| *i != id));
+        self.user_weights.update_value(|w| {
+            w.retain(|(i, _)| *i != id);
+            w.push((id, source.clone()));
+        });
+        spawn_local(async move {
+            match state.model(id).await {
+                Ok(model) => {
+                    if !state.user_models.get_untracked().contains(&id) {
+                        state.user_models.update(|m| m.push(id));
+                    }
+                    state.info(format!(
+                        "{} loaded from {} ({:?} layout); choose it in the model list.",
+                        id.display_name(),
+                        source.describe(),
+                        model.layout()
+                    ));
+                }
+                Err(e) => {
+                    state
+                        .user_weights
+                        .update_value(|w| w.retain(|(i, _)| *i != id));
+                    state.error(e);
+                }
+            }
+        });
     }
 
     /// Starts the page: backend, default model, service worker.
@@ -320,6 +428,7 @@ impl AppState {
         self.transfer.set(Vec::new());
         self.history.set(Vec::new());
         self.steps_planned.set(config.steps());
+        self.last_config.set_value(Some(config.clone()));
         self.running.set(true);
         let state = *self;
         spawn_local(async move {
@@ -375,7 +484,11 @@ impl AppState {
         let state = *self;
         let source = self.model_id.get_untracked();
         spawn_local(async move {
-            for id in ModelId::ALL.into_iter().filter(|&m| m != source) {
+            for id in state
+                .available_models_untracked()
+                .into_iter()
+                .filter(|&m| m != source)
+            {
                 let model = match state.model(id).await {
                     Ok(m) => m,
                     Err(e) => {
@@ -406,6 +519,105 @@ impl AppState {
             }
             state.transfer_running.set(false);
         });
+    }
+}
+
+impl AppState {
+    /// The seed's whole experiment for the current photo: attack it on every available model
+    /// with the last attack's settings, let every model judge every adversarial image, and add
+    /// the results to the matrix (a judge is fooled when its answer changes).
+    pub fn run_matrix(&self) {
+        let Some(photo) = self.photo.get_untracked() else {
+            return self.error("Choose a photo first.");
+        };
+        if self.matrix_running.get_untracked() || self.running.get_untracked() {
+            return;
+        }
+        let config = self
+            .last_config
+            .get_value()
+            .unwrap_or_else(|| AttackConfig::new(crate::attacks::Method::LeastLikely, 8.0));
+        self.matrix_running.set(true);
+        let cancel = Rc::new(Cell::new(false));
+        self.cancel.set_value(cancel.clone());
+        let state = *self;
+        spawn_local(async move {
+            let result = async {
+                let models = state.available_models_untracked();
+                for &source in &models {
+                    let attacker = state.model(source).await?;
+                    let size = source.input_size() as u32;
+                    let input = imaging::prepare(&photo.image, size, Preprocess::Crop);
+                    let top1 = attacker
+                        .classify(&input)
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .top1()
+                        .index;
+                    let label = photo.label_for(Some(top1));
+                    let mut observer = Yield(cancel.clone());
+                    let outcome = attacks::run(&attacker, &input, label, &config, &mut observer)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    for &judge in &models {
+                        let model = state.model(judge).await?;
+                        let size = judge.input_size() as u32;
+                        let o = imaging::prepare(&outcome.original, size, Preprocess::Stretch);
+                        let a = imaging::prepare(&outcome.adversarial, size, Preprocess::Stretch);
+                        let o = model
+                            .classify(&o)
+                            .await
+                            .map_err(|e| e.to_string())?
+                            .top1()
+                            .index;
+                        let a = model
+                            .classify(&a)
+                            .await
+                            .map_err(|e| e.to_string())?
+                            .top1()
+                            .index;
+                        state.matrix.update(|cells| {
+                            match cells
+                                .iter_mut()
+                                .find(|c| c.source == source && c.judge == judge)
+                            {
+                                Some(c) => {
+                                    c.images += 1;
+                                    c.fooled += (a != o) as usize;
+                                }
+                                None => cells.push(MatrixCell {
+                                    source,
+                                    judge,
+                                    images: 1,
+                                    fooled: (a != o) as usize,
+                                }),
+                            }
+                        });
+                        browser::yield_now().await;
+                    }
+                }
+                Ok::<(), String>(())
+            }
+            .await;
+            state.matrix_running.set(false);
+            if let Err(e) = result {
+                state.error(e);
+            }
+        });
+    }
+}
+
+/// Gives the event loop back between steps (and honours Cancel) without drawing anything.
+struct Yield(Rc<Cell<bool>>);
+
+impl Observer for Yield {
+    async fn on_step(&mut self, _: &StepRecord, _: &burn::prelude::Tensor<4>) -> Flow {
+        browser::yield_now().await;
+        if self.0.get() {
+            Flow::Cancel
+        } else {
+            Flow::Continue
+        }
     }
 }
 

@@ -61,3 +61,75 @@ pub fn TransferTable() -> impl IntoView {
         </Show>
     }
 }
+
+/// The seed's whole experiment as a matrix: rows are the models that judge, columns the models
+/// the adversarial image was made on; each cell counts the photos (studied so far) that fooled
+/// the judge.
+#[component]
+pub fn TransferMatrix() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let models = move || {
+        let mut seen: Vec<crate::models::ModelId> = Vec::new();
+        for c in state.matrix.get() {
+            if !seen.contains(&c.source) {
+                seen.push(c.source);
+            }
+        }
+        seen
+    };
+    view! {
+        <section class="panel transfer" data-testid="transfer-matrix">
+            <h2>"Transfer matrix"</h2>
+            <p class="note">
+                "Attack the current photo on every model (with the last attack's settings) and let every model judge every result. "
+                "Each photo you add is counted: a cell shows how often the row's model changed its answer on images made on the column's model."
+            </p>
+            <button
+                data-testid="run-matrix"
+                disabled=move || state.matrix_running.get() || state.running.get() || state.photo.with(Option::is_none)
+                on:click=move |_| state.run_matrix()
+            >
+                {move || if state.matrix_running.get() { "Attacking on every model…" } else { "Add this photo to the matrix" }}
+            </button>
+            <Show when=move || !state.matrix.with(Vec::is_empty)>
+                <table data-testid="matrix">
+                    <thead>
+                        <tr>
+                            <th>"judge \\ made on"</th>
+                            {move || models().into_iter().map(|m| view! { <th>{m.display_name()}</th> }).collect_view()}
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {move || {
+                            let cells = state.matrix.get();
+                            let cols = models();
+                            cols.iter()
+                                .map(|&judge| {
+                                    view! {
+                                        <tr data-judge=judge.as_str()>
+                                            <th>{judge.display_name()}</th>
+                                            {cols
+                                                .iter()
+                                                .map(|&source| {
+                                                    let cell = cells.iter().find(|c| c.source == source && c.judge == judge).cloned();
+                                                    let text = cell.as_ref().map_or("–".to_string(), |c| {
+                                                        format!("{}/{} ({:.0}%)", c.fooled, c.images, 100.0 * c.fooled as f64 / c.images.max(1) as f64)
+                                                    });
+                                                    view! {
+                                                        <td data-source=source.as_str() data-fooled=cell.as_ref().map(|c| c.fooled) data-images=cell.as_ref().map(|c| c.images)>
+                                                            {text}
+                                                        </td>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </tbody>
+                </table>
+            </Show>
+        </section>
+    }
+}

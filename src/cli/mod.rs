@@ -7,6 +7,7 @@ mod convert;
 mod fetch;
 mod inputs;
 mod models;
+mod transfer;
 
 use std::process::ExitCode;
 
@@ -50,6 +51,7 @@ enum Command {
     Fetch(fetch::Args),
     Convert(convert::Args),
     Bench(bench::Args),
+    Transfer(transfer::Args),
     Models(models::Args),
 }
 
@@ -133,10 +135,21 @@ impl Context {
         Ok(self.backend.as_ref().unwrap())
     }
 
-    /// Loads an installed model on the backend.
-    pub fn load_model(&mut self, id: ModelId) -> Result<Classifier, CliError> {
-        let device = self.backend()?.device.clone();
-        Ok(crate::home::load_model(id, &device)?)
+    /// Loads a model on the backend, from its weights file or the ones on this machine.
+    pub fn load_model(&mut self, spec: &ModelSpec) -> Result<Classifier, CliError> {
+        let backend = self.backend()?.clone();
+        let start = std::time::Instant::now();
+        let model = crate::home::load_model_on(spec.id, spec.weights.as_deref(), &backend)?;
+        if let Some(path) = &spec.weights {
+            self.note(&format!(
+                "{}: {} ({:?} layout) loaded in {:.1} s",
+                spec.id,
+                path.display(),
+                model.layout(),
+                start.elapsed().as_secs_f64()
+            ));
+        }
+        Ok(model)
     }
 
     /// A line on stderr, unless quiet.
@@ -150,6 +163,42 @@ impl Context {
 /// Parses a model id for clap.
 fn parse_model(s: &str) -> Result<ModelId, String> {
     s.parse::<ModelId>().map_err(|e| e.to_string())
+}
+
+/// A model on the command line: an id, and the weights file to use (`vgg16=vgg16-397923af.pth`)
+/// when not the one on this machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelSpec {
+    pub id: ModelId,
+    pub weights: Option<std::path::PathBuf>,
+}
+
+impl ModelSpec {
+    /// The same model with weights from `path` (the `--weights` option).
+    fn with_weights(self, path: Option<std::path::PathBuf>) -> Result<Self, CliError> {
+        match (path, &self.weights) {
+            (Some(_), Some(_)) => Err(CliError::usage(
+                "give the weights either as --model MODEL=FILE or with --weights, not both",
+            )),
+            (Some(p), None) => Ok(Self {
+                weights: Some(p),
+                ..self
+            }),
+            (None, _) => Ok(self),
+        }
+    }
+}
+
+/// Parses `MODEL` or `MODEL=WEIGHTS` for clap.
+fn parse_model_spec(s: &str) -> Result<ModelSpec, String> {
+    let (id, weights) = match s.split_once('=') {
+        Some((id, path)) if !path.is_empty() => (id, Some(std::path::PathBuf::from(path))),
+        _ => (s, None),
+    };
+    Ok(ModelSpec {
+        id: parse_model(id)?,
+        weights,
+    })
 }
 
 /// Runs the CLI on the process arguments.
@@ -166,6 +215,7 @@ pub fn main() -> ExitCode {
         Command::Fetch(args) => fetch::run(args, &mut ctx),
         Command::Convert(args) => convert::run(args, &mut ctx),
         Command::Bench(args) => bench::run(args, &mut ctx),
+        Command::Transfer(args) => transfer::run(args, &mut ctx),
         Command::Models(args) => models::run(args, &mut ctx),
     };
     match result {

@@ -2,26 +2,111 @@
 //! an activation, and the loader that takes weights out of a [`TensorStore`] by name.
 
 use burn::module::Param;
-use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
+use burn::nn::{Linear, PaddingConfig2d};
 use burn::prelude::*;
 
 use crate::weights::{TensorStore, WeightsError};
+
+/// How a framework names parameters in its weight files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Naming {
+    /// PyTorch state dicts: `layer1.0.conv1.weight`, batch norm `weight`, `bias`,
+    /// `running_mean`, `running_var`.
+    Torch,
+    /// Chainer `.npz` files: `res2/a/conv1/W`, batch norm `gamma`, `beta`, `avg_mean`,
+    /// `avg_var`.
+    Chainer,
+}
+
+impl Naming {
+    /// Joins path segments: `layer1.0.conv1` or `res2/a/conv1`.
+    pub fn path(self, parts: &[&str]) -> String {
+        parts.join(match self {
+            Naming::Torch => ".",
+            Naming::Chainer => "/",
+        })
+    }
+
+    fn weight(self, prefix: &str) -> String {
+        match self {
+            Naming::Torch => format!("{prefix}.weight"),
+            Naming::Chainer => format!("{prefix}/W"),
+        }
+    }
+
+    fn bias(self, prefix: &str) -> String {
+        match self {
+            Naming::Torch => format!("{prefix}.bias"),
+            Naming::Chainer => format!("{prefix}/b"),
+        }
+    }
+
+    /// Scale, shift, running mean, running variance, and the update counter.
+    fn batch_norm(self, prefix: &str) -> [String; 5] {
+        let names = match self {
+            Naming::Torch => [
+                "weight",
+                "bias",
+                "running_mean",
+                "running_var",
+                "num_batches_tracked",
+            ],
+            Naming::Chainer => ["gamma", "beta", "avg_mean", "avg_var", "N"],
+        };
+        names.map(|n| self.path(&[prefix, n]))
+    }
+}
 
 /// Takes named weights out of a store onto a device, checking names and shapes.
 pub struct Loader<'a> {
     store: &'a mut TensorStore,
     device: &'a Device,
     arch: &'a str,
+    naming: Naming,
+    /// The largest tensor the device can bind, in bytes; larger layers are split.
+    pub max_tensor_bytes: Option<u64>,
 }
 
 impl<'a> Loader<'a> {
-    /// A loader for architecture `arch` (named in error messages).
+    /// A loader for architecture `arch` (named in error messages), PyTorch naming.
     pub fn new(store: &'a mut TensorStore, device: &'a Device, arch: &'a str) -> Self {
         Self {
             store,
             device,
             arch,
+            naming: Naming::Torch,
+            max_tensor_bytes: None,
+        }
+    }
+
+    /// The same loader with another naming convention.
+    pub fn with_naming(mut self, naming: Naming) -> Self {
+        self.naming = naming;
+        self
+    }
+
+    /// The naming convention of the file being loaded.
+    pub fn naming(&self) -> Naming {
+        self.naming
+    }
+
+    /// Joins path segments in the file's convention.
+    pub fn path(&self, parts: &[&str]) -> String {
+        self.naming.path(parts)
+    }
+
+    /// Drops every tensor whose name starts with `prefix` (parts the eval-mode network does
+    /// not use, such as GoogLeNet's auxiliary classifiers).
+    pub fn discard_prefix(&mut self, prefix: &str) {
+        let names: Vec<String> = self
+            .store
+            .names()
+            .filter(|n| n.starts_with(prefix))
+            .map(str::to_string)
+            .collect();
+        for n in names {
+            self.store.discard(&n);
         }
     }
 
@@ -60,13 +145,9 @@ impl<'a> Loader<'a> {
         self.device
     }
 
-    /// Names of tensors nobody took, ignoring batch-norm counters.
+    /// Names of tensors nobody took.
     pub fn leftovers(&self) -> Vec<String> {
-        self.store
-            .names()
-            .filter(|n| !n.ends_with("num_batches_tracked"))
-            .map(str::to_string)
-            .collect()
+        self.store.names().map(str::to_string).collect()
     }
 }
 
@@ -152,7 +233,8 @@ impl ConvSpec {
 /// Where a convolution's batch norm is stored, and its epsilon.
 #[derive(Debug, Clone)]
 pub struct BatchNorm {
-    /// Key prefix: `<prefix>.weight`, `.bias`, `.running_mean`, `.running_var`.
+    /// Key prefix: `<prefix>.weight`, `.bias`, `.running_mean`, `.running_var` (or Chainer's
+    /// `<prefix>/gamma`, ...).
     pub prefix: String,
     /// Added to the variance: 1e-3 in TensorFlow models, 1e-5 in torchvision.
     pub eps: f64,
@@ -177,21 +259,22 @@ impl ConvNormAct {
         activation: Activation,
     ) -> Result<Self, WeightsError> {
         let shape = spec.weight_shape();
-        let mut weight = loader.values(&format!("{conv}.weight"), &shape)?;
+        let naming = loader.naming();
+        let mut weight = loader.values(&naming.weight(conv), &shape)?;
         let out = spec.channels_out;
-        let bias_key = format!("{conv}.bias");
+        let bias_key = naming.bias(conv);
         let mut bias = if loader.has(&bias_key) {
             Some(loader.values(&bias_key, &[out])?)
         } else {
             None
         };
         if let Some(bn) = norm {
-            let p = &bn.prefix;
-            let gamma = loader.values(&format!("{p}.weight"), &[out])?;
-            let beta = loader.values(&format!("{p}.bias"), &[out])?;
-            let mean = loader.values(&format!("{p}.running_mean"), &[out])?;
-            let var = loader.values(&format!("{p}.running_var"), &[out])?;
-            loader.discard(&format!("{p}.num_batches_tracked"));
+            let [g, b, m, v, counter] = naming.batch_norm(&bn.prefix);
+            let gamma = loader.values(&g, &[out])?;
+            let beta = loader.values(&b, &[out])?;
+            let mean = loader.values(&m, &[out])?;
+            let var = loader.values(&v, &[out])?;
+            loader.discard(&counter);
             let per_out = weight.len() / out;
             let mut folded_bias = vec![0f32; out];
             for o in 0..out {
@@ -223,35 +306,76 @@ impl ConvNormAct {
     }
 }
 
-/// A fully connected layer from torch's `[out, in]` weight layout.
+/// A fully connected layer, split by output columns into parts that each fit the device's
+/// largest buffer binding (WebGPU allows 128 MiB by default; VGG16's fc6 holds 411 MB).
+#[derive(Module, Debug)]
+pub struct Dense {
+    pub parts: Vec<Linear>,
+}
+
+impl Dense {
+    /// [N, in] -> [N, out].
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        match self.parts.as_slice() {
+            [one] => one.forward(x),
+            parts => Tensor::cat(parts.iter().map(|p| p.forward(x.clone())).collect(), 1),
+        }
+    }
+}
+
+/// A fully connected layer from torch's and Chainer's `[out, in]` weight layout.
 pub fn load_linear(
     loader: &mut Loader,
     key: &str,
     d_in: usize,
     d_out: usize,
-) -> Result<burn::nn::Linear, WeightsError> {
-    let weight = loader.values(&format!("{key}.weight"), &[d_out, d_in])?;
-    // burn keeps [in, out]: transpose on the host once.
-    let mut transposed = vec![0f32; weight.len()];
-    for o in 0..d_out {
-        for i in 0..d_in {
-            transposed[i * d_out + o] = weight[o * d_in + i];
-        }
-    }
-    let bias_key = format!("{key}.bias");
+) -> Result<Dense, WeightsError> {
+    let naming = loader.naming();
+    let weight = loader.values(&naming.weight(key), &[d_out, d_in])?;
+    let bias_key = naming.bias(key);
     let bias = if loader.has(&bias_key) {
-        Some(loader.tensor(&bias_key, [d_out])?)
+        Some(loader.values(&bias_key, &[d_out])?)
     } else {
         None
     };
-    Ok(burn::nn::Linear {
-        weight: Param::from_tensor(loader.upload(transposed, [d_in, d_out])),
-        bias: bias.map(Param::from_tensor),
-    })
+    let columns = match loader.max_tensor_bytes {
+        Some(max) => ((max / 4) as usize / d_in).clamp(1, d_out),
+        None => d_out,
+    };
+    let mut parts = Vec::new();
+    for start in (0..d_out).step_by(columns) {
+        let end = (start + columns).min(d_out);
+        let width = end - start;
+        // burn keeps [in, out]: transpose on the host once.
+        let mut transposed = vec![0f32; d_in * width];
+        for o in start..end {
+            let row = &weight[o * d_in..(o + 1) * d_in];
+            for (i, w) in row.iter().enumerate() {
+                transposed[i * width + (o - start)] = *w;
+            }
+        }
+        parts.push(Linear {
+            weight: Param::from_tensor(loader.upload(transposed, [d_in, width])),
+            bias: bias
+                .as_ref()
+                .map(|b| Param::from_tensor(loader.upload(b[start..end].to_vec(), [width]))),
+        });
+    }
+    Ok(Dense { parts })
 }
 
 /// Mean over the spatial dimensions: [N, C, H, W] -> [N, C].
 pub fn global_average_pool(x: Tensor<4>) -> Tensor<2> {
     let [n, c, _, _] = x.dims();
     x.mean_dim(3).mean_dim(2).reshape([n, c])
+}
+
+/// Max pooling, `k` x `k` with stride `s` and padding `p`; `ceil` rounds the output size up
+/// (PyTorch's `ceil_mode`, Chainer's `cover_all`), ignoring positions outside the input.
+pub fn max_pool(x: Tensor<4>, k: usize, s: usize, p: usize, ceil: bool) -> Tensor<4> {
+    let options = burn::tensor::ops::MaxPoolOptions::new([k, k])
+        .with_stride([s, s])
+        .with_padding([p, p])
+        .with_ceil_mode(ceil);
+    burn::tensor::module::max_pool2d(x, options)
 }

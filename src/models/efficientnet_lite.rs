@@ -3,11 +3,11 @@
 //! everywhere, TensorFlow "SAME" padding, batch norm with eps 1e-3. Key names follow lukemelas'
 //! EfficientNet-PyTorch (`_conv_stem`, `_blocks.N._expand_conv`, ...), as in the PyPI wheels.
 
-use burn::nn::{Linear, PaddingConfig2d};
+use burn::nn::PaddingConfig2d;
 use burn::prelude::*;
 
 use super::blocks::{
-    Activation, BatchNorm, ConvNormAct, ConvSpec, Loader, global_average_pool, load_linear,
+    Activation, BatchNorm, ConvNormAct, ConvSpec, Dense, Loader, global_average_pool, load_linear,
 };
 use crate::weights::WeightsError;
 
@@ -131,7 +131,7 @@ pub struct EfficientNetLite {
     pub stem: ConvNormAct,
     pub blocks: Vec<MbConv>,
     pub head: ConvNormAct,
-    pub fc: Linear,
+    pub fc: Dense,
 }
 
 impl EfficientNetLite {

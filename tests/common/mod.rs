@@ -60,7 +60,7 @@ pub fn cpu() -> Device {
 
 /// Loads an installed model, or fails with the command that installs it.
 pub fn load(id: ModelId, device: &Device) -> Classifier {
-    gibbon::home::load_model(id, device)
+    gibbon::home::load_model(id, None, device)
         .unwrap_or_else(|e| panic!("{e}\n(the test command runs `gibbon fetch` first)"))
 }
 

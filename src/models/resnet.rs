@@ -1,0 +1,204 @@
+//! ResNet (He et al., "Deep Residual Learning for Image Recognition"), depths 18 to 152.
+//!
+//! Two layouts of the same family: torchvision's (`resnet.py`, "v1.5": the stride of a
+//! bottleneck sits on its 3x3 convolution; stem max pool 3x3/2 with padding 1; BN eps 1e-5;
+//! keys `layer1.0.conv1`), and the original MSRA Caffe model that Chainer's ResNet50/101/152Layers
+//! load (stride on the first 1x1 convolution, a projection shortcut `conv4` in every stage's
+//! first block, a stem convolution with bias, stem pool 3x3/2 without padding rounding up,
+//! BN eps 2e-5; keys `res2/a/conv1`).
+
+use burn::nn::PaddingConfig2d;
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+
+use super::blocks::{
+    Activation, BatchNorm, ConvNormAct, ConvSpec, Dense, Loader, Naming, global_average_pool,
+    load_linear, max_pool,
+};
+use crate::weights::WeightsError;
+
+/// The depth of a ResNet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    ResNet18,
+    ResNet34,
+    ResNet50,
+    ResNet101,
+    ResNet152,
+}
+
+impl Depth {
+    /// Blocks per stage.
+    fn blocks(self) -> [usize; 4] {
+        match self {
+            Depth::ResNet18 => [2, 2, 2, 2],
+            Depth::ResNet34 | Depth::ResNet50 => [3, 4, 6, 3],
+            Depth::ResNet101 => [3, 4, 23, 3],
+            Depth::ResNet152 => [3, 8, 36, 3],
+        }
+    }
+
+    /// Bottleneck blocks (1x1, 3x3, 1x1, four times wider out) from ResNet50 on.
+    fn bottleneck(self) -> bool {
+        !matches!(self, Depth::ResNet18 | Depth::ResNet34)
+    }
+}
+
+/// One residual block: two 3x3 convolutions (basic) or 1x1-3x3-1x1 (bottleneck), plus the
+/// shortcut, which projects when the shape changes.
+#[derive(Module, Debug)]
+pub struct Block {
+    pub convs: Vec<ConvNormAct>,
+    pub shortcut: Option<ConvNormAct>,
+}
+
+impl Block {
+    /// relu(convs(x) + shortcut(x)).
+    pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
+        let mut x = input.clone();
+        for conv in &self.convs {
+            x = conv.forward(x);
+        }
+        let shortcut = match &self.shortcut {
+            Some(project) => project.forward(input),
+            None => input,
+        };
+        relu(x + shortcut)
+    }
+}
+
+/// The network from normalised input to logits.
+#[derive(Module, Debug)]
+pub struct ResNet {
+    pub stem: ConvNormAct,
+    pub blocks: Vec<Block>,
+    pub fc: Dense,
+    /// torchvision pools the stem with padding 1; Caffe without padding, rounding up.
+    #[module(skip)]
+    pub caffe_stem_pool: bool,
+}
+
+impl ResNet {
+    /// Builds a ResNet from torchvision or Chainer weights (the loader's naming says which).
+    pub fn load(depth: Depth, loader: &mut Loader) -> Result<Self, WeightsError> {
+        let naming = loader.naming();
+        let torch = naming == Naming::Torch;
+        let eps = if torch { 1e-5 } else { 2e-5 };
+        let bn = |prefix: String| Some(BatchNorm { prefix, eps });
+        let pad = |p| PaddingConfig2d::Explicit(p, p, p, p);
+        let stem = ConvNormAct::load(
+            loader,
+            "conv1",
+            bn("bn1".into()),
+            ConvSpec::new(3, 64, 7, 2, pad(3)),
+            Activation::Relu,
+        )?;
+
+        let expansion = if depth.bottleneck() { 4 } else { 1 };
+        let mut blocks = Vec::new();
+        let mut channels = 64;
+        for (stage, &count) in depth.blocks().iter().enumerate() {
+            let width = 64 << stage;
+            let out = width * expansion;
+            for b in 0..count {
+                let stride = if b == 0 && stage > 0 { 2 } else { 1 };
+                let block = match naming {
+                    Naming::Torch => format!("layer{}.{b}", stage + 1),
+                    Naming::Chainer => {
+                        let name = if b == 0 {
+                            "a".to_string()
+                        } else {
+                            format!("b{b}")
+                        };
+                        format!("res{}/{name}", stage + 2)
+                    }
+                };
+                let conv = |i: usize| naming.path(&[&block, &format!("conv{i}")]);
+                let norm = |i: usize| bn(naming.path(&[&block, &format!("bn{i}")]));
+                let mut convs = Vec::new();
+                if depth.bottleneck() {
+                    // Where the stride goes is the difference between the two layouts.
+                    let (s1, s2) = if torch { (1, stride) } else { (stride, 1) };
+                    convs.push(ConvNormAct::load(
+                        loader,
+                        &conv(1),
+                        norm(1),
+                        ConvSpec::new(channels, width, 1, s1, pad(0)),
+                        Activation::Relu,
+                    )?);
+                    convs.push(ConvNormAct::load(
+                        loader,
+                        &conv(2),
+                        norm(2),
+                        ConvSpec::new(width, width, 3, s2, pad(1)),
+                        Activation::Relu,
+                    )?);
+                    convs.push(ConvNormAct::load(
+                        loader,
+                        &conv(3),
+                        norm(3),
+                        ConvSpec::new(width, out, 1, 1, pad(0)),
+                        Activation::Identity,
+                    )?);
+                } else {
+                    convs.push(ConvNormAct::load(
+                        loader,
+                        &conv(1),
+                        norm(1),
+                        ConvSpec::new(channels, width, 3, stride, pad(1)),
+                        Activation::Relu,
+                    )?);
+                    convs.push(ConvNormAct::load(
+                        loader,
+                        &conv(2),
+                        norm(2),
+                        ConvSpec::new(width, out, 3, 1, pad(1)),
+                        Activation::Identity,
+                    )?);
+                }
+                let shortcut = if b == 0 && (stride != 1 || channels != out) {
+                    let spec = ConvSpec::new(channels, out, 1, stride, pad(0));
+                    let (c, n) = match naming {
+                        Naming::Torch => (
+                            naming.path(&[&block, "downsample", "0"]),
+                            naming.path(&[&block, "downsample", "1"]),
+                        ),
+                        Naming::Chainer => (conv(4), naming.path(&[&block, "bn4"])),
+                    };
+                    Some(ConvNormAct::load(
+                        loader,
+                        &c,
+                        bn(n),
+                        spec,
+                        Activation::Identity,
+                    )?)
+                } else {
+                    None
+                };
+                blocks.push(Block { convs, shortcut });
+                channels = out;
+            }
+        }
+        let fc = load_linear(loader, if torch { "fc" } else { "fc6" }, channels, 1000)?;
+        Ok(Self {
+            stem,
+            blocks,
+            fc,
+            caffe_stem_pool: !torch,
+        })
+    }
+
+    /// Normalised [N, 3, H, W] input -> [N, 1000] logits.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        let x = self.stem.forward(x);
+        let mut x = if self.caffe_stem_pool {
+            max_pool(x, 3, 2, 0, true)
+        } else {
+            max_pool(x, 3, 2, 1, false)
+        };
+        for block in &self.blocks {
+            x = block.forward(x);
+        }
+        self.fc.forward(global_average_pool(x))
+    }
+}
