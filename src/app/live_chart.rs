@@ -39,7 +39,11 @@ pub fn ProbabilityChart() -> impl IntoView {
                 <text x="-26" y=HEIGHT / 2.0 + 4.0 class="tick">"0.5"</text>
                 <text x="-26" y=HEIGHT + 4.0 class="tick">"0"</text>
                 <text x=WIDTH - 30.0 y=HEIGHT + 16.0 class="tick">
-                    {move || format!("{} steps", steps())}
+                    {move || match state.steps_planned.get() {
+                        0 => String::new(),
+                        1 => "1 step".to_string(),
+                        n => format!("{n} steps"),
+                    }}
                 </text>
                 <polyline class="true-line" data-testid="true-line" points=move || points(|r| Some(r.true_prob))></polyline>
                 <polyline class="target-line" points=move || points(|r| r.target_prob)></polyline>

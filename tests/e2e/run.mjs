@@ -33,11 +33,15 @@ const MIME = {
   ".webmanifest": "application/manifest+json", ".safetensors": "application/octet-stream",
 };
 const PREFIX = "/classroom/gibbon/";
+// Files a teacher put next to the app (here: random-weight models for the "own model" test).
+const extra = path.join(process.env.CARGO_TARGET_DIR || path.join(process.env.HOME, ".cache/gibbon/target"), "tmp/reference-nets");
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, "http://x");
   if (!url.pathname.startsWith(PREFIX)) { res.writeHead(404).end(); return; }
-  let file = path.join(dist, decodeURIComponent(url.pathname.slice(PREFIX.length)));
-  if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
+  const rel = decodeURIComponent(url.pathname.slice(PREFIX.length));
+  const root = rel.startsWith("extra/") ? extra : dist;
+  let file = path.join(root, rel.startsWith("extra/") ? rel.slice(6) : rel);
+  if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
   if (!fs.existsSync(file)) { res.writeHead(404).end(); return; }
   const body = fs.readFileSync(file);
@@ -253,6 +257,66 @@ await scenario("input: no WebGPU falls back to the CPU; drop and paste a photo",
   await firstIs(872);
   check((await page.textContent(`${testid("drop-zone")} .caption`)) === "camera.png", "caption names the pasted file");
   check(errors.length === 0, "page errors: " + errors.join(" | "));
+  await context.close();
+});
+
+// ---------------------------------------------------------------- the user's own weights
+function randomResnet18() {
+  const file = path.join(extra, "resnet18-random.safetensors");
+  if (!fs.existsSync(file)) {
+    const python = process.env.GIBBON_PYTHON || "python3";
+    execFileSync(python, [path.join(root, "tests/data/reference_nets.py"), extra], { stdio: "inherit" });
+  }
+  return file;
+}
+
+await scenario("own model: ResNet-18 weights from a file and from the site, transfer matrix", async () => {
+  const weights = randomResnet18();
+  const { context, page, requests, errors } = await newPage("?backend=cpu");
+  await backendKind(page);
+  const notice = async () => {
+    await page.waitForSelector(testid("notice"), { timeout: T(300) });
+    const text = await page.textContent(testid("notice"));
+    await page.click(`${testid("notice")} .close`);
+    return text;
+  };
+  await page.click(`${testid("weights-loader")} summary`);
+  // The wrong architecture: the error names the first tensor that does not fit.
+  await page.selectOption(testid("arch-select"), "resnet34");
+  await page.setInputFiles(testid("weights-file"), weights);
+  let text = await notice();
+  check(/no tensor 'layer1\.2\.conv1\.weight'.*ResNet-34/.test(text), "wrong architecture: " + text);
+  // The right one, from the file.
+  await page.selectOption(testid("arch-select"), "resnet18");
+  await page.setInputFiles(testid("weights-file"), weights);
+  text = await notice();
+  check(/ResNet-18 loaded from resnet18-random\.safetensors \(Torchvision layout\)/.test(text), "loaded: " + text);
+  const options = await page.$$eval(`${testid("model-select")} option`, (os) => os.map((o) => o.value));
+  check(options.includes("resnet18"), "model list: " + options.join(", "));
+  // From a path on the same site.
+  await page.fill(testid("weights-url"), "extra/resnet18-random.safetensors");
+  await page.click(testid("weights-url-load"));
+  text = await notice();
+  check(/ResNet-18 loaded from extra\/resnet18-random\.safetensors/.test(text), "from the site: " + text);
+  await page.fill(testid("weights-url"), "https://example.com/model.pth");
+  await page.click(testid("weights-url-load"));
+  text = await notice();
+  check(/no other site is contacted/.test(text), "other site refused: " + text);
+
+  // The transfer matrix over EfficientNet-Lite0 and ResNet-18.
+  await page.click(testid("sample-coffee"));
+  check((await top1(page, "original-predictions")) === 967, "coffee");
+  await page.click(testid("run-matrix"));
+  await page.waitForFunction((sel) => document.querySelector(sel).textContent.startsWith("Add this photo"), testid("run-matrix"), { timeout: T(900) });
+  const models = options.length;
+  const cells = await page.$$eval(`${testid("matrix")} td`, (tds) => tds.map((t) => `${t.closest("tr").dataset.judge}<-${t.dataset.source}:${t.dataset.fooled}/${t.dataset.images}`));
+  console.log(`\n  matrix: ${cells.join(", ")}`);
+  check(cells.length === models * models && cells.every((c) => c.endsWith("/1")), `a ${models}x${models} matrix`);
+  check(cells.includes("efficientnet-lite0<-efficientnet-lite0:1/1"), "lite0 fools itself");
+  check(cells.some((c) => c.startsWith("resnet18<-")), "ResNet-18 judges");
+  await page.screenshot({ path: path.join(output, "own-model-matrix.png"), fullPage: true });
+  sameOrigin(requests);
+  check(errors.length === 0, "console errors: " + errors.join(" | "));
   await context.close();
 });
 
