@@ -35,7 +35,7 @@ struct TinyNet {
     stem: ConvNormAct,
     depthwise: ConvNormAct,
     project: ConvNormAct,
-    fc: gibbon::burn::nn::Linear,
+    fc: gibbon::models::blocks::Dense,
 }
 
 impl TinyNet {
