@@ -496,24 +496,16 @@ impl AppState {
                         break;
                     }
                 };
-                let size = id.input_size() as u32;
-                let original = imaging::prepare(&outcome.original, size, Preprocess::Stretch);
-                let adversarial = imaging::prepare(&outcome.adversarial, size, Preprocess::Stretch);
-                let (Ok(o), Ok(a)) = (
-                    model.classify(&original).await,
-                    model.classify(&adversarial).await,
-                ) else {
+                let Ok(v) = attacks::judge(&model, &outcome).await else {
                     state.error("The transfer test failed on the device.");
                     break;
                 };
-                let (o, a) = (o.top1(), a.top1());
-                // Fooled: the perturbation changed this model's answer.
                 let row = TransferRow {
                     model: id,
-                    original: o,
-                    adversarial: a,
-                    fooled: a.index != o.index,
-                    goal_reached: outcome.goal.target().is_some_and(|t| a.index == t),
+                    original: v.original,
+                    adversarial: v.adversarial,
+                    fooled: v.changed(),
+                    goal_reached: outcome.goal.target() == Some(v.adversarial.index),
                 };
                 state.transfer.update(|rows| rows.push(row));
             }
@@ -561,21 +553,10 @@ impl AppState {
                         .map_err(|e| e.to_string())?;
                     for &judge in &models {
                         let model = state.model(judge).await?;
-                        let size = judge.input_size() as u32;
-                        let o = imaging::prepare(&outcome.original, size, Preprocess::Stretch);
-                        let a = imaging::prepare(&outcome.adversarial, size, Preprocess::Stretch);
-                        let o = model
-                            .classify(&o)
+                        let v = attacks::judge(&model, &outcome)
                             .await
-                            .map_err(|e| e.to_string())?
-                            .top1()
-                            .index;
-                        let a = model
-                            .classify(&a)
-                            .await
-                            .map_err(|e| e.to_string())?
-                            .top1()
-                            .index;
+                            .map_err(|e| e.to_string())?;
+                        let fooled = v.changed() as usize;
                         state.matrix.update(|cells| {
                             match cells
                                 .iter_mut()
@@ -583,13 +564,13 @@ impl AppState {
                             {
                                 Some(c) => {
                                     c.images += 1;
-                                    c.fooled += (a != o) as usize;
+                                    c.fooled += fooled;
                                 }
                                 None => cells.push(MatrixCell {
                                     source,
                                     judge,
                                     images: 1,
-                                    fooled: (a != o) as usize,
+                                    fooled,
                                 }),
                             }
                         });

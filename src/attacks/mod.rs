@@ -8,10 +8,12 @@
 mod config;
 mod outcome;
 pub mod step;
+pub mod transfer;
 
 pub use config::{AttackConfig, Method, default_steps};
 pub use outcome::{AttackOutcome, Goal, StepRecord};
 pub use step::{Flow, NoObserver, Observer, run};
+pub use transfer::{Verdict, judge};
 
 /// Why an attack could not run.
 #[derive(Debug, thiserror::Error)]

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::inputs::Input;
 use super::{CliError, Context, ModelSpec, inputs, parse_model_spec};
-use crate::attacks::{self, AttackConfig, AttackOutcome, Method, NoObserver};
+use crate::attacks::{self, AttackConfig, AttackOutcome, Method, NoObserver, Verdict};
 use crate::imagenet;
 use crate::imaging::{self, Preprocess};
 use crate::models::{Classifier, ModelId};
@@ -84,7 +84,7 @@ pub struct AttackOptions {
 
     /// How a photo becomes the model's square input.
     #[arg(long, default_value = "crop", value_name = "crop|stretch")]
-    preprocess: Preprocess,
+    pub preprocess: Preprocess,
 
     /// Read images from FILE: lines of `path label`, like the seed's lists.
     #[arg(long, value_name = "FILE")]
@@ -131,16 +131,11 @@ impl AttackOptions {
     }
 }
 
-/// What one model says about an original and its adversarial image.
-pub struct Verdict {
-    pub model: ModelId,
-    pub original: Prediction,
-    pub adversarial: Prediction,
-}
-
 /// One attacked image.
 pub struct Attacked {
     pub shown: String,
+    /// The true class given on the command line, if any.
+    pub label: Option<usize>,
     pub outcome: AttackOutcome,
     pub saved: Option<PathBuf>,
 }
@@ -162,7 +157,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         &model,
         &inputs,
         &config,
-        &args.options,
+        args.options.preprocess,
         args.out.as_deref(),
         &mut failures,
         |a| {
@@ -232,7 +227,7 @@ pub fn attack_all(
     model: &Classifier,
     inputs: &[Input],
     config: &AttackConfig,
-    options: &AttackOptions,
+    preprocess: Preprocess,
     out: Option<&Path>,
     failures: &mut usize,
     mut report: impl FnMut(&Attacked) -> Result<(), CliError>,
@@ -257,10 +252,11 @@ pub fn attack_all(
     for (input, stem) in inputs.iter().zip(inputs::unique_stems(inputs)) {
         let shown = input.path.display().to_string();
         progress.set_message(shown.clone());
-        let result = attack_one(input, &stem, model, config, options.preprocess, out).and_then(
+        let result = attack_one(input, &stem, model, config, preprocess, out).and_then(
             |(outcome, saved)| {
                 let a = Attacked {
                     shown: shown.clone(),
+                    label: input.label,
                     outcome,
                     saved,
                 };
@@ -313,17 +309,9 @@ fn attack_one(
     Ok((outcome, saved))
 }
 
-/// How `judge` classifies an attack's original and adversarial images. The judge sees the
-/// saved 8-bit images, resized to its own input if that differs.
+/// How `judge` classifies an attack's original and adversarial images.
 pub fn judge_one(judge: &Classifier, outcome: &AttackOutcome) -> Result<Verdict, CliError> {
-    let size = judge.input_size() as u32;
-    let original = imaging::prepare(&outcome.original, size, Preprocess::Stretch);
-    let adversarial = imaging::prepare(&outcome.adversarial, size, Preprocess::Stretch);
-    Ok(Verdict {
-        model: judge.id(),
-        original: pollster::block_on(judge.classify(&original))?.top1(),
-        adversarial: pollster::block_on(judge.classify(&adversarial))?.top1(),
-    })
+    Ok(pollster::block_on(attacks::judge(judge, outcome))?)
 }
 
 fn judge_all(judges: &[Classifier], a: &Attacked) -> Result<Vec<Verdict>, CliError> {

@@ -64,7 +64,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
             model,
             &inputs,
             &config,
-            &args.options,
+            args.options.preprocess,
             args.out.as_deref(),
             &mut failures,
             |a| {
@@ -105,10 +105,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
                 );
             }
             for a in attacked {
-                let label = inputs
-                    .iter()
-                    .find(|i| i.path.display().to_string() == a.shown)
-                    .and_then(|i| i.label);
+                let label = a.label;
                 let v = attack::judge_one(judge, &a.outcome)?;
                 let (counts, fooled) = match label {
                     Some(l) => (v.original.index == l, v.adversarial.index != l),

@@ -115,47 +115,29 @@ impl ResNet {
                 };
                 let conv = |i: usize| naming.path(&[&block, &format!("conv{i}")]);
                 let norm = |i: usize| bn(naming.path(&[&block, &format!("bn{i}")]));
-                let mut convs = Vec::new();
-                if depth.bottleneck() {
+                // (in, out, kernel, stride, activation) of each convolution of the block.
+                let layers = if depth.bottleneck() {
                     // Where the stride goes is the difference between the two layouts.
                     let (s1, s2) = if torch { (1, stride) } else { (stride, 1) };
-                    convs.push(ConvNormAct::load(
-                        loader,
-                        &conv(1),
-                        norm(1),
-                        ConvSpec::new(channels, width, 1, s1, pad(0)),
-                        Activation::Relu,
-                    )?);
-                    convs.push(ConvNormAct::load(
-                        loader,
-                        &conv(2),
-                        norm(2),
-                        ConvSpec::new(width, width, 3, s2, pad(1)),
-                        Activation::Relu,
-                    )?);
-                    convs.push(ConvNormAct::load(
-                        loader,
-                        &conv(3),
-                        norm(3),
-                        ConvSpec::new(width, out, 1, 1, pad(0)),
-                        Activation::Identity,
-                    )?);
+                    vec![
+                        (channels, width, 1, s1, Activation::Relu),
+                        (width, width, 3, s2, Activation::Relu),
+                        (width, out, 1, 1, Activation::Identity),
+                    ]
                 } else {
-                    convs.push(ConvNormAct::load(
-                        loader,
-                        &conv(1),
-                        norm(1),
-                        ConvSpec::new(channels, width, 3, stride, pad(1)),
-                        Activation::Relu,
-                    )?);
-                    convs.push(ConvNormAct::load(
-                        loader,
-                        &conv(2),
-                        norm(2),
-                        ConvSpec::new(width, out, 3, 1, pad(1)),
-                        Activation::Identity,
-                    )?);
-                }
+                    vec![
+                        (channels, width, 3, stride, Activation::Relu),
+                        (width, out, 3, 1, Activation::Identity),
+                    ]
+                };
+                let convs = layers
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (cin, cout, k, s, act))| {
+                        let spec = ConvSpec::new(cin, cout, k, s, pad(k / 2));
+                        ConvNormAct::load(loader, &conv(i + 1), norm(i + 1), spec, act)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
                 let shortcut = if b == 0 && (stride != 1 || channels != out) {
                     let spec = ConvSpec::new(channels, out, 1, stride, pad(0));
                     let (c, n) = match naming {

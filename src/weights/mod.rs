@@ -206,30 +206,28 @@ impl Format {
 
 /// Reads any supported weights file from a seekable reader; `what` names it in errors.
 pub fn read<R: Read + Seek>(mut reader: R, what: &str) -> Result<TensorStore, WeightsError> {
-    let mut head = [0u8; 16];
-    let n = read_up_to(&mut reader, &mut head).map_err(|e| WeightsError::Io {
+    let io = |source| WeightsError::Io {
         path: what.into(),
-        source: e,
-    })?;
-    reader
-        .seek(std::io::SeekFrom::Start(0))
-        .map_err(|e| WeightsError::Io {
-            path: what.into(),
-            source: e,
-        })?;
+        source,
+    };
+    let mut head = [0u8; 16];
+    let n = read_up_to(&mut reader, &mut head).map_err(io)?;
+    let rewind = |reader: &mut R| {
+        reader
+            .seek(std::io::SeekFrom::Start(0))
+            .map(|_| ())
+            .map_err(io)
+    };
+    rewind(&mut reader)?;
     match Format::sniff(&head[..n]) {
+        // A zip is a torch checkpoint (data.pkl inside) or a NumPy archive (.npy inside).
         Some(Format::Torch) if head.starts_with(b"PK\x03\x04") => {
             let zip = zip::ZipArchive::new(&mut reader)
                 .map_err(|e| WeightsError::Corrupt(format!("bad zip container: {e}")))?;
             let numpy = zip.file_names().any(|n| n.ends_with(".npy"))
                 && !zip.file_names().any(|n| n.ends_with("data.pkl"));
             drop(zip);
-            reader
-                .seek(std::io::SeekFrom::Start(0))
-                .map_err(|e| WeightsError::Io {
-                    path: what.into(),
-                    source: e,
-                })?;
+            rewind(&mut reader)?;
             if numpy {
                 npz::read(reader)
             } else {
