@@ -12,3 +12,8 @@ export PLAYWRIGHT_VERSION=1.65.1
 export NUMPY_VERSION=2.4.6
 # The python the tests run their numpy references with.
 export GIBBON_PYTHON="$GIBBON_TOOLS/venv/bin/python"
+# wgpu's Vulkan loader warns without a runtime dir (headless machines, CI).
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+  export XDG_RUNTIME_DIR="${TMPDIR:-/tmp}/runtime-$(id -u)"
+  mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+fi
