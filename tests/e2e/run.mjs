@@ -168,13 +168,19 @@ async function attackFlow(backend) {
   check(rows.length === 2, "two transfer rows");
   await page.screenshot({ path: path.join(output, `${backend}-3-transfer.png`), fullPage: true });
 
+  // Switch backend: the same photo is classified again on the other device.
+  await page.click(testid("backend-switch"));
+  const other = backend === "cpu" ? "WebGPU" : "CPU";
+  await page.waitForSelector(`${testid("backend")} .badge[data-kind="${other}"]`, { timeout: T(120) });
+  check((await top1(page, "original-predictions")) === original, `same top-1 on ${other}`);
+
   sameOrigin(requests);
   check(errors.length === 0, "console errors: " + errors.join(" | "));
   await context.close();
 }
 
-await scenario("webgpu: sample, ILLC eps 8, download, transfer", () => attackFlow("webgpu"));
-await scenario("cpu: sample, ILLC eps 8, download, transfer", () => attackFlow("cpu"));
+await scenario("webgpu: sample, ILLC eps 8, download, transfer, switch to CPU", () => attackFlow("webgpu"));
+await scenario("cpu: sample, ILLC eps 8, download, transfer, switch to WebGPU", () => attackFlow("cpu"));
 
 // ---------------------------------------------------------------- what a user can get wrong
 await scenario("errors: not an image, huge image, cancel, model switch", async () => {
