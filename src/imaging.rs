@@ -161,14 +161,10 @@ pub fn prepare(image: &RgbImage, size: u32, preprocess: Preprocess) -> RgbImage 
 /// An RGB image as a pixel tensor [1, 3, H, W] with values 0..255.
 pub fn to_tensor(image: &RgbImage, device: &Device) -> Tensor<4> {
     let (w, h) = image.dimensions();
-    let (w, h) = (w as usize, h as usize);
-    let mut chw = vec![0f32; 3 * w * h];
-    for (i, p) in image.pixels().enumerate() {
-        for c in 0..3 {
-            chw[c * w * h + i] = p.0[c] as f32;
-        }
-    }
-    Tensor::from_data(TensorData::new(chw, [1, 3, h, w]), device)
+    Tensor::from_data(
+        TensorData::new(to_chw(image), [1, 3, h as usize, w as usize]),
+        device,
+    )
 }
 
 /// Planar CHW pixel values (any real numbers) to an 8-bit image: rounded to the nearest

@@ -447,14 +447,8 @@ impl AppState {
             state.running.set(false);
             match result {
                 Ok(outcome) if state.current(generation) => {
-                    state.adversarial_top.set(Vec::new());
                     state.live.set(Some(Rc::new(outcome.adversarial.clone())));
-                    let model = state.model(state.model_id.get_untracked()).await;
-                    if let Ok(model) = model {
-                        if let Ok(probs) = model.classify(&outcome.adversarial).await {
-                            state.adversarial_top.set(probs.top(5));
-                        }
-                    }
+                    state.adversarial_top.set(outcome.adversarial_top.clone());
                     // The chart ends with the rounded image's own probabilities.
                     state.history.set(outcome.history.clone());
                     if outcome.cancelled {

@@ -69,6 +69,8 @@ pub struct AttackOutcome {
     pub original_prediction: Prediction,
     /// Prediction for the rounded adversarial image.
     pub adversarial_prediction: Prediction,
+    /// The five most likely classes of the rounded adversarial image.
+    pub adversarial_top: Vec<Prediction>,
     /// Probability of the true class on the rounded adversarial image.
     pub adversarial_true_prob: f32,
     /// Probability of the target class on the rounded adversarial image.

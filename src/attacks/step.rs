@@ -145,6 +145,7 @@ pub async fn run(
         original: image.clone(),
         original_prediction: original_probs.top1(),
         adversarial_prediction: final_probs.top1(),
+        adversarial_top: final_probs.top(5),
         adversarial_true_prob: final_probs.prob(goal.label()),
         adversarial_target_prob: goal.target().map(|t| final_probs.prob(t)),
         adversarial,
