@@ -303,30 +303,8 @@ impl ConvNormAct {
 
     /// conv -> (folded) batch norm -> activation.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let conv = &self.conv;
-        let pointwise = conv.kernel_size == [1, 1] && conv.stride == [1, 1] && conv.groups == 1;
-        let y = if pointwise {
-            pointwise_conv(conv, x)
-        } else {
-            conv.forward(x)
-        };
-        self.activation.forward(y)
+        self.activation.forward(self.conv.forward(x))
     }
-}
-
-/// A 1x1 convolution as a matrix product: the same numbers, but both the forward pass and the
-/// input gradient go through the backends' matrix multiply (burn's CPU backend computes a
-/// convolution's input gradient with a much slower transposed convolution).
-fn pointwise_conv(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
-    let [n, c, h, w] = x.dims();
-    let weight = conv.weight.val();
-    let [out, _, _, _] = weight.dims();
-    let y = weight.reshape([1, out, c]).matmul(x.reshape([n, c, h * w]));
-    let y = match &conv.bias {
-        Some(b) => y + b.val().reshape([1, out, 1]),
-        None => y,
-    };
-    y.reshape([n, out, h, w])
 }
 
 /// A fully connected layer, split by output columns into parts that each fit the device's

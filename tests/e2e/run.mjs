@@ -207,7 +207,7 @@ await scenario("errors: not an image, huge image, cancel, model switch", async (
   // Cancel mid-attack: the result so far is shown, the page takes the next attack.
   await page.fill(testid("steps"), "200");
   await page.click(testid("run"));
-  await page.waitForFunction((sel) => /step [2-9]/.test(document.querySelector(sel).textContent), testid("step-progress"), { timeout: T(300) });
+  await page.waitForFunction((sel) => /step [2-9]/.test(document.querySelector(sel)?.textContent), testid("step-progress"), { timeout: T(300) });
   await page.click(testid("cancel"));
   await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(120) });
   text = await notice();
@@ -216,11 +216,11 @@ await scenario("errors: not an image, huge image, cancel, model switch", async (
 
   // Switch model mid-attack: the attack stops, the new model loads and classifies.
   await page.click(testid("run"));
-  await page.waitForFunction((sel) => /step [1-9]/.test(document.querySelector(sel).textContent), testid("step-progress"), { timeout: T(300) });
+  await page.waitForFunction((sel) => /step [1-9]/.test(document.querySelector(sel)?.textContent), testid("step-progress"), { timeout: T(300) });
   await page.selectOption(testid("model-select"), "efficientnet-lite1");
   text = await notice();
   check(/cancelled because the model changed/.test(text), "switch: " + text);
-  await page.waitForFunction((sel) => !document.querySelector(sel).disabled, testid("run"), { timeout: T(300) });
+  await page.waitForFunction((sel) => document.querySelector(sel)?.disabled === false, testid("run"), { timeout: T(300) });
   check((await top1(page, "original-predictions")) === 967, "lite1 also sees espresso");
   await page.screenshot({ path: path.join(output, "errors-after-switch.png"), fullPage: true });
   sameOrigin(requests);
@@ -313,7 +313,7 @@ await scenario("own model: ResNet-18 weights from a file and from the site, tran
   await page.click(testid("sample-coffee"));
   check((await top1(page, "original-predictions")) === 967, "coffee");
   await page.click(testid("run-matrix"));
-  await page.waitForFunction((sel) => document.querySelector(sel).textContent.startsWith("Add this photo"), testid("run-matrix"), { timeout: T(900) });
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.startsWith("Add this photo"), testid("run-matrix"), { timeout: T(900) });
   const models = options.length;
   const cells = await page.$$eval(`${testid("matrix")} td`, (tds) => tds.map((t) => `${t.closest("tr").dataset.judge}<-${t.dataset.source}:${t.dataset.fooled}/${t.dataset.images}`));
   console.log(`\n  matrix: ${cells.join(", ")}`);
@@ -346,7 +346,10 @@ await scenario("offline: reload with the network off", async () => {
 if (process.env.E2E_BENCH || only === "bench") {
   await scenario("bench: ms per attack step", async () => {
     const { context, page } = await newPage("?bench&steps=" + (process.env.E2E_BENCH_STEPS || "3"));
-    await page.waitForFunction((sel) => ["Done"].includes(document.querySelector(sel).textContent) || /unavailable|error/i.test(document.querySelector(sel).textContent), testid("bench-status"), { timeout: T(1200) });
+    await page.waitForFunction((sel) => {
+      const status = document.querySelector(sel);
+      return status && (status.textContent === "Done" || /unavailable|error|cannot/i.test(status.textContent));
+    }, testid("bench-status"), { timeout: T(1200) });
     const rows = await page.$$eval(`${testid("bench")} tbody tr`, (trs) => trs.map((t) => [t.dataset.kind, t.dataset.medianMs, t.children[0].textContent]));
     for (const [kind, ms, name] of rows) console.log(`\n  ${kind}: ${Number(ms).toFixed(1)} ms/step (${name})`);
     fs.writeFileSync(path.join(output, "bench.json"), JSON.stringify(rows));
