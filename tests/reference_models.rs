@@ -2,6 +2,13 @@
 
 mod common;
 
+/// The three variants and their keys in reference_outputs.json.
+const VARIANTS: [(ModelId, &str); 3] = [
+    (ModelId::EfficientNetLite0, "lite0"),
+    (ModelId::EfficientNetLite1, "lite1"),
+    (ModelId::EfficientNetLite2, "lite2"),
+];
+
 use common::*;
 use gibbon::burn::prelude::*;
 use gibbon::imaging::{self, Preprocess};
@@ -13,11 +20,7 @@ use gibbon::models::ModelId;
 fn logits_match_the_float64_reference() {
     let reference = reference();
     let device = cpu();
-    for (id, key) in [
-        (ModelId::EfficientNetLite0, "lite0"),
-        (ModelId::EfficientNetLite1, "lite1"),
-        (ModelId::EfficientNetLite2, "lite2"),
-    ] {
+    for (id, key) in VARIANTS {
         let (shape, hwc) =
             read_npy_f32(&reference_dir().join(format!("chelsea_{key}_input_hwc_f32.npy")));
         let size = id.input_size();
@@ -82,11 +85,7 @@ fn lite0_top5_on_reference_crops() {
 fn top1_on_sample_photos_with_gibbon_preprocessing() {
     let reference = reference();
     let device = cpu();
-    for (id, key) in [
-        (ModelId::EfficientNetLite0, "lite0"),
-        (ModelId::EfficientNetLite1, "lite1"),
-        (ModelId::EfficientNetLite2, "lite2"),
-    ] {
+    for (id, key) in VARIANTS {
         let model = load(id, &device);
         for sample in gibbon::samples::SAMPLES
             .iter()

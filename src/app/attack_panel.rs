@@ -88,19 +88,7 @@ pub fn AttackPanel() -> impl IntoView {
             </label>
             <label>
                 {move || format!("ε = {} / 255", eps.get())}
-                <input
-                    type="range"
-                    min="0"
-                    max="32"
-                    step="0.5"
-                    data-testid="eps"
-                    prop:value=move || eps.get().to_string()
-                    on:input=move |ev| {
-                        if let Ok(v) = event_target_value(&ev).parse::<f32>() {
-                            eps.set(v);
-                        }
-                    }
-                />
+                <Slider value=eps min=0.0 max=32.0 step=0.5 testid="eps"/>
             </label>
             <div class="row">
                 <label>
@@ -232,5 +220,31 @@ fn ClassPicker(target: RwSignal<Option<usize>>, required: Signal<bool>) -> impl 
                 }}
             </p>
         </div>
+    }
+}
+
+/// A range input bound to a number.
+#[component]
+pub fn Slider(
+    value: RwSignal<f32>,
+    min: f32,
+    max: f32,
+    step: f32,
+    testid: &'static str,
+) -> impl IntoView {
+    view! {
+        <input
+            type="range"
+            min=min
+            max=max
+            step=step
+            data-testid=testid
+            prop:value=move || value.get().to_string()
+            on:input=move |ev| {
+                if let Ok(v) = event_target_value(&ev).parse::<f32>() {
+                    value.set(v);
+                }
+            }
+        />
     }
 }

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use image::RgbImage;
 use leptos::prelude::*;
 
+use super::attack_panel::Slider;
 use super::browser;
 use super::photo_input::ProbabilityBars;
 use super::state::{AppState, Notice};
@@ -74,19 +75,7 @@ fn CanvasTriptych() -> impl IntoView {
                 <canvas node_ref=perturbation data-testid="perturbation-canvas"></canvas>
                 <figcaption>
                     {move || format!("Perturbation × {}", amplify.get())}
-                    <input
-                        type="range"
-                        min="1"
-                        max="50"
-                        step="1"
-                        data-testid="amplify"
-                        prop:value=move || amplify.get().to_string()
-                        on:input=move |ev| {
-                            if let Ok(v) = event_target_value(&ev).parse::<f32>() {
-                                amplify.set(v);
-                            }
-                        }
-                    />
+                    <Slider value=amplify min=1.0 max=50.0 step=1.0 testid="amplify"/>
                 </figcaption>
             </figure>
             <figure>
