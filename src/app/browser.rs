@@ -27,8 +27,13 @@ fn window() -> web_sys::Window {
 
 /// Resolves after the browser has had a turn: rendering, input events, other tasks.
 pub async fn yield_now() {
+    sleep_ms(0).await;
+}
+
+/// Resolves after `ms` milliseconds, letting the browser work meanwhile.
+pub async fn sleep_ms(ms: i32) {
     let promise = Promise::new(&mut |resolve, _| {
-        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
     });
     let _ = JsFuture::from(promise).await;
 }

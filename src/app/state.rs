@@ -232,6 +232,13 @@ impl AppState {
     /// browser for the next visit) when needed.
     pub async fn model(&self, id: ModelId) -> Result<Rc<Classifier>, String> {
         let device = self.open_backend().await;
+        // Another task is loading this model already: wait for it rather than load it twice.
+        while self
+            .loading
+            .with_untracked(|l| l.as_ref().is_some_and(|l| l.model == id))
+        {
+            browser::sleep_ms(50).await;
+        }
         if let Some(model) = self
             .models
             .with_value(|m| m.iter().find(|(i, _)| *i == id).map(|(_, m)| m.clone()))
