@@ -140,6 +140,19 @@ pub struct Attacked {
     pub saved: Option<PathBuf>,
 }
 
+impl Attacked {
+    /// The seed's line for the attacked model itself.
+    pub fn table_line(&self) -> String {
+        let o = &self.outcome;
+        table_line(
+            &self.shown,
+            o.goal.label(),
+            &o.original_prediction,
+            &o.adversarial_prediction,
+        )
+    }
+}
+
 pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     let config = args.options.config()?;
     let inputs = args.options.inputs()?;
@@ -165,15 +178,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
                 let verdicts = judge_all(&judges, a)?;
                 println!("{}", json_line(a, &verdicts, spec.id));
             } else {
-                println!(
-                    "{}",
-                    table_line(
-                        &a.shown,
-                        a.outcome.goal.label(),
-                        &a.outcome.original_prediction,
-                        &a.outcome.adversarial_prediction
-                    )
-                );
+                println!("{}", a.table_line());
             }
             Ok(())
         },

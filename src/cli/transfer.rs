@@ -69,16 +69,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
             &mut failures,
             |a| {
                 if !args.json {
-                    let o = &a.outcome;
-                    println!(
-                        "{}",
-                        attack::table_line(
-                            &a.shown,
-                            o.goal.label(),
-                            &o.original_prediction,
-                            &o.adversarial_prediction
-                        )
-                    );
+                    println!("{}", a.table_line());
                 }
                 Ok(())
             },
