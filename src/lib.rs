@@ -15,7 +15,9 @@ pub mod metrics;
 pub mod models;
 pub mod prediction;
 pub mod samples;
+pub mod stats;
 pub mod weights;
+pub mod worker;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

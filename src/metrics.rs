@@ -4,7 +4,7 @@
 use image::RgbImage;
 
 /// Distances between two images of the same size.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Distance {
     /// Largest change of any channel value.
     pub linf: f32,
@@ -12,10 +12,28 @@ pub struct Distance {
     pub l2: f32,
     /// Number of channel values that changed.
     pub l0: usize,
-    /// Peak signal-to-noise ratio in dB (infinite for identical images).
+    /// Peak signal-to-noise ratio in dB (infinite for identical images; null in JSON).
+    #[serde(with = "infinite_as_null")]
     pub psnr: f32,
     /// Structural similarity (Wang et al. 2004), 7x7 windows, mean over channels.
     pub ssim: f32,
+}
+
+/// JSON has no infinity: identical images have a PSNR of `null`.
+mod infinite_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f32(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+        Ok(Option::<f32>::deserialize(d)?.unwrap_or(f32::INFINITY))
+    }
 }
 
 impl Distance {

@@ -9,7 +9,7 @@ use crate::imaging;
 use crate::models::Classifier;
 
 /// One class and its probability.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Prediction {
     pub index: usize,
     pub prob: f32,

@@ -3,7 +3,9 @@
 mod common;
 
 use common::*;
-use gibbon::attacks::{self, AttackConfig, Flow, Goal, Method, NoObserver, Observer, StepRecord};
+use gibbon::attacks::{
+    self, AttackConfig, Flow, Goal, Method, NoObserver, Observer, StepRecord, Truth,
+};
 use gibbon::burn::prelude::*;
 use gibbon::imaging;
 use gibbon::models::{Classifier, ModelId};
@@ -58,6 +60,7 @@ fn lite0() -> Classifier {
 /// real photos, after 8-bit rounding and a PNG round trip.
 #[test]
 fn least_likely_eps8_fools_lite0_on_four_photos() {
+    require!(Need::Weights);
     let model = lite0();
     let config = AttackConfig::new(Method::LeastLikely, 8.0);
     for (name, label) in [
@@ -71,7 +74,7 @@ fn least_likely_eps8_fools_lite0_on_four_photos() {
         let outcome = pollster::block_on(attacks::run(
             &model,
             &image,
-            Some(label),
+            &Truth::label(label),
             &config,
             &mut observer,
         ))
@@ -126,12 +129,13 @@ fn least_likely_eps8_fools_lite0_on_four_photos() {
 /// FGSM takes one step of exactly eps: almost every value moves by eps, none by more.
 #[test]
 fn fgsm_moves_pixels_by_eps() {
+    require!(Need::Weights);
     let model = lite0();
     let image = reference_crop("coffee");
     let outcome = pollster::block_on(attacks::run(
         &model,
         &image,
-        Some(967),
+        &Truth::label(967),
         &AttackConfig::new(Method::Fgsm, 4.0),
         &mut NoObserver,
     ))
@@ -159,6 +163,7 @@ fn fgsm_moves_pixels_by_eps() {
 /// A targeted attack reaches the class asked for: the cat becomes a gibbon.
 #[test]
 fn targeted_attack_turns_the_cat_into_a_gibbon() {
+    require!(Need::Weights);
     let model = lite0();
     let image = reference_crop("chelsea");
     let gibbon_class = gibbon::imagenet::lookup("gibbon").unwrap().index;
@@ -171,7 +176,7 @@ fn targeted_attack_turns_the_cat_into_a_gibbon() {
     let outcome = pollster::block_on(attacks::run(
         &model,
         &image,
-        Some(281),
+        &Truth::label(281),
         &config,
         &mut observer,
     ))
@@ -196,6 +201,7 @@ fn targeted_attack_turns_the_cat_into_a_gibbon() {
 /// Early stop ends the loop at the first iterate that reaches the goal.
 #[test]
 fn early_stop_stops_at_success() {
+    require!(Need::Weights);
     let model = lite0();
     let image = reference_crop("motorcycle_left");
     let config = AttackConfig {
@@ -206,7 +212,7 @@ fn early_stop_stops_at_success() {
     let outcome = pollster::block_on(attacks::run(
         &model,
         &image,
-        Some(665),
+        &Truth::label(665),
         &config,
         &mut NoObserver,
     ))
@@ -225,6 +231,7 @@ fn early_stop_stops_at_success() {
 /// Cancelling returns what was made so far, marked as cancelled.
 #[test]
 fn cancel_returns_the_current_iterate() {
+    require!(Need::Weights);
     let model = lite0();
     let image = reference_crop("camera");
     let mut observer = BoundsChecker {
@@ -234,7 +241,7 @@ fn cancel_returns_the_current_iterate() {
     let outcome = pollster::block_on(attacks::run(
         &model,
         &image,
-        Some(872),
+        &Truth::label(872),
         &AttackConfig::new(Method::LeastLikely, 8.0),
         &mut observer,
     ))
@@ -250,6 +257,7 @@ fn cancel_returns_the_current_iterate() {
 /// PGD's random start is reproducible by seed, and stays in the ball; MI-FGSM too.
 #[test]
 fn pgd_and_momentum_stay_in_the_ball() {
+    require!(Need::Weights);
     let model = lite0();
     let image = reference_crop("coffee");
     let pgd = AttackConfig {
@@ -260,7 +268,7 @@ fn pgd_and_momentum_stay_in_the_ball() {
     let a = pollster::block_on(attacks::run(
         &model,
         &image,
-        Some(967),
+        &Truth::label(967),
         &pgd,
         &mut checker(&image, 6.0),
     ))
@@ -268,7 +276,7 @@ fn pgd_and_momentum_stay_in_the_ball() {
     let b = pollster::block_on(attacks::run(
         &model,
         &image,
-        Some(967),
+        &Truth::label(967),
         &pgd,
         &mut NoObserver,
     ))
@@ -282,7 +290,7 @@ fn pgd_and_momentum_stay_in_the_ball() {
     let m = pollster::block_on(attacks::run(
         &model,
         &image,
-        Some(967),
+        &Truth::label(967),
         &mi,
         &mut checker(&image, 6.0),
     ))
@@ -297,34 +305,35 @@ fn pgd_and_momentum_stay_in_the_ball() {
 /// Parameters a user can get wrong are errors, not panics.
 #[test]
 fn bad_parameters_are_errors() {
+    require!(Need::Weights);
     let model = lite0();
     let image = reference_crop("coffee");
-    let run = |config: AttackConfig, label: Option<usize>| {
+    let run = |config: AttackConfig, truth: Truth| {
         pollster::block_on(attacks::run(
             &model,
             &image,
-            label,
+            &truth,
             &config,
             &mut NoObserver,
         ))
     };
     assert!(matches!(
-        run(AttackConfig::new(Method::Fgsm, -1.0), None),
+        run(AttackConfig::new(Method::Fgsm, -1.0), Truth::Unknown),
         Err(attacks::AttackError::Eps(_))
     ));
     assert!(matches!(
-        run(AttackConfig::new(Method::Targeted, 8.0), None),
+        run(AttackConfig::new(Method::Targeted, 8.0), Truth::Unknown),
         Err(attacks::AttackError::NeedsTarget(_))
     ));
     assert!(matches!(
-        run(AttackConfig::new(Method::Fgsm, 8.0), Some(1000)),
+        run(AttackConfig::new(Method::Fgsm, 8.0), Truth::label(1000)),
         Err(attacks::AttackError::BadLabel(1000))
     ));
     let small = image::RgbImage::new(100, 100);
     let err = pollster::block_on(attacks::run(
         &model,
         &small,
-        None,
+        &Truth::Unknown,
         &AttackConfig::new(Method::Fgsm, 8.0),
         &mut NoObserver,
     ))

@@ -9,7 +9,7 @@ use super::AttackError;
 pub const MAX_STEPS: usize = 10_000;
 
 /// The attack methods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
     /// Fast gradient sign, untargeted (Goodfellow et al. 2015): one step of size eps.
@@ -115,7 +115,7 @@ impl fmt::Display for Method {
 }
 
 /// An attack's method and budget. Unset alpha and steps take the seed article's defaults.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AttackConfig {
     pub method: Method,
     /// L-infinity budget in pixel units (0..255).

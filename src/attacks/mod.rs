@@ -9,11 +9,13 @@ mod config;
 mod outcome;
 pub mod step;
 pub mod transfer;
+mod verdict;
 
 pub use config::{AttackConfig, Method, default_steps};
 pub use outcome::{AttackOutcome, Goal, StepRecord};
 pub use step::{Flow, NoObserver, Observer, run};
-pub use transfer::{Verdict, judge};
+pub use transfer::{Judgement, Tally, TransferMatrix, judge};
+pub use verdict::{Truth, Verdict};
 
 /// Why an attack could not run.
 #[derive(Debug, thiserror::Error)]

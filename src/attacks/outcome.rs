@@ -2,12 +2,12 @@
 
 use image::RgbImage;
 
-use super::AttackConfig;
+use super::{AttackConfig, Truth, Verdict};
 use crate::metrics::Distance;
 use crate::prediction::Prediction;
 
 /// What the attack tries to achieve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Goal {
     /// Any class but `label`.
@@ -42,7 +42,7 @@ impl Goal {
 }
 
 /// One iteration, measured on the iterate the gradient was taken at.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StepRecord {
     /// 0 for the original image.
     pub step: usize,
@@ -56,14 +56,18 @@ pub struct StepRecord {
     pub top1: Prediction,
 }
 
-/// The result of an attack.
-#[derive(Debug, Clone)]
+/// The result of an attack. Its JSON form leaves the two images out (they travel as pixels).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AttackOutcome {
     pub config: AttackConfig,
+    /// What was known to be right for the photo.
+    pub truth: Truth,
     pub goal: Goal,
     /// The image attacked (the model's input size).
+    #[serde(skip)]
     pub original: RgbImage,
     /// The adversarial image, rounded to 8 bits: what is saved and what was re-classified.
+    #[serde(skip)]
     pub adversarial: RgbImage,
     /// Prediction for the original.
     pub original_prediction: Prediction,
@@ -86,8 +90,19 @@ pub struct AttackOutcome {
 }
 
 impl AttackOutcome {
-    /// Whether the rounded adversarial image reaches the goal.
+    /// The attacked model's own verdict on the rounded adversarial image.
+    pub fn verdict(&self) -> Verdict {
+        Verdict::decide(
+            &self.truth,
+            self.goal.target(),
+            self.original_prediction.index,
+            self.adversarial_prediction.index,
+        )
+    }
+
+    /// Whether the rounded adversarial image reaches the goal on the attacked model: the
+    /// target of a targeted attack, a wrong answer otherwise.
     pub fn success(&self) -> bool {
-        self.goal.reached_by(self.adversarial_prediction.index)
+        self.verdict().goal_reached()
     }
 }

@@ -5,7 +5,7 @@ use burn::tensor::Distribution;
 use burn::tensor::activation::log_softmax;
 use image::RgbImage;
 
-use super::{AttackConfig, AttackError, AttackOutcome, Goal, Method, StepRecord};
+use super::{AttackConfig, AttackError, AttackOutcome, Goal, Method, StepRecord, Truth};
 use crate::imaging;
 use crate::metrics::Distance;
 use crate::models::Classifier;
@@ -36,12 +36,13 @@ impl Observer for NoObserver {
     }
 }
 
-/// Runs an attack on `image` (the model's input size). `label` is the true class; without it
-/// the model's own prediction for the original counts as the truth.
+/// Runs an attack on `image` (the model's input size). The attack moves away from the class
+/// [`Truth::attack_label`] names: the model's own answer when it is right or nothing is known,
+/// else the label.
 pub async fn run(
     model: &Classifier,
     image: &RgbImage,
-    label: Option<usize>,
+    truth: &Truth,
     config: &AttackConfig,
     observer: &mut impl Observer,
 ) -> Result<AttackOutcome, AttackError> {
@@ -55,13 +56,16 @@ pub async fn run(
             model: model.id().display_name(),
         });
     }
-    if let Some(l) = label.filter(|&l| l >= crate::imagenet::NUM_CLASSES) {
+    if let Some(l) = truth
+        .known_label()
+        .filter(|&l| l >= crate::imagenet::NUM_CLASSES)
+    {
         return Err(AttackError::BadLabel(l));
     }
     let device = model.device().clone();
     let original = imaging::to_tensor(image, &device);
     let original_probs = model.probabilities(original.clone()).await?.remove(0);
-    let label = label.unwrap_or(original_probs.top1().index);
+    let label = truth.attack_label(original_probs.top1().index);
     let goal = match (config.method, config.target) {
         (Method::LeastLikely, _) => Goal::Targeted {
             label,
@@ -141,6 +145,7 @@ pub async fn run(
     let distance = Distance::between(image, &adversarial);
     Ok(AttackOutcome {
         config: config.clone(),
+        truth: truth.clone(),
         goal,
         original: image.clone(),
         original_prediction: original_probs.top1(),

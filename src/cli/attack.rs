@@ -10,8 +10,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use super::inputs::Input;
-use super::{CliError, Context, ModelSpec, inputs, parse_model_spec};
-use crate::attacks::{self, AttackConfig, AttackOutcome, Method, NoObserver, Verdict};
+use super::{CliError, Context, ModelSpec, emit, inputs, parse_model_spec};
+use crate::attacks::{
+    self, AttackConfig, AttackOutcome, Goal, Judgement, Method, NoObserver, TransferMatrix, Truth,
+    Verdict,
+};
 use crate::imagenet;
 use crate::imaging::{self, Preprocess};
 use crate::models::{Classifier, ModelId};
@@ -131,11 +134,10 @@ impl AttackOptions {
     }
 }
 
-/// One attacked image.
+/// One attacked image, while it is reported; nothing of it is kept afterwards but its
+/// [`Row`] (a long list must not hold every image in memory).
 pub struct Attacked {
     pub shown: String,
-    /// The true class given on the command line, if any.
-    pub label: Option<usize>,
     pub outcome: AttackOutcome,
     pub saved: Option<PathBuf>,
 }
@@ -151,6 +153,48 @@ impl Attacked {
             &o.adversarial_prediction,
         )
     }
+
+    /// How `judges` classify this image's original and adversarial version.
+    pub fn judge_by(&self, judges: &[Classifier]) -> Result<Row, CliError> {
+        let judgements = judges
+            .iter()
+            .map(|j| {
+                let (o, a) = (&self.outcome.original, &self.outcome.adversarial);
+                Ok(pollster::block_on(attacks::judge(j, o, a))?)
+            })
+            .collect::<Result<Vec<_>, CliError>>()?;
+        Ok(Row {
+            shown: self.shown.clone(),
+            truth: self.outcome.truth.clone(),
+            goal: self.outcome.goal,
+            judgements,
+        })
+    }
+}
+
+/// What is kept of an attacked image: how each judge saw it.
+pub struct Row {
+    pub shown: String,
+    pub truth: Truth,
+    pub goal: Goal,
+    pub judgements: Vec<Judgement>,
+}
+
+impl Row {
+    /// The seed's line for one judge.
+    pub fn table_line(&self, judgement: &Judgement) -> String {
+        table_line(
+            &self.shown,
+            self.goal.label(),
+            &judgement.original,
+            &judgement.adversarial,
+        )
+    }
+
+    /// The verdict of one judge under the one rule.
+    pub fn verdict(&self, judgement: &Judgement) -> Verdict {
+        judgement.verdict(&self.truth, self.goal.target())
+    }
 }
 
 pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
@@ -158,14 +202,15 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     let inputs = args.options.inputs()?;
     let spec = args.model.clone().with_weights(args.weights.clone())?;
     let model = ctx.load_model(&spec)?;
-    let judges: Vec<Classifier> = args
-        .transfer
+    let judges: Vec<Classifier> = unique_models(&args.transfer)
         .iter()
         .filter(|m| m.id != spec.id)
         .map(|m| ctx.load_model(m))
         .collect::<Result<_, _>>()?;
+    let mut matrix = TransferMatrix::new(&[spec.id]);
+    let mut rows = Vec::new();
     let mut failures = 0;
-    let attacked = attack_all(
+    attack_all(
         ctx,
         &model,
         &inputs,
@@ -174,48 +219,46 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         args.out.as_deref(),
         &mut failures,
         |a| {
-            if args.json {
-                let verdicts = judge_all(&judges, a)?;
-                println!("{}", json_line(a, &verdicts, spec.id));
-            } else {
-                println!("{}", a.table_line());
+            let row = a.judge_by(&judges)?;
+            matrix.add(spec.id, spec.id, a.outcome.verdict());
+            for j in &row.judgements {
+                matrix.add(spec.id, j.model, row.verdict(j));
             }
+            if args.json {
+                emit(json_line(a, &row, spec.id))?;
+            } else {
+                emit(a.table_line())?;
+            }
+            rows.push(row);
             Ok(())
         },
     )?;
 
-    if !args.json && !attacked.is_empty() {
-        let mut summary = format!(
-            "# {}: goal reached on {}/{} image(s)",
-            spec.id,
-            attacked.iter().filter(|a| a.outcome.success()).count(),
-            attacked.len()
-        );
-        for judge in &judges {
-            println!("# transfer: made on {}, judged by {}", spec.id, judge.id());
-            let mut reached = 0;
-            let mut changed = 0;
-            for a in &attacked {
-                let v = judge_one(judge, &a.outcome)?;
-                println!(
-                    "{}",
-                    table_line(
-                        &a.shown,
-                        a.outcome.goal.label(),
-                        &v.original,
-                        &v.adversarial
-                    )
-                );
-                reached += a.outcome.goal.reached_by(v.adversarial.index) as usize;
-                changed += (v.adversarial.index != v.original.index) as usize;
-            }
-            let n = attacked.len();
-            summary.push_str(&format!(
-                "; {}: goal reached on {reached}/{n}, its top-1 changed on {changed}/{n}",
+    if !args.json && !rows.is_empty() {
+        for (i, judge) in judges.iter().enumerate() {
+            emit(format!(
+                "# transfer: made on {}, judged by {}",
+                spec.id,
                 judge.id()
-            ));
+            ))?;
+            for row in &rows {
+                emit(row.table_line(&row.judgements[i]))?;
+            }
         }
-        println!("{summary}");
+        let targeted = config.method.needs_target() || config.target.is_some();
+        let summary: Vec<String> = matrix
+            .models()
+            .iter()
+            .map(|&judge| {
+                let tally = matrix.cell(judge, spec.id);
+                let mut text = format!("{judge} {}", tally.fooled_rate().describe());
+                if targeted || config.method == Method::LeastLikely {
+                    text.push_str(&format!(", target {}", tally.target_rate().describe()));
+                }
+                text
+            })
+            .collect();
+        emit(format!("# fooled{RULE}: {}", summary.join("; ")))?;
     }
     Ok(if failures == 0 {
         ExitCode::SUCCESS
@@ -224,8 +267,23 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     })
 }
 
+/// How the summaries count, in one phrase.
+pub const RULE: &str = " (top-1 not a right class; images a model got wrong before the attack are not counted; without a label, a changed answer)";
+
+/// The models of a list, each once, in the order first given.
+pub fn unique_models(specs: &[ModelSpec]) -> Vec<ModelSpec> {
+    let mut unique: Vec<ModelSpec> = Vec::new();
+    for spec in specs {
+        if !unique.iter().any(|u| u.id == spec.id) {
+            unique.push(spec.clone());
+        }
+    }
+    unique
+}
+
 /// Attacks every input on `model`, saving PNGs under `out` and calling `report` as each image
-/// is done; an image that fails is reported on stderr and counted in `failures`.
+/// is done; an image that fails is reported on stderr and counted in `failures`. Returns how
+/// many images were attacked.
 #[allow(clippy::too_many_arguments)]
 pub fn attack_all(
     ctx: &Context,
@@ -236,7 +294,7 @@ pub fn attack_all(
     out: Option<&Path>,
     failures: &mut usize,
     mut report: impl FnMut(&Attacked) -> Result<(), CliError>,
-) -> Result<Vec<Attacked>, CliError> {
+) -> Result<usize, CliError> {
     let id = model.id();
     if let Some(dir) = out {
         for sub in ["Original", id.as_str()] {
@@ -253,7 +311,7 @@ pub fn attack_all(
         config.steps()
     ));
     let progress = progress_bar(inputs.len(), ctx.quiet);
-    let mut attacked = Vec::new();
+    let mut attacked = 0;
     for (input, stem) in inputs.iter().zip(inputs::unique_stems(inputs)) {
         let shown = input.path.display().to_string();
         progress.set_message(shown.clone());
@@ -261,16 +319,15 @@ pub fn attack_all(
             |(outcome, saved)| {
                 let a = Attacked {
                     shown: shown.clone(),
-                    label: input.label,
                     outcome,
                     saved,
                 };
-                progress.suspend(|| report(&a))?;
-                Ok(a)
+                progress.suspend(|| report(&a))
             },
         );
         match result {
-            Ok(a) => attacked.push(a),
+            Ok(()) => attacked += 1,
+            Err(e) if e.is_broken_pipe() => return Err(e),
             Err(e) => {
                 progress.suspend(|| eprintln!("gibbon: {shown}: {}", e.message));
                 *failures += 1;
@@ -292,13 +349,15 @@ fn attack_one(
 ) -> Result<(AttackOutcome, Option<PathBuf>), CliError> {
     let photo = imaging::open(&input.path)?;
     let image = imaging::prepare(&photo, model.input_size() as u32, preprocess);
+    drop(photo);
     let outcome = pollster::block_on(attacks::run(
         model,
         &image,
-        input.label,
+        &input.truth,
         config,
         &mut NoObserver,
-    ))?;
+    ))
+    .map_err(|e| CliError::from(e).context("attack"))?;
     let saved = match out {
         Some(dir) => {
             save_png(
@@ -312,15 +371,6 @@ fn attack_one(
         None => None,
     };
     Ok((outcome, saved))
-}
-
-/// How `judge` classifies an attack's original and adversarial images.
-pub fn judge_one(judge: &Classifier, outcome: &AttackOutcome) -> Result<Verdict, CliError> {
-    Ok(pollster::block_on(attacks::judge(judge, outcome))?)
-}
-
-fn judge_all(judges: &[Classifier], a: &Attacked) -> Result<Vec<Verdict>, CliError> {
-    judges.iter().map(|j| judge_one(j, &a.outcome)).collect()
 }
 
 fn save_png(image: &RgbImage, path: &Path) -> Result<(), CliError> {
@@ -351,7 +401,11 @@ fn prediction_json(p: &Prediction) -> serde_json::Value {
     json!({"index": p.index, "name": p.name(), "prob": p.prob})
 }
 
-fn json_line(a: &Attacked, verdicts: &[Verdict], model: ModelId) -> serde_json::Value {
+fn verdict_json(v: &Verdict) -> serde_json::Value {
+    json!({"counted": v.counted, "fooled": v.fooled, "target_hit": v.target_hit})
+}
+
+fn json_line(a: &Attacked, row: &Row, model: ModelId) -> serde_json::Value {
     let o = &a.outcome;
     let label = o.goal.label();
     json!({
@@ -361,11 +415,13 @@ fn json_line(a: &Attacked, verdicts: &[Verdict], model: ModelId) -> serde_json::
         "eps": o.config.eps,
         "alpha": o.config.alpha(),
         "label": {"index": label, "name": imagenet::name(label)},
+        "truth": o.truth,
         "original": prediction_json(&o.original_prediction),
         "adversarial": prediction_json(&o.adversarial_prediction),
         "adversarial_label_prob": o.adversarial_true_prob,
         "target": o.goal.target().map(|t| json!({"index": t, "name": imagenet::name(t), "prob": o.adversarial_target_prob})),
         "success": o.success(),
+        "verdict": verdict_json(&o.verdict()),
         "linf": o.distance.linf,
         "l2": o.distance.l2,
         "psnr": if o.distance.psnr.is_finite() { json!(o.distance.psnr) } else { json!(null) },
@@ -373,12 +429,16 @@ fn json_line(a: &Attacked, verdicts: &[Verdict], model: ModelId) -> serde_json::
         "steps": o.steps_run,
         "history": o.history.iter().map(|r| json!({"step": r.step, "loss": r.loss, "label_prob": r.true_prob, "target_prob": r.target_prob})).collect::<Vec<_>>(),
         "saved": a.saved.as_ref().map(|p| p.display().to_string()),
-        "transfer": verdicts.iter().map(|v| json!({
-            "model": v.model.as_str(),
-            "original": prediction_json(&v.original),
-            "adversarial": prediction_json(&v.adversarial),
-            "success": o.goal.reached_by(v.adversarial.index),
-        })).collect::<Vec<_>>(),
+        "transfer": row.judgements.iter().map(|j| {
+            let v = row.verdict(j);
+            json!({
+                "model": j.model.as_str(),
+                "original": prediction_json(&j.original),
+                "adversarial": prediction_json(&j.adversarial),
+                "success": v.goal_reached(),
+                "verdict": verdict_json(&v),
+            })
+        }).collect::<Vec<_>>(),
     })
 }
 

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use super::{CliError, Context, ModelSpec, parse_model_spec};
+use super::{CliError, Context, ModelSpec, emit, parse_model_spec};
 use crate::attacks::step::gradient_at;
 use crate::backend::{self, BackendChoice};
 use crate::{home, imaging, samples};
@@ -70,16 +70,15 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         let mean = times.iter().sum::<f64>() / times.len() as f64;
         let min = times[0];
         if args.json {
-            println!(
-                "{}",
+            emit(
                 serde_json::json!({"model": id.as_str(), "backend": backend.description, "input": size,
-                    "batch": 1, "steps": args.steps, "median_ms": median, "mean_ms": mean, "min_ms": min})
-            );
+                    "batch": 1, "steps": args.steps, "median_ms": median, "mean_ms": mean, "min_ms": min}),
+            )?;
         } else {
-            println!(
+            emit(format!(
                 "{} {}x{} batch 1 on {}: {median:.1} ms/step (median of {}; mean {mean:.1}, min {min:.1})",
                 id, size, size, backend.description, args.steps
-            );
+            ))?;
         }
     }
     Ok(ExitCode::SUCCESS)

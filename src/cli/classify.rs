@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::{CliError, Context, ModelSpec, inputs, parse_model_spec};
+use super::{CliError, Context, ModelSpec, emit, inputs, parse_model_spec};
 use crate::imaging::{self, Preprocess};
 
 /// Print the top-K ImageNet classes of each image.
@@ -67,14 +67,16 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
                 .iter()
                 .map(|p| serde_json::json!({"index": p.index, "name": p.name(), "prob": p.prob}))
                 .collect();
-            println!(
-                "{}",
-                serde_json::json!({"path": shown, "model": spec.id.as_str(), "top": top})
-            );
+            emit(serde_json::json!({"path": shown, "model": spec.id.as_str(), "top": top}))?;
         } else {
-            println!("{shown}");
+            emit(format!("{shown}"))?;
             for p in &top {
-                println!("  {:>6.2}%  {:>3}  {}", p.prob * 100.0, p.index, p.name());
+                emit(format!(
+                    "  {:>6.2}%  {:>3}  {}",
+                    p.prob * 100.0,
+                    p.index,
+                    p.name()
+                ))?;
             }
         }
     }

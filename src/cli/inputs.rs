@@ -3,13 +3,25 @@
 use std::path::{Path, PathBuf};
 
 use super::CliError;
+use crate::attacks::Truth;
 use crate::imagenet;
 
-/// One input image and its true class, if given.
+/// One input image and what is known to be right for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
     pub path: PathBuf,
-    pub label: Option<usize>,
+    pub truth: Truth,
+}
+
+/// Parses `LABEL[,LABEL...]`: the true class, then other classes that are also right, each an
+/// index or a name.
+pub fn parse_truth(text: &str) -> Result<Truth, imagenet::ClassError> {
+    let mut classes = text
+        .split(',')
+        .map(|c| imagenet::lookup(c.trim()).map(|c| c.index));
+    let label = classes.next().expect("split yields at least one part")?;
+    let also = classes.collect::<Result<Vec<_>, _>>()?;
+    Ok(Truth::Known { label, also })
 }
 
 impl Input {
@@ -22,33 +34,33 @@ impl Input {
     }
 }
 
-/// Parses `IMAGE` or `IMAGE:LABEL`, where LABEL is a class index or name. A path that exists
-/// as written is taken whole, so file names with colons work.
+/// Parses `IMAGE` or `IMAGE:LABEL[,LABEL...]`, where each LABEL is a class index or name (the
+/// first is the label, the others are also right). A path that exists as written is taken
+/// whole, so file names with colons work.
 pub fn parse_arg(arg: &str) -> Result<Input, CliError> {
     if Path::new(arg).exists() {
         return Ok(Input {
             path: arg.into(),
-            label: None,
+            truth: Truth::Unknown,
         });
     }
     match arg.rsplit_once(':') {
         Some((path, label)) if !path.is_empty() && !label.contains(['/', '\\']) => {
-            let class =
-                imagenet::lookup(label).map_err(|e| CliError::usage(format!("{arg}: {e}")))?;
+            let truth = parse_truth(label).map_err(|e| CliError::usage(format!("{arg}: {e}")))?;
             Ok(Input {
                 path: path.into(),
-                label: Some(class.index),
+                truth,
             })
         }
         _ => Ok(Input {
             path: arg.into(),
-            label: None,
+            truth: Truth::Unknown,
         }),
     }
 }
 
 /// Reads a list file like the seed article's: one `path label` per line (label = class index
-/// or name), `#` comments and blank lines ignored. Relative paths are taken from the list's
+/// or name, or several separated by commas), `#` comments and blank lines ignored. Relative paths are taken from the list's
 /// folder when they do not exist from the current one.
 pub fn read_list(list: &Path) -> Result<Vec<Input>, CliError> {
     let text = std::fs::read_to_string(list)
@@ -64,19 +76,16 @@ pub fn read_list(list: &Path) -> Result<Vec<Input>, CliError> {
             Some((p, l)) => (p, Some(l.trim())),
             None => (line, None),
         };
-        let label = match label {
-            Some(l) => Some(
-                imagenet::lookup(l)
-                    .map_err(|e| CliError::usage(format!("{}:{}: {e}", list.display(), n + 1)))?
-                    .index,
-            ),
-            None => None,
+        let truth = match label {
+            Some(l) => parse_truth(l)
+                .map_err(|e| CliError::usage(format!("{}:{}: {e}", list.display(), n + 1)))?,
+            None => Truth::Unknown,
         };
         let mut path = PathBuf::from(path);
         if path.is_relative() && !path.exists() && base.join(&path).exists() {
             path = base.join(path);
         }
-        inputs.push(Input { path, label });
+        inputs.push(Input { path, truth });
     }
     Ok(inputs)
 }
@@ -122,11 +131,21 @@ mod tests {
             parse_arg("cat.png:281").unwrap(),
             Input {
                 path: "cat.png".into(),
-                label: Some(281)
+                truth: Truth::label(281)
             }
         );
-        assert_eq!(parse_arg("panda.jpg:giant panda").unwrap().label, Some(388));
-        assert_eq!(parse_arg("plain.png").unwrap().label, None);
+        assert_eq!(
+            parse_arg("panda.jpg:giant panda").unwrap().truth,
+            Truth::label(388)
+        );
+        assert_eq!(
+            parse_arg("cat.png:tabby, tiger cat,285").unwrap().truth,
+            Truth::Known {
+                label: 281,
+                also: vec![282, 285]
+            }
+        );
+        assert_eq!(parse_arg("plain.png").unwrap().truth, Truth::Unknown);
         assert!(parse_arg("cat.png:1001").is_err());
         assert!(parse_arg("cat.png:not a class at all").is_err());
     }
@@ -144,14 +163,14 @@ mod tests {
             inputs[0],
             Input {
                 path: dir.join("a.png"),
-                label: Some(281)
+                truth: Truth::label(281)
             }
         );
         assert_eq!(
             inputs[1],
             Input {
                 path: "b/c.png".into(),
-                label: Some(281)
+                truth: Truth::label(281)
             }
         );
         std::fs::write(&list, "a.png 5000\n").unwrap();
@@ -165,15 +184,15 @@ mod tests {
         let inputs = vec![
             Input {
                 path: "x/cat.png".into(),
-                label: None,
+                truth: Truth::Unknown,
             },
             Input {
                 path: "y/cat.jpg".into(),
-                label: None,
+                truth: Truth::Unknown,
             },
             Input {
                 path: "dog.png".into(),
-                label: None,
+                truth: Truth::Unknown,
             },
         ];
         assert_eq!(unique_stems(&inputs), vec!["cat", "cat-2", "dog"]);

@@ -61,6 +61,9 @@ enum Command {
 pub struct CliError {
     pub message: String,
     pub code: u8,
+    /// The reader of stdout went away (`gibbon classify *.jpg | head -1`): not a failure, the
+    /// command just stops, quietly, like any Unix tool.
+    broken_pipe: bool,
 }
 
 impl CliError {
@@ -69,6 +72,7 @@ impl CliError {
         Self {
             message: message.into(),
             code: 2,
+            broken_pipe: false,
         }
     }
 
@@ -77,8 +81,37 @@ impl CliError {
         Self {
             message: message.into(),
             code: 1,
+            broken_pipe: false,
         }
     }
+
+    /// Says where the failure happened: `context: message`.
+    pub fn context(mut self, what: impl std::fmt::Display) -> Self {
+        self.message = format!("{what}: {}", self.message);
+        self
+    }
+
+    /// Whether stdout was closed by its reader.
+    pub fn is_broken_pipe(&self) -> bool {
+        self.broken_pipe
+    }
+}
+
+/// Writes one line to stdout. A reader that went away ends the command quietly (see
+/// [`CliError::is_broken_pipe`]); any other write error is a failure.
+pub fn emit(line: impl std::fmt::Display) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").map_err(|e| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            CliError {
+                broken_pipe: true,
+                ..CliError::failed("stdout was closed")
+            }
+        } else {
+            CliError::failed(format!("cannot write to stdout: {e}"))
+        }
+    })
 }
 
 macro_rules! failed_from {
@@ -94,8 +127,7 @@ failed_from!(
     crate::weights::WeightsError,
     crate::imaging::ImageError,
     crate::prediction::DeviceError,
-    crate::backend::BackendError,
-    std::io::Error
+    crate::backend::BackendError
 );
 
 impl From<ModelError> for CliError {
@@ -220,6 +252,7 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("gibbon: {}", e.message);
             ExitCode::from(e.code)

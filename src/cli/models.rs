@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::{CliError, Context};
+use super::{CliError, Context, emit};
 use crate::home;
 use crate::models::{Layout, ModelId, Normalization};
 
@@ -40,19 +40,16 @@ pub fn run(args: Args, _ctx: &mut Context) -> Result<ExitCode, CliError> {
         let n = id.normalization(layout);
         let size = id.input_size();
         if args.json {
-            println!(
-                "{}",
-                serde_json::json!({
-                    "id": id.as_str(),
-                    "name": id.display_name(),
-                    "built_in": id.is_built_in(),
-                    "input": [3, size, size],
-                    "layout": layout,
-                    "normalization": {"bgr": n.bgr, "mean": n.mean, "std": n.std},
-                    "weights": found.as_ref().map(|p| p.display().to_string()),
-                    "installed": found.is_some(),
-                })
-            );
+            emit(serde_json::json!({
+                "id": id.as_str(),
+                "name": id.display_name(),
+                "built_in": id.is_built_in(),
+                "input": [3, size, size],
+                "layout": layout,
+                "normalization": {"bgr": n.bgr, "mean": n.mean, "std": n.std},
+                "weights": found.as_ref().map(|p| p.display().to_string()),
+                "installed": found.is_some(),
+            }))?;
         } else {
             let status = match (&found, id.is_built_in()) {
                 (Some(p), _) => p.display().to_string(),
@@ -67,11 +64,11 @@ pub fn run(args: Args, _ctx: &mut Context) -> Result<ExitCode, CliError> {
             } else {
                 "yours"
             };
-            println!(
+            emit(format!(
                 "{:<20}{kind:<10}{size}x{size}  {:<34}{status}",
                 id.as_str(),
                 describe(&n)
-            );
+            ))?;
         }
     }
     Ok(ExitCode::SUCCESS)
