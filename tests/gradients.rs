@@ -12,6 +12,7 @@ use gibbon::models::ModelId;
 use gibbon::models::blocks::{
     Activation, BatchNorm, ConvNormAct, ConvSpec, Loader, global_average_pool, load_linear,
 };
+use gibbon::models::keymap::KeyMap;
 use gibbon::weights::{Dtype, NamedTensor, TensorStore};
 
 /// Deterministic pseudo-random numbers in [-1, 1) (xorshift), the same on every platform.
@@ -68,7 +69,7 @@ impl TinyNet {
         put("pw.weight", &[4, 6, 1, 1], rng.vec(24, 0.6));
         put("fc.weight", &[5, 4], rng.vec(20, 1.0));
         put("fc.bias", &[5], rng.vec(5, 0.1));
-        let mut loader = Loader::new(&mut store, device, "TinyNet");
+        let mut loader = Loader::new(&mut store, device, "TinyNet", KeyMap::identity());
         let same = PaddingConfig2d::Same;
         let bn = Some(BatchNorm {
             prefix: "bn".into(),
@@ -173,6 +174,7 @@ fn tiny_net_gradient_matches_finite_differences_on_cpu() {
 /// logits, same input gradient.
 #[test]
 fn wgpu_agrees_with_cpu() {
+    require!(Need::Weights);
     let gpu = backend::select(BackendChoice::Wgpu)
         .unwrap_or_else(|e| panic!("{e}\n(CI installs mesa-vulkan-drivers for this test)"));
     println!("{}", gpu.description);

@@ -6,103 +6,47 @@ use burn::nn::conv::Conv2d;
 use burn::nn::{Linear, PaddingConfig2d};
 use burn::prelude::*;
 
+use super::keymap::KeyMap;
 use crate::weights::{TensorStore, WeightsError};
 
-/// How a framework names parameters in its weight files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Naming {
-    /// PyTorch state dicts: `layer1.0.conv1.weight`, batch norm `weight`, `bias`,
-    /// `running_mean`, `running_var`.
-    Torch,
-    /// Chainer `.npz` files: `res2/a/conv1/W`, batch norm `gamma`, `beta`, `avg_mean`,
-    /// `avg_var`.
-    Chainer,
-}
-
-impl Naming {
-    /// Joins path segments: `layer1.0.conv1` or `res2/a/conv1`.
-    pub fn path(self, parts: &[&str]) -> String {
-        parts.join(match self {
-            Naming::Torch => ".",
-            Naming::Chainer => "/",
-        })
-    }
-
-    fn weight(self, prefix: &str) -> String {
-        match self {
-            Naming::Torch => format!("{prefix}.weight"),
-            Naming::Chainer => format!("{prefix}/W"),
-        }
-    }
-
-    fn bias(self, prefix: &str) -> String {
-        match self {
-            Naming::Torch => format!("{prefix}.bias"),
-            Naming::Chainer => format!("{prefix}/b"),
-        }
-    }
-
-    /// Scale, shift, running mean, running variance, and the update counter.
-    fn batch_norm(self, prefix: &str) -> [String; 5] {
-        let names = match self {
-            Naming::Torch => [
-                "weight",
-                "bias",
-                "running_mean",
-                "running_var",
-                "num_batches_tracked",
-            ],
-            Naming::Chainer => ["gamma", "beta", "avg_mean", "avg_var", "N"],
-        };
-        names.map(|n| self.path(&[prefix, n]))
-    }
-}
-
-/// Takes named weights out of a store onto a device, checking names and shapes.
+/// Takes named weights out of a store onto a device, checking names and shapes. The
+/// architectures ask for canonical names; the layout's [`KeyMap`] says what the file calls
+/// them, so errors name the file's own keys.
 pub struct Loader<'a> {
     store: &'a mut TensorStore,
     device: &'a Device,
     arch: &'a str,
-    naming: Naming,
+    keys: KeyMap,
     /// The largest tensor the device can bind, in bytes; larger layers are split.
     pub max_tensor_bytes: Option<u64>,
 }
 
 impl<'a> Loader<'a> {
-    /// A loader for architecture `arch` (named in error messages), PyTorch naming.
-    pub fn new(store: &'a mut TensorStore, device: &'a Device, arch: &'a str) -> Self {
+    /// A loader for architecture `arch` (named in error messages) from a file whose names
+    /// `keys` translates.
+    pub fn new(
+        store: &'a mut TensorStore,
+        device: &'a Device,
+        arch: &'a str,
+        keys: KeyMap,
+    ) -> Self {
         Self {
             store,
             device,
             arch,
-            naming: Naming::Torch,
+            keys,
             max_tensor_bytes: None,
         }
     }
 
-    /// The same loader with another naming convention.
-    pub fn with_naming(mut self, naming: Naming) -> Self {
-        self.naming = naming;
-        self
-    }
-
-    /// The naming convention of the file being loaded.
-    pub fn naming(&self) -> Naming {
-        self.naming
-    }
-
-    /// Joins path segments in the file's convention.
-    pub fn path(&self, parts: &[&str]) -> String {
-        self.naming.path(parts)
-    }
-
-    /// Drops every tensor whose name starts with `prefix` (parts the eval-mode network does
-    /// not use, such as GoogLeNet's auxiliary classifiers).
-    pub fn discard_prefix(&mut self, prefix: &str) {
+    /// Drops the tensors the eval-mode network does not use (such as GoogLeNet's auxiliary
+    /// classifiers).
+    pub fn discard_unused(&mut self) {
+        let prefixes = self.keys.unused_prefixes();
         let names: Vec<String> = self
             .store
             .names()
-            .filter(|n| n.starts_with(prefix))
+            .filter(|n| prefixes.iter().any(|p| n.starts_with(p)))
             .map(str::to_string)
             .collect();
         for n in names {
@@ -110,19 +54,21 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// The values of `key`, which must have `shape`.
+    /// The values of the canonical `key`, which must have `shape`.
     pub fn values(&mut self, key: &str, shape: &[usize]) -> Result<Vec<f32>, WeightsError> {
-        Ok(self.store.take(key, shape, self.arch)?.values)
+        let file_key = self.keys.file_key(key);
+        Ok(self.store.take(&file_key, shape, self.arch)?.values)
     }
 
-    /// Whether the store holds `key` (for optional tensors such as a conv bias).
+    /// Whether the file holds the canonical `key` (for optional tensors such as a conv bias).
     pub fn has(&self, key: &str) -> bool {
-        self.store.contains(key)
+        self.store.contains(&self.keys.file_key(key))
     }
 
     /// Drops a tensor the architecture does not use (e.g. `num_batches_tracked`).
     pub fn discard(&mut self, key: &str) {
-        self.store.discard(key);
+        let file_key = self.keys.file_key(key);
+        self.store.discard(&file_key);
     }
 
     /// Uploads values to the device as a tensor of rank `D`.
@@ -234,8 +180,7 @@ impl ConvSpec {
 /// Where a convolution's batch norm is stored, and its epsilon.
 #[derive(Debug, Clone)]
 pub struct BatchNorm {
-    /// Key prefix: `<prefix>.weight`, `.bias`, `.running_mean`, `.running_var` (or Chainer's
-    /// `<prefix>/gamma`, ...).
+    /// Canonical key prefix: `<prefix>.weight`, `.bias`, `.running_mean`, `.running_var`.
     pub prefix: String,
     /// Added to the variance: 1e-3 in TensorFlow models, 1e-5 in torchvision.
     pub eps: f64,
@@ -260,17 +205,23 @@ impl ConvNormAct {
         activation: Activation,
     ) -> Result<Self, WeightsError> {
         let shape = spec.weight_shape();
-        let naming = loader.naming();
-        let mut weight = loader.values(&naming.weight(conv), &shape)?;
+        let mut weight = loader.values(&format!("{conv}.weight"), &shape)?;
         let out = spec.channels_out;
-        let bias_key = naming.bias(conv);
+        let bias_key = format!("{conv}.bias");
         let mut bias = if loader.has(&bias_key) {
             Some(loader.values(&bias_key, &[out])?)
         } else {
             None
         };
         if let Some(bn) = norm {
-            let [g, b, m, v, counter] = naming.batch_norm(&bn.prefix);
+            let [g, b, m, v, counter] = [
+                "weight",
+                "bias",
+                "running_mean",
+                "running_var",
+                "num_batches_tracked",
+            ]
+            .map(|p| format!("{}.{p}", bn.prefix));
             let gamma = loader.values(&g, &[out])?;
             let beta = loader.values(&b, &[out])?;
             let mean = loader.values(&m, &[out])?;
@@ -331,9 +282,8 @@ pub fn load_linear(
     d_in: usize,
     d_out: usize,
 ) -> Result<Dense, WeightsError> {
-    let naming = loader.naming();
-    let weight = loader.values(&naming.weight(key), &[d_out, d_in])?;
-    let bias_key = naming.bias(key);
+    let weight = loader.values(&format!("{key}.weight"), &[d_out, d_in])?;
+    let bias_key = format!("{key}.bias");
     let bias = if loader.has(&bias_key) {
         Some(loader.values(&bias_key, &[d_out])?)
     } else {

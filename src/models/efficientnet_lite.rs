@@ -1,7 +1,9 @@
 //! EfficientNet-Lite (Tan & Le, "EfficientNet: Rethinking Model Scaling for Convolutional Neural
 //! Networks", and Google's Lite variants for mobile): MBConv blocks without squeeze-excite, ReLU6
-//! everywhere, TensorFlow "SAME" padding, batch norm with eps 1e-3. Key names follow lukemelas'
-//! EfficientNet-PyTorch (`_conv_stem`, `_blocks.N._expand_conv`, ...), as in the PyPI wheels.
+//! everywhere, TensorFlow "SAME" padding, batch norm with eps 1e-3. Tensors go by torchvision's
+//! EfficientNet names without its squeeze-and-excitation layer (`features.{stage}.{block}.block.{layer}`);
+//! the key map translates lukemelas' EfficientNet-PyTorch names of the PyPI wheels
+//! (`_conv_stem`, `_blocks.N._expand_conv`, ...).
 
 use burn::nn::PaddingConfig2d;
 use burn::prelude::*;
@@ -77,7 +79,7 @@ impl Variant {
     }
 
     /// Blocks per stage (depth scaling; Lite keeps the first and last stage at one block).
-    fn repeats(self) -> [usize; 7] {
+    pub fn repeats(self) -> [usize; 7] {
         match self {
             Variant::Lite0 => [1, 2, 2, 3, 3, 4, 1],
             Variant::Lite1 | Variant::Lite2 => [1, 3, 3, 4, 4, 5, 1],
@@ -135,60 +137,44 @@ pub struct EfficientNetLite {
 }
 
 impl EfficientNetLite {
-    /// Builds `variant` from a state dict in the lukemelas key layout.
+    /// Builds `variant`.
     pub fn load(variant: Variant, loader: &mut Loader) -> Result<Self, WeightsError> {
         let same = || PaddingConfig2d::Same;
-        let bn = |prefix: &str| {
-            Some(BatchNorm {
-                prefix: prefix.to_string(),
+        // A convolution `<module>.0` with its batch norm `<module>.1` (Conv2dNormActivation).
+        let conv_bn = |loader: &mut Loader, module: &str, spec: ConvSpec, act: Activation| {
+            let norm = Some(BatchNorm {
+                prefix: format!("{module}.1"),
                 eps: BN_EPS,
-            })
+            });
+            ConvNormAct::load(loader, &format!("{module}.0"), norm, spec, act)
         };
-        let stem = ConvNormAct::load(
+        let stem = conv_bn(
             loader,
-            "_conv_stem",
-            bn("_bn0"),
+            "features.0",
             ConvSpec::new(3, 32, 3, 2, same()),
             Activation::Relu6,
         )?;
 
         let mut blocks = Vec::new();
         let mut channels = 32;
-        for ((stage, repeats), width) in STAGES.iter().zip(variant.repeats()).zip(variant.widths())
-        {
+        let stages = STAGES.iter().zip(variant.repeats()).zip(variant.widths());
+        for (s, ((stage, repeats), width)) in stages.enumerate() {
             for r in 0..repeats {
-                let i = blocks.len();
                 let stride = if r == 0 { stage.stride } else { 1 };
                 let hidden = channels * stage.expand;
-                let p = format!("_blocks.{i}");
+                let layer = |i: usize| format!("features.{}.{r}.block.{i}", s + 1);
+                let mut i = 0;
                 let expand = if stage.expand != 1 {
                     let spec = ConvSpec::new(channels, hidden, 1, 1, same());
-                    Some(ConvNormAct::load(
-                        loader,
-                        &format!("{p}._expand_conv"),
-                        bn(&format!("{p}._bn0")),
-                        spec,
-                        Activation::Relu6,
-                    )?)
+                    i += 1;
+                    Some(conv_bn(loader, &layer(0), spec, Activation::Relu6)?)
                 } else {
                     None
                 };
                 let spec = ConvSpec::depthwise(hidden, stage.kernel, stride, same());
-                let depthwise = ConvNormAct::load(
-                    loader,
-                    &format!("{p}._depthwise_conv"),
-                    bn(&format!("{p}._bn1")),
-                    spec,
-                    Activation::Relu6,
-                )?;
+                let depthwise = conv_bn(loader, &layer(i), spec, Activation::Relu6)?;
                 let spec = ConvSpec::new(hidden, width, 1, 1, same());
-                let project = ConvNormAct::load(
-                    loader,
-                    &format!("{p}._project_conv"),
-                    bn(&format!("{p}._bn2")),
-                    spec,
-                    Activation::Identity,
-                )?;
+                let project = conv_bn(loader, &layer(i + 1), spec, Activation::Identity)?;
                 blocks.push(MbConv {
                     expand,
                     depthwise,
@@ -198,14 +184,13 @@ impl EfficientNetLite {
                 channels = width;
             }
         }
-        let head = ConvNormAct::load(
+        let head = conv_bn(
             loader,
-            "_conv_head",
-            bn("_bn1"),
+            "features.8",
             ConvSpec::new(channels, 1280, 1, 1, same()),
             Activation::Relu6,
         )?;
-        let fc = load_linear(loader, "_fc", 1280, 1000)?;
+        let fc = load_linear(loader, "classifier.1", 1280, 1000)?;
         Ok(Self {
             stem,
             blocks,

@@ -3,11 +3,13 @@
 //!
 //! - torchvision's (`googlenet.py`): every convolution followed by batch norm (eps 1e-3), no
 //!   LRN, the "5x5" branch with a 3x3 kernel (torchvision issue 906, kept for its weights),
-//!   max pools rounding up, a 2x2 fourth pool; keys `inception3a.branch2.1.conv`. Its
-//!   pretrained weights expect `transform_input`, which the model's normalisation absorbs.
+//!   max pools rounding up, a 2x2 fourth pool. Its pretrained weights expect
+//!   `transform_input`, which the model's normalisation absorbs.
 //! - the original BVLC Caffe model, as Chainer's GoogLeNet loads it: convolutions with bias,
-//!   local response normalisation after the stem, a real 5x5 branch, ReLU after the
-//!   concatenation; keys `inc3a/proj3/W`.
+//!   local response normalisation after the stem, a real 5x5 branch.
+//!
+//! Both under torchvision's names (`inception3a.branch2.1.conv`); the key map translates
+//! Chainer's (`inc3a/conv3/W`).
 //!
 //! The auxiliary classifiers only train; they are skipped here.
 
@@ -15,8 +17,8 @@ use burn::nn::PaddingConfig2d;
 use burn::prelude::*;
 
 use super::blocks::{
-    Activation, BatchNorm, ConvNormAct, ConvSpec, Dense, Loader, Naming, global_average_pool,
-    load_linear, max_pool,
+    Activation, BatchNorm, ConvNormAct, ConvSpec, Dense, Loader, global_average_pool, load_linear,
+    max_pool,
 };
 use crate::weights::WeightsError;
 
@@ -66,82 +68,68 @@ pub struct GoogLeNet {
 }
 
 impl GoogLeNet {
-    /// Builds GoogLeNet from torchvision or Chainer (BVLC) weights.
-    pub fn load(loader: &mut Loader) -> Result<Self, WeightsError> {
-        let naming = loader.naming();
-        let bvlc = naming == Naming::Chainer;
+    /// Builds GoogLeNet; `bvlc` gives the original Caffe form.
+    pub fn load(bvlc: bool, loader: &mut Loader) -> Result<Self, WeightsError> {
         let pad = |p| PaddingConfig2d::Explicit(p, p, p, p);
-        // torchvision: BasicConv2d = conv (no bias) + BN(eps 1e-3) + ReLU under `<name>.conv` and
-        // `<name>.bn`. BVLC: conv with bias + ReLU under `<name>`.
+        // torchvision's BasicConv2d: conv (no bias) + BN(eps 1e-3) + ReLU under `<name>.conv`
+        // and `<name>.bn`; BVLC's: a conv with bias + ReLU.
         let conv = |loader: &mut Loader,
                     name: &str,
                     spec: ConvSpec|
          -> Result<ConvNormAct, WeightsError> {
-            if bvlc {
-                ConvNormAct::load(loader, name, None, spec, Activation::Relu)
-            } else {
-                let bn = Some(BatchNorm {
-                    prefix: format!("{name}.bn"),
-                    eps: 1e-3,
-                });
-                ConvNormAct::load(loader, &format!("{name}.conv"), bn, spec, Activation::Relu)
-            }
+            let bn = (!bvlc).then(|| BatchNorm {
+                prefix: format!("{name}.bn"),
+                eps: 1e-3,
+            });
+            ConvNormAct::load(loader, &format!("{name}.conv"), bn, spec, Activation::Relu)
         };
-        let stem = if bvlc {
-            vec![
-                conv(loader, "conv1", ConvSpec::new(3, 64, 7, 2, pad(3)))?,
-                conv(loader, "conv2_reduce", ConvSpec::new(64, 64, 1, 1, pad(0)))?,
-                conv(loader, "conv2", ConvSpec::new(64, 192, 3, 1, pad(1)))?,
-            ]
-        } else {
-            vec![
-                conv(loader, "conv1", ConvSpec::new(3, 64, 7, 2, pad(3)))?,
-                conv(loader, "conv2", ConvSpec::new(64, 64, 1, 1, pad(0)))?,
-                conv(loader, "conv3", ConvSpec::new(64, 192, 3, 1, pad(1)))?,
-            ]
-        };
+        let stem = vec![
+            conv(loader, "conv1", ConvSpec::new(3, 64, 7, 2, pad(3)))?,
+            conv(loader, "conv2", ConvSpec::new(64, 64, 1, 1, pad(0)))?,
+            conv(loader, "conv3", ConvSpec::new(64, 192, 3, 1, pad(1)))?,
+        ];
         let mut inceptions = Vec::new();
         let mut channels = 192;
         for (name, [c1, r3, c3, r5, c5, cp]) in MODULES {
-            let (p, keys) = if bvlc {
-                (
-                    format!("inc{name}"),
-                    ["conv1", "proj3", "conv3", "proj5", "conv5", "projp"],
-                )
-            } else {
-                (
-                    format!("inception{name}"),
-                    [
-                        "branch1",
-                        "branch2.0",
-                        "branch2.1",
-                        "branch3.0",
-                        "branch3.1",
-                        "branch4.1",
-                    ],
-                )
-            };
-            let k = |i: usize| naming.path(&[&p, keys[i]]);
+            let k = |branch: &str| format!("inception{name}.{branch}");
             // torchvision's "5x5" branch is 3x3 (its weights were trained that way).
             let (k5, p5) = if bvlc { (5, 2) } else { (3, 1) };
             inceptions.push(Inception {
-                branch1: conv(loader, &k(0), ConvSpec::new(channels, c1, 1, 1, pad(0)))?,
+                branch1: conv(
+                    loader,
+                    &k("branch1"),
+                    ConvSpec::new(channels, c1, 1, 1, pad(0)),
+                )?,
                 branch2: vec![
-                    conv(loader, &k(1), ConvSpec::new(channels, r3, 1, 1, pad(0)))?,
-                    conv(loader, &k(2), ConvSpec::new(r3, c3, 3, 1, pad(1)))?,
+                    conv(
+                        loader,
+                        &k("branch2.0"),
+                        ConvSpec::new(channels, r3, 1, 1, pad(0)),
+                    )?,
+                    conv(loader, &k("branch2.1"), ConvSpec::new(r3, c3, 3, 1, pad(1)))?,
                 ],
                 branch3: vec![
-                    conv(loader, &k(3), ConvSpec::new(channels, r5, 1, 1, pad(0)))?,
-                    conv(loader, &k(4), ConvSpec::new(r5, c5, k5, 1, pad(p5)))?,
+                    conv(
+                        loader,
+                        &k("branch3.0"),
+                        ConvSpec::new(channels, r5, 1, 1, pad(0)),
+                    )?,
+                    conv(
+                        loader,
+                        &k("branch3.1"),
+                        ConvSpec::new(r5, c5, k5, 1, pad(p5)),
+                    )?,
                 ],
-                branch4: conv(loader, &k(5), ConvSpec::new(channels, cp, 1, 1, pad(0)))?,
+                branch4: conv(
+                    loader,
+                    &k("branch4.1"),
+                    ConvSpec::new(channels, cp, 1, 1, pad(0)),
+                )?,
             });
             channels = c1 + c3 + c5 + cp;
         }
-        for aux in ["aux1", "aux2", "loss1_", "loss2_"] {
-            loader.discard_prefix(aux);
-        }
-        let fc = load_linear(loader, if bvlc { "loss3_fc" } else { "fc" }, channels, 1000)?;
+        loader.discard_unused();
+        let fc = load_linear(loader, "fc", channels, 1000)?;
         Ok(Self {
             stem,
             inceptions,

