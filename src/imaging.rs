@@ -9,6 +9,10 @@ use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
 /// Largest image accepted, in pixels (a 64-megapixel photo decodes to 256 MB of RGBA).
 pub const MAX_PIXELS: u64 = 64_000_000;
 
+/// Most a photo's long side may exceed its short side: a 100000x1 PNG is 370 valid bytes, and
+/// scaling its short side up to a model's input would ask for gigabytes.
+pub const MAX_ASPECT: u32 = 50;
+
 /// What can go wrong with an image.
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
@@ -26,6 +30,12 @@ pub enum ImageError {
     },
     #[error("the image is empty (0 pixels)")]
     Empty,
+    #[error(
+        "the image is {width}x{height} pixels: Gibbon takes photos at most {MAX_ASPECT} times as wide as tall (or tall as wide); crop it first"
+    )]
+    AspectRatio { width: u32, height: u32 },
+    #[error("the image is truncated: {0} (a partly downloaded or damaged file)")]
+    Truncated(String),
     #[error("the image is corrupt or truncated: {0}")]
     Corrupt(String),
     #[error("cannot encode PNG: {0}")]
@@ -84,7 +94,13 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
             size: Some((width, height)),
         });
     }
+    if width.max(height) / width.min(height) > MAX_ASPECT {
+        return Err(ImageError::AspectRatio { width, height });
+    }
     let mut reader = reader()?;
+    if reader.format() == Some(image::ImageFormat::Jpeg) {
+        check_jpeg_complete(bytes)?;
+    }
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_PIXELS * 4 + (64 << 20));
     reader.limits(limits);
@@ -95,6 +111,38 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
     let mut image = DynamicImage::from_decoder(decoder).map_err(classify_error)?;
     image.apply_orientation(orientation);
     Ok(flatten_alpha(image))
+}
+
+/// A JPEG decoder given a truncated file fills the missing rows with grey and reports
+/// success, as browsers draw partial images; a tool that attacks pixels must not attack grey
+/// that was never in the photo. A complete JPEG's scan data ends with the EOI marker
+/// (FF D9), which cannot occur inside entropy-coded data (an FF there is followed by 00 or
+/// a restart marker D0-D7).
+fn check_jpeg_complete(bytes: &[u8]) -> Result<(), ImageError> {
+    // The first start-of-scan marker: headers before it are length-prefixed segments.
+    let mut pos = 2;
+    let scan = loop {
+        match (bytes.get(pos), bytes.get(pos + 1)) {
+            (Some(0xff), Some(0xda)) => break pos,
+            (Some(0xff), Some(0xff)) => pos += 1,
+            (Some(0xff), Some(_)) => {
+                let len = bytes
+                    .get(pos + 2..pos + 4)
+                    .map(|l| u16::from_be_bytes([l[0], l[1]]) as usize)
+                    .ok_or_else(|| ImageError::Truncated("the JPEG ends in its headers".into()))?;
+                pos += 2 + len;
+            }
+            _ => return Err(ImageError::Truncated("the JPEG has no image data".into())),
+        }
+    };
+    let ends = bytes[scan..].windows(2).any(|w| w == [0xff, 0xd9]);
+    if ends {
+        Ok(())
+    } else {
+        Err(ImageError::Truncated(
+            "the JPEG's end marker is missing".into(),
+        ))
+    }
 }
 
 fn classify_error(e: image::ImageError) -> ImageError {

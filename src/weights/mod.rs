@@ -235,24 +235,43 @@ pub fn read<R: Read + Seek>(mut reader: R, what: &str) -> Result<TensorStore, We
             }
         }
         Some(Format::Torch) => torch::read(reader),
-        Some(Format::Safetensors) => safetensors::read(reader),
+        Some(Format::Safetensors) => {
+            let mut bytes = Vec::new();
+            reader.read_to_end(&mut bytes).map_err(io)?;
+            safetensors::read(&bytes)
+        }
         None => Err(WeightsError::UnknownFormat(what.to_string())),
     }
 }
 
 /// Reads any supported weights file from bytes in memory (a dropped or fetched file).
 pub fn read_bytes(bytes: &[u8], what: &str) -> Result<TensorStore, WeightsError> {
+    if Format::sniff(&bytes[..bytes.len().min(16)]) == Some(Format::Safetensors) {
+        return safetensors::read(bytes);
+    }
     read(std::io::Cursor::new(bytes), what)
 }
 
-/// Reads any supported weights file from disk.
+/// Reads any supported weights file from disk. A safetensors file is mapped into memory
+/// rather than copied (VGG16's weights are half a gigabyte).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn read_file(path: &std::path::Path) -> Result<TensorStore, WeightsError> {
     let shown = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| WeightsError::Io {
+    let io = |e| WeightsError::Io {
         path: shown.clone(),
         source: e,
-    })?;
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut head = [0u8; 16];
+    let n = read_up_to(&mut file, &mut head).map_err(io)?;
+    if Format::sniff(&head[..n]) == Some(Format::Safetensors) {
+        // SAFETY: the map is read-only and dropped before this function returns. Like every
+        // program that maps files, this one may be stopped (SIGBUS) if another program
+        // truncates the file while it is being read; the file's contents are checked.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+        return safetensors::read(&map);
+    }
+    file.seek(std::io::SeekFrom::Start(0)).map_err(io)?;
     read(std::io::BufReader::with_capacity(1 << 20, file), &shown)
 }
 
@@ -267,8 +286,59 @@ fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> std::io::Result<usize>
     Ok(n)
 }
 
+/// Most elements one tensor may hold: 2^28 (1 GiB as f32; VGG16's largest layer has 103
+/// million). A file can describe a view far larger than itself (a stride of 0 repeats one
+/// element), so the limit is checked before anything is allocated.
+pub const MAX_TENSOR_ELEMENTS: usize = 1 << 28;
+
+/// Largest part of a container Gibbon reads (a zip entry: a storage, an array): 2 GiB.
+pub const MAX_ENTRY_BYTES: u64 = 2 << 30;
+
+/// Reads one zip entry whole, no larger than [`MAX_ENTRY_BYTES`] and exactly as large as the
+/// zip says (a lying header or a decompression bomb is an error, not an allocation).
+pub(crate) fn read_zip_entry<R: Read>(
+    mut entry: zip::read::ZipFile<'_, R>,
+    name: &str,
+) -> Result<Vec<u8>, WeightsError> {
+    let declared = entry.size();
+    if declared > MAX_ENTRY_BYTES {
+        return Err(WeightsError::Corrupt(format!(
+            "{name} claims {declared} bytes, more than the {} GiB Gibbon reads",
+            MAX_ENTRY_BYTES >> 30
+        )));
+    }
+    // Grow as the data arrives rather than trust the header with an allocation.
+    let mut bytes = Vec::with_capacity(declared.min(64 << 20) as usize);
+    (&mut entry)
+        .take(declared + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| WeightsError::Corrupt(format!("reading {name}: {e}")))?;
+    if bytes.len() as u64 != declared {
+        return Err(WeightsError::Corrupt(format!(
+            "{name} holds {} bytes, not the {declared} its zip header says",
+            bytes.len()
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Element count of a shape, if it fits under [`MAX_TENSOR_ELEMENTS`].
+pub fn element_count(shape: &[usize], name: &str) -> Result<usize, WeightsError> {
+    shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .filter(|&n| n <= MAX_TENSOR_ELEMENTS)
+        .ok_or_else(|| {
+            WeightsError::Corrupt(format!(
+                "tensor '{name}' has shape {shape:?}, more than the {MAX_TENSOR_ELEMENTS} elements Gibbon accepts"
+            ))
+        })
+}
+
 /// Copies a strided view of `storage` into a new row-major vector; errors when the view
-/// reaches outside the storage (a truncated or corrupt file).
+/// reaches outside the storage (a truncated or corrupt file) or holds more elements than
+/// [`MAX_TENSOR_ELEMENTS`] or than 64 times its storage (only a hostile file repeats one
+/// stored number so often).
 pub fn gather_strided(
     storage: &[f32],
     offset: usize,
@@ -283,21 +353,28 @@ pub fn gather_strided(
             stride.len()
         )));
     }
-    let count: usize = shape.iter().product();
+    let count = element_count(shape, name)?;
     if count == 0 {
         return Ok(Vec::new());
+    }
+    if count > storage.len().saturating_mul(64).max(1024) {
+        return Err(WeightsError::Corrupt(format!(
+            "tensor '{name}' is a view of {count} elements on a storage of {}",
+            storage.len()
+        )));
     }
     let last = shape
         .iter()
         .zip(stride)
-        .map(|(&n, &s)| (n - 1) * s)
-        .sum::<usize>()
-        + offset;
-    if last >= storage.len() {
-        return Err(WeightsError::Corrupt(format!(
-            "tensor '{name}' reaches element {last} of a storage that has {}",
-            storage.len()
-        )));
+        .try_fold(offset, |acc, (&n, &s)| acc.checked_add((n - 1).checked_mul(s)?));
+    match last {
+        Some(last) if last < storage.len() => {}
+        _ => {
+            return Err(WeightsError::Corrupt(format!(
+                "tensor '{name}' reaches past the end of its storage of {} elements",
+                storage.len()
+            )));
+        }
     }
     let contiguous =
         shape
@@ -356,6 +433,22 @@ mod tests {
     fn gather_rejects_views_past_the_storage() {
         assert!(gather_strided(&[1.0, 2.0], 0, &[2, 2], &[2, 1], "m").is_err());
         assert!(gather_strided(&[1.0, 2.0], 0, &[2], &[1, 1], "m").is_err());
+        // Sizes and strides whose products overflow.
+        let huge = usize::MAX / 2;
+        assert!(gather_strided(&[1.0], 0, &[3, huge], &[1, 1], "m").is_err());
+        assert!(gather_strided(&[1.0, 2.0], usize::MAX, &[2], &[1], "m").is_err());
+        assert!(gather_strided(&[1.0, 2.0], 0, &[2, 2], &[usize::MAX, 1], "m").is_err());
+    }
+
+    #[test]
+    fn gather_refuses_to_expand_one_number_into_gigabytes() {
+        // A stride-0 view of 2^34 elements on a storage of one: 64 GiB if allocated.
+        let err = gather_strided(&[1.0], 0, &[1 << 17, 1 << 17], &[0, 0], "w").unwrap_err();
+        assert!(err.to_string().contains("tensor 'w'"), "{err}");
+        let err = gather_strided(&[1.0], 0, &[1 << 20], &[0], "w").unwrap_err();
+        assert!(err.to_string().contains("a view of 1048576 elements"), "{err}");
+        // A small broadcast stays possible.
+        assert_eq!(gather_strided(&[2.0], 0, &[3], &[0], "w").unwrap(), vec![2.0; 3]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::io::{Read, Seek};
 
-use super::{Dtype, NamedTensor, TensorStore, WeightsError, gather_strided};
+use super::{Dtype, NamedTensor, TensorStore, WeightsError, element_count, gather_strided, read_zip_entry};
 
 /// Reads every array of an `.npz` archive.
 pub fn read<R: Read + Seek>(reader: R) -> Result<TensorStore, WeightsError> {
@@ -11,16 +11,13 @@ pub fn read<R: Read + Seek>(reader: R) -> Result<TensorStore, WeightsError> {
         .map_err(|e| WeightsError::Corrupt(format!("bad zip container: {e}")))?;
     let mut store = TensorStore::new();
     for i in 0..zip.len() {
-        let mut entry = zip
+        let entry = zip
             .by_index(i)
             .map_err(|e| WeightsError::Corrupt(format!("npz entry {i}: {e}")))?;
         let Some(name) = entry.name().strip_suffix(".npy").map(str::to_string) else {
             continue;
         };
-        let mut bytes = Vec::with_capacity(entry.size() as usize);
-        entry
-            .read_to_end(&mut bytes)
-            .map_err(|e| WeightsError::Corrupt(format!("{name}: {e}")))?;
+        let bytes = read_zip_entry(entry, &format!("array '{name}'"))?;
         store.insert(parse_npy(&name, &bytes)?);
     }
     if store.is_empty() {
@@ -38,7 +35,7 @@ pub fn parse_npy(name: &str, bytes: &[u8]) -> Result<NamedTensor, WeightsError> 
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
         return Err(bad("not a .npy array"));
     }
-    let (header_len, start) = match bytes[6] {
+    let (header_len, start): (usize, usize) = match bytes[6] {
         1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
         2 | 3 if bytes.len() >= 12 => (
             u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize,
@@ -46,8 +43,9 @@ pub fn parse_npy(name: &str, bytes: &[u8]) -> Result<NamedTensor, WeightsError> 
         ),
         v => return Err(bad(&format!("unsupported .npy version {v}"))),
     };
-    let header = bytes
-        .get(start..start + header_len)
+    let header = start
+        .checked_add(header_len)
+        .and_then(|end| bytes.get(start..end))
         .ok_or_else(|| bad("truncated header"))?;
     let header = std::str::from_utf8(header).map_err(|_| bad("header is not text"))?;
     let field = |key: &str| -> Option<&str> {
@@ -94,7 +92,7 @@ pub fn parse_npy(name: &str, bytes: &[u8]) -> Result<NamedTensor, WeightsError> 
             "array '{name}' is big-endian"
         )));
     }
-    let count: usize = shape.iter().product();
+    let count = element_count(&shape, name)?;
     let data = &bytes[start + header_len..];
     let needed = count
         .checked_mul(dtype.size())

@@ -3,6 +3,13 @@
 //! Nothing is executed. Calls to globals (`REDUCE`, `NEWOBJ`) become [`Value::Call`] values, and
 //! the caller interprets the few it knows (`_rebuild_tensor_v2`, `OrderedDict`, ...). Persistent
 //! ids (how torch refers to tensor storages) become [`Value::Persistent`].
+//!
+//! A pickle is a program, and a hostile one can ask for a lot with a few bytes: values nested a
+//! million deep (which would overflow the stack when dropped), or a memo entry fetched again
+//! and again into ever bigger lists (gigabytes from a few hundred bytes). Every value therefore
+//! carries its depth and its size as it is built: nesting stops at [`MAX_DEPTH`], and all that
+//! a pickle builds, memo copies included, at [`MAX_BUILT`] bytes. Real checkpoints stay far
+//! below both (a ResNet-152 state dict: depth 6, about 1 MB).
 
 use super::WeightsError;
 
@@ -69,34 +76,57 @@ impl Value {
     }
 }
 
+/// Deepest nesting of values accepted (torch checkpoints nest about 6 deep).
+pub const MAX_DEPTH: usize = 64;
+
+/// Most bytes of values one pickle may build, counting every copy a memo fetch makes.
+pub const MAX_BUILT: u64 = 256 << 20;
+
+/// What one value node costs against [`MAX_BUILT`], besides its strings' bytes.
+const NODE_COST: u64 = 64;
+
 /// Reads one pickle from the start of `data`; returns the value and the number of bytes used.
 pub fn read(data: &[u8]) -> Result<(Value, usize), WeightsError> {
     let mut m = Machine {
         data,
         pos: 0,
+        op_at: 0,
         stack: Vec::new(),
-        memo: Vec::new(),
+        memo: std::collections::HashMap::new(),
+        built: 0,
     };
     let value = m.run()?;
-    Ok((value, m.pos))
+    Ok((value.value, m.pos))
+}
+
+/// A value with what it costs: its nesting depth and its size.
+#[derive(Clone)]
+struct Item {
+    value: Value,
+    depth: usize,
+    cost: u64,
 }
 
 struct Machine<'a> {
     data: &'a [u8],
     pos: usize,
-    stack: Vec<Value>,
-    memo: Vec<Option<Value>>,
-}
-
-fn corrupt(msg: impl Into<String>) -> WeightsError {
-    WeightsError::Corrupt(format!("pickle: {}", msg.into()))
+    /// Where the opcode being run starts, for error messages.
+    op_at: usize,
+    stack: Vec<Item>,
+    memo: std::collections::HashMap<usize, Item>,
+    /// Bytes of values built so far.
+    built: u64,
 }
 
 impl<'a> Machine<'a> {
+    fn corrupt(&self, msg: impl std::fmt::Display) -> WeightsError {
+        WeightsError::Corrupt(format!("pickle: {msg} (opcode at byte {})", self.op_at))
+    }
+
     fn take(&mut self, n: usize) -> Result<&'a [u8], WeightsError> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.data.len());
-        let end =
-            end.ok_or_else(|| corrupt("the file ends in the middle of a pickle (truncated?)"))?;
+        let end = end
+            .ok_or_else(|| self.corrupt("the file ends in the middle of a pickle (truncated?)"))?;
         let bytes = &self.data[self.pos..end];
         self.pos = end;
         Ok(bytes)
@@ -107,15 +137,19 @@ impl<'a> Machine<'a> {
     }
 
     fn u16(&mut self) -> Result<u16, WeightsError> {
-        Ok(u16::from_le_bytes(self.take(2)?.try_into().unwrap()))
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
     }
 
     fn u32(&mut self) -> Result<u32, WeightsError> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().unwrap()))
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
     fn u64(&mut self) -> Result<u64, WeightsError> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().unwrap()))
+        let mut b = [0u8; 8];
+        b.copy_from_slice(self.take(8)?);
+        Ok(u64::from_le_bytes(b))
     }
 
     fn line(&mut self) -> Result<&'a str, WeightsError> {
@@ -123,8 +157,9 @@ impl<'a> Machine<'a> {
         let n = rest
             .iter()
             .position(|&b| b == b'\n')
-            .ok_or_else(|| corrupt("unterminated line"))?;
-        let line = std::str::from_utf8(&rest[..n]).map_err(|_| corrupt("line is not UTF-8"))?;
+            .ok_or_else(|| self.corrupt("unterminated line"))?;
+        let line =
+            std::str::from_utf8(&rest[..n]).map_err(|_| self.corrupt("line is not UTF-8"))?;
         self.pos += n + 1;
         Ok(line)
     }
@@ -133,65 +168,141 @@ impl<'a> Machine<'a> {
         usize::try_from(n)
             .ok()
             .filter(|&n| n <= self.data.len() - self.pos)
-            .ok_or_else(|| corrupt("length runs past the end of the file"))
+            .ok_or_else(|| self.corrupt("a length runs past the end of the file"))
     }
 
-    fn pop(&mut self) -> Result<Value, WeightsError> {
-        self.stack.pop().ok_or_else(|| corrupt("stack underflow"))
+    /// Counts `cost` bytes against [`MAX_BUILT`].
+    fn charge(&mut self, cost: u64) -> Result<(), WeightsError> {
+        self.built = self.built.saturating_add(cost);
+        if self.built > MAX_BUILT {
+            return Err(self.corrupt(format!(
+                "it builds more than {} MB of values (a memo bomb?)",
+                MAX_BUILT >> 20
+            )));
+        }
+        Ok(())
     }
 
-    fn top(&mut self) -> Result<&mut Value, WeightsError> {
-        self.stack
+    /// Pushes a new value without children (a number, a string, an empty container).
+    fn push_leaf(&mut self, value: Value) -> Result<(), WeightsError> {
+        let payload = match &value {
+            Value::Str(s) => s.len(),
+            Value::Bytes(b) | Value::BigInt(b) => b.len(),
+            Value::Global(m, n) => m.len() + n.len(),
+            _ => 0,
+        };
+        let cost = NODE_COST + payload as u64;
+        self.charge(cost)?;
+        self.stack.push(Item {
+            value,
+            depth: 1,
+            cost,
+        });
+        Ok(())
+    }
+
+    /// Builds a value holding `children` and pushes it.
+    fn push_node(
+        &mut self,
+        children: Vec<Item>,
+        make: impl FnOnce(Vec<Value>) -> Value,
+    ) -> Result<(), WeightsError> {
+        let depth = 1 + children.iter().map(|c| c.depth).max().unwrap_or(0);
+        if depth > MAX_DEPTH {
+            return Err(self.corrupt(format!("values nest more than {MAX_DEPTH} deep")));
+        }
+        let cost = NODE_COST + children.iter().map(|c| c.cost).sum::<u64>();
+        self.charge(NODE_COST)?;
+        let value = make(children.into_iter().map(|c| c.value).collect());
+        self.stack.push(Item { value, depth, cost });
+        Ok(())
+    }
+
+    /// Adds `children` to the container on top of the stack with `add`.
+    fn extend_top(
+        &mut self,
+        children: Vec<Item>,
+        add: impl FnOnce(&mut Value, Vec<Value>) -> Result<(), &'static str>,
+    ) -> Result<(), WeightsError> {
+        let depth = 1 + children.iter().map(|c| c.depth).max().unwrap_or(0);
+        let cost: u64 = children.iter().map(|c| c.cost).sum();
+        let top = self
+            .stack
             .last_mut()
-            .ok_or_else(|| corrupt("stack underflow"))
+            .ok_or_else(|| WeightsError::Corrupt("pickle: stack underflow".into()))?;
+        let depth = top.depth.max(depth);
+        if depth > MAX_DEPTH {
+            return Err(self.corrupt(format!("values nest more than {MAX_DEPTH} deep")));
+        }
+        let top = self.stack.last_mut().expect("checked above");
+        top.depth = depth;
+        top.cost += cost;
+        let values = children.into_iter().map(|c| c.value).collect();
+        let result = add(&mut top.value, values);
+        result.map_err(|m| self.corrupt(m))
+    }
+
+    fn pop(&mut self) -> Result<Item, WeightsError> {
+        match self.stack.pop() {
+            Some(item) => Ok(item),
+            None => Err(self.corrupt("stack underflow")),
+        }
+    }
+
+    fn pop_n(&mut self, n: usize) -> Result<Vec<Item>, WeightsError> {
+        if self.stack.len() < n {
+            return Err(self.corrupt("stack underflow"));
+        }
+        Ok(self.stack.split_off(self.stack.len() - n))
     }
 
     /// Pops everything above the topmost mark, and the mark.
-    fn pop_mark(&mut self) -> Result<Vec<Value>, WeightsError> {
+    fn pop_mark(&mut self) -> Result<Vec<Item>, WeightsError> {
         let at = self
             .stack
             .iter()
-            .rposition(|v| matches!(v, Value::Mark))
-            .ok_or_else(|| corrupt("no mark on the stack"))?;
+            .rposition(|v| matches!(v.value, Value::Mark))
+            .ok_or_else(|| self.corrupt("no mark on the stack"))?;
         let items = self.stack.split_off(at + 1);
         self.stack.pop();
         Ok(items)
     }
 
     fn put(&mut self, index: usize) -> Result<(), WeightsError> {
-        let value = self
-            .stack
-            .last()
-            .cloned()
-            .ok_or_else(|| corrupt("memo of an empty stack"))?;
-        if index >= self.memo.len() {
-            if index > 1 << 24 {
-                return Err(corrupt("memo index too large"));
-            }
-            self.memo.resize(index + 1, None);
-        }
-        self.memo[index] = Some(value);
+        let item = match self.stack.last() {
+            Some(top) => top.clone(),
+            None => return Err(self.corrupt("memo of an empty stack")),
+        };
+        self.memo.insert(index, item);
         Ok(())
     }
 
     fn get(&mut self, index: usize) -> Result<(), WeightsError> {
-        let value = self
-            .memo
-            .get(index)
-            .cloned()
-            .flatten()
-            .ok_or_else(|| corrupt(format!("memo {index} is empty")))?;
-        self.stack.push(value);
+        let item = match self.memo.get(&index) {
+            Some(item) => item.clone(),
+            None => return Err(self.corrupt(format!("memo {index} is empty"))),
+        };
+        // The copy costs as much as the original.
+        self.charge(item.cost)?;
+        self.stack.push(item);
         Ok(())
     }
 
-    fn string(&mut self, n: usize) -> Result<Value, WeightsError> {
+    fn string(&mut self, n: usize) -> Result<(), WeightsError> {
         let bytes = self.take(n)?;
-        Ok(Value::Str(String::from_utf8_lossy(bytes).into_owned()))
+        self.push_leaf(Value::Str(String::from_utf8_lossy(bytes).into_owned()))
     }
 
-    fn run(&mut self) -> Result<Value, WeightsError> {
+    fn parse_line<T: std::str::FromStr>(&mut self, what: &str) -> Result<T, WeightsError> {
+        let line = self.line()?;
+        line.trim()
+            .parse()
+            .map_err(|_| self.corrupt(format!("bad {what}")))
+    }
+
+    fn run(&mut self) -> Result<Item, WeightsError> {
         loop {
+            self.op_at = self.pos;
             let op = self.u8()?;
             match op {
                 0x80 => {
@@ -201,77 +312,71 @@ impl<'a> Machine<'a> {
                     self.u64()?; // FRAME: a hint only
                 }
                 b'.' => return self.pop(), // STOP
-                b'(' => self.stack.push(Value::Mark),
-                b')' => self.stack.push(Value::Tuple(Vec::new())),
+                b'(' => self.push_leaf(Value::Mark)?,
+                b')' => self.push_leaf(Value::Tuple(Vec::new()))?,
                 b't' => {
                     let items = self.pop_mark()?;
-                    self.stack.push(Value::Tuple(items));
+                    self.push_node(items, Value::Tuple)?;
                 }
                 0x85..=0x87 => {
-                    let n = (op - 0x84) as usize;
-                    if self.stack.len() < n {
-                        return Err(corrupt("stack underflow"));
-                    }
-                    let items = self.stack.split_off(self.stack.len() - n);
-                    self.stack.push(Value::Tuple(items));
+                    let items = self.pop_n((op - 0x84) as usize)?;
+                    self.push_node(items, Value::Tuple)?;
                 }
-                b']' => self.stack.push(Value::List(Vec::new())),
-                b'l' => {
+                b']' | 0x8f => self.push_leaf(Value::List(Vec::new()))?, // EMPTY_SET as a list
+                b'l' | 0x91 => {
                     let items = self.pop_mark()?;
-                    self.stack.push(Value::List(items));
+                    self.push_node(items, Value::List)?;
                 }
                 b'a' => {
                     let item = self.pop()?;
-                    match self.top()? {
-                        Value::List(v) => v.push(item),
-                        _ => return Err(corrupt("APPEND to a non-list")),
-                    }
+                    self.extend_top(vec![item], |top, v| match top {
+                        Value::List(l) => {
+                            l.extend(v);
+                            Ok(())
+                        }
+                        _ => Err("APPEND to a non-list"),
+                    })?;
                 }
-                b'e' => {
+                b'e' | 0x90 => {
                     let items = self.pop_mark()?;
-                    match self.top()? {
-                        Value::List(v) => v.extend(items),
-                        _ => return Err(corrupt("APPENDS to a non-list")),
-                    }
+                    self.extend_top(items, |top, v| match top {
+                        Value::List(l) => {
+                            l.extend(v);
+                            Ok(())
+                        }
+                        _ => Err("APPENDS to a non-list"),
+                    })?;
                 }
-                b'}' => self.stack.push(Value::Dict(Vec::new())),
+                b'}' => self.push_leaf(Value::Dict(Vec::new()))?,
                 b'd' => {
                     let items = self.pop_mark()?;
-                    self.stack.push(Value::Dict(pairs(items)?));
-                }
-                b's' => {
-                    let value = self.pop()?;
-                    let key = self.pop()?;
-                    set_items(self.top()?, vec![(key, value)])?;
-                }
-                b'u' => {
-                    let items = self.pop_mark()?;
-                    let items = pairs(items)?;
-                    set_items(self.top()?, items)?;
-                }
-                0x8f => self.stack.push(Value::List(Vec::new())), // EMPTY_SET, kept as a list
-                0x90 => {
-                    let items = self.pop_mark()?;
-                    match self.top()? {
-                        Value::List(v) => v.extend(items),
-                        _ => return Err(corrupt("ADDITEMS to a non-set")),
+                    if items.len() % 2 != 0 {
+                        return Err(self.corrupt("odd number of items for a dict"));
                     }
+                    self.push_node(items, |v| Value::Dict(pairs(v)))?;
                 }
-                0x91 => {
-                    let items = self.pop_mark()?;
-                    self.stack.push(Value::List(items));
+                b's' | b'u' => {
+                    let items = if op == b's' {
+                        self.pop_n(2)?
+                    } else {
+                        self.pop_mark()?
+                    };
+                    if items.len() % 2 != 0 {
+                        return Err(self.corrupt("odd number of items for a dict"));
+                    }
+                    self.extend_top(items, |top, v| set_items(top, pairs(v)))?;
                 }
                 b'J' => {
                     let v = self.u32()? as i32;
-                    self.stack.push(Value::Int(v as i64));
+                    self.push_leaf(Value::Int(v as i64))?;
                 }
                 b'K' => {
                     let v = self.u8()?;
-                    self.stack.push(Value::Int(v as i64));
+                    self.push_leaf(Value::Int(v as i64))?;
                 }
                 b'M' => {
                     let v = self.u16()?;
-                    self.stack.push(Value::Int(v as i64));
+                    self.push_leaf(Value::Int(v as i64))?;
                 }
                 0x8a | 0x8b => {
                     let n = if op == 0x8a {
@@ -281,31 +386,34 @@ impl<'a> Machine<'a> {
                     };
                     let n = self.len(n)?;
                     let bytes = self.take(n)?;
-                    self.stack.push(long(bytes));
+                    self.push_leaf(long(bytes))?;
                 }
                 b'I' => {
                     let line = self.line()?;
                     let value = match line {
                         "00" => Value::Bool(false),
                         "01" => Value::Bool(true),
-                        _ => Value::Int(line.trim().parse().map_err(|_| corrupt("bad INT"))?),
+                        _ => Value::Int(
+                            line.trim()
+                                .parse()
+                                .map_err(|_| self.corrupt("bad INT"))?,
+                        ),
                     };
-                    self.stack.push(value);
+                    self.push_leaf(value)?;
                 }
                 b'L' => {
                     let line = self.line()?.trim_end_matches('L');
-                    self.stack
-                        .push(Value::Int(line.parse().map_err(|_| corrupt("bad LONG"))?));
+                    let v = line.parse().map_err(|_| self.corrupt("bad LONG"))?;
+                    self.push_leaf(Value::Int(v))?;
                 }
                 b'G' => {
-                    let v = f64::from_be_bytes(self.take(8)?.try_into().unwrap());
-                    self.stack.push(Value::Float(v));
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(self.take(8)?);
+                    self.push_leaf(Value::Float(f64::from_be_bytes(b)))?;
                 }
                 b'F' => {
-                    let line = self.line()?;
-                    self.stack.push(Value::Float(
-                        line.trim().parse().map_err(|_| corrupt("bad FLOAT"))?,
-                    ));
+                    let v = self.parse_line("FLOAT")?;
+                    self.push_leaf(Value::Float(v))?;
                 }
                 b'X' | 0x8c | 0x8d | b'U' | b'T' => {
                     let n = match op {
@@ -314,8 +422,7 @@ impl<'a> Machine<'a> {
                         _ => self.u8()? as u64,
                     };
                     let n = self.len(n)?;
-                    let s = self.string(n)?;
-                    self.stack.push(s);
+                    self.string(n)?;
                 }
                 b'C' | b'B' | 0x8e => {
                     let n = match op {
@@ -325,11 +432,11 @@ impl<'a> Machine<'a> {
                     };
                     let n = self.len(n)?;
                     let bytes = self.take(n)?.to_vec();
-                    self.stack.push(Value::Bytes(bytes));
+                    self.push_leaf(Value::Bytes(bytes))?;
                 }
-                b'N' => self.stack.push(Value::None),
-                0x88 => self.stack.push(Value::Bool(true)),
-                0x89 => self.stack.push(Value::Bool(false)),
+                b'N' => self.push_leaf(Value::None)?,
+                0x88 => self.push_leaf(Value::Bool(true))?,
+                0x89 => self.push_leaf(Value::Bool(false))?,
                 b'q' => {
                     let i = self.u8()? as usize;
                     self.put(i)?;
@@ -339,11 +446,7 @@ impl<'a> Machine<'a> {
                     self.put(i)?;
                 }
                 b'p' => {
-                    let i = self
-                        .line()?
-                        .trim()
-                        .parse()
-                        .map_err(|_| corrupt("bad PUT"))?;
+                    let i = self.parse_line("PUT")?;
                     self.put(i)?;
                 }
                 0x94 => {
@@ -359,58 +462,67 @@ impl<'a> Machine<'a> {
                     self.get(i)?;
                 }
                 b'g' => {
-                    let i = self
-                        .line()?
-                        .trim()
-                        .parse()
-                        .map_err(|_| corrupt("bad GET"))?;
+                    let i = self.parse_line("GET")?;
                     self.get(i)?;
                 }
                 b'c' => {
                     let module = self.line()?.to_string();
                     let name = self.line()?.to_string();
-                    self.stack.push(Value::Global(module, name));
+                    self.push_leaf(Value::Global(module, name))?;
                 }
                 0x93 => {
-                    let name = self.pop()?;
-                    let module = self.pop()?;
-                    match (module, name) {
-                        (Value::Str(m), Value::Str(n)) => self.stack.push(Value::Global(m, n)),
-                        _ => return Err(corrupt("STACK_GLOBAL needs two strings")),
+                    let [module, name] = <[Item; 2]>::try_from(self.pop_n(2)?)
+                        .map_err(|_| self.corrupt("stack underflow"))?;
+                    match (module.value, name.value) {
+                        (Value::Str(m), Value::Str(n)) => self.push_leaf(Value::Global(m, n))?,
+                        _ => return Err(self.corrupt("STACK_GLOBAL needs two strings")),
                     }
                 }
                 b'R' | 0x81 => {
                     let args = self.pop()?;
                     let func = self.pop()?;
-                    let args = match args {
-                        Value::Tuple(v) => v,
-                        _ => return Err(corrupt("call arguments are not a tuple")),
-                    };
-                    self.stack.push(call(func, args));
+                    if !matches!(args.value, Value::Tuple(_)) {
+                        return Err(self.corrupt("call arguments are not a tuple"));
+                    }
+                    self.push_node(vec![func, args], |mut v| {
+                        let args = match v.pop() {
+                            Some(Value::Tuple(a)) => a,
+                            _ => Vec::new(),
+                        };
+                        call(v.pop().unwrap_or(Value::None), args)
+                    })?;
                 }
                 0x92 => {
                     let _kwargs = self.pop()?;
                     let args = self.pop()?;
                     let func = self.pop()?;
-                    let args = args.as_seq().map(<[Value]>::to_vec).unwrap_or_default();
-                    self.stack.push(call(func, args));
+                    self.push_node(vec![func, args], |mut v| {
+                        let args = v
+                            .pop()
+                            .and_then(|a| a.as_seq().map(<[Value]>::to_vec))
+                            .unwrap_or_default();
+                        call(v.pop().unwrap_or(Value::None), args)
+                    })?;
                 }
                 b'b' => {
                     let state = self.pop()?;
-                    match self.top()? {
-                        Value::Call { state: slot, .. } => *slot = Some(Box::new(state)),
+                    self.extend_top(vec![state], |top, mut v| {
+                        if let Value::Call { state: slot, .. } = top {
+                            *slot = v.pop().map(Box::new);
+                        }
                         // An OrderedDict's attributes (`_metadata`) and the like: not needed.
-                        _ => {}
-                    }
+                        Ok(())
+                    })?;
                 }
                 b'Q' => {
                     let pid = self.pop()?;
-                    self.stack.push(Value::Persistent(Box::new(pid)));
+                    self.push_node(vec![pid], |mut v| {
+                        Value::Persistent(Box::new(v.pop().unwrap_or(Value::None)))
+                    })?;
                 }
                 b'P' => {
                     let pid = self.line()?.to_string();
-                    self.stack
-                        .push(Value::Persistent(Box::new(Value::Str(pid))));
+                    self.push_leaf(Value::Persistent(Box::new(Value::Str(pid))))?;
                 }
                 b'0' => {
                     self.pop()?;
@@ -419,14 +531,15 @@ impl<'a> Machine<'a> {
                     self.pop_mark()?;
                 }
                 b'2' => {
-                    let v = self.top()?.clone();
-                    self.stack.push(v);
+                    let top = match self.stack.last() {
+                        Some(top) => top.clone(),
+                        None => return Err(self.corrupt("stack underflow")),
+                    };
+                    self.charge(top.cost)?;
+                    self.stack.push(top);
                 }
                 other => {
-                    return Err(corrupt(format!(
-                        "unsupported opcode 0x{other:02x} at byte {}",
-                        self.pos - 1
-                    )));
+                    return Err(self.corrupt(format!("unsupported opcode 0x{other:02x}")));
                 }
             }
         }
@@ -465,19 +578,17 @@ fn call(func: Value, args: Vec<Value>) -> Value {
     }
 }
 
-fn pairs(items: Vec<Value>) -> Result<Vec<(Value, Value)>, WeightsError> {
-    if items.len() % 2 != 0 {
-        return Err(corrupt("odd number of items for a dict"));
-    }
+/// Key-value pairs of a flat list (its length was checked to be even).
+fn pairs(items: Vec<Value>) -> Vec<(Value, Value)> {
     let mut out = Vec::with_capacity(items.len() / 2);
     let mut it = items.into_iter();
     while let (Some(k), Some(v)) = (it.next(), it.next()) {
         out.push((k, v));
     }
-    Ok(out)
+    out
 }
 
-fn set_items(target: &mut Value, items: Vec<(Value, Value)>) -> Result<(), WeightsError> {
+fn set_items(target: &mut Value, items: Vec<(Value, Value)>) -> Result<(), &'static str> {
     match target {
         Value::Dict(d) => {
             d.extend(items);
@@ -485,7 +596,7 @@ fn set_items(target: &mut Value, items: Vec<(Value, Value)>) -> Result<(), Weigh
         }
         // `OrderedDict` built by REDUCE with extra state, seen in some checkpoints.
         Value::Call { .. } => Ok(()),
-        _ => Err(corrupt("SETITEM on a non-dict")),
+        _ => Err("SETITEM on a non-dict"),
     }
 }
 

@@ -1,116 +1,84 @@
 //! The safetensors format: an 8-byte little-endian header length, a JSON header mapping each
 //! name to dtype, shape and byte range, then the raw little-endian data.
 //!
-//! Gibbon also writes it: `gibbon convert` stores the web app's compact model files as
-//! safetensors with f16 weights (half the size; f32 again once loaded).
+//! Parsing and writing go through Hugging Face's `safetensors` crate, which is fuzzed and
+//! checks what a hostile header can get wrong: its size, byte ranges that overlap, leave gaps,
+//! run backwards or past the data, and shapes that do not match their bytes. Gibbon writes it
+//! too: `gibbon convert` stores the web app's compact model files with f16 weights (half the
+//! size; f32 again once loaded).
 
-use std::collections::BTreeMap;
-use std::io::{Read, Seek, SeekFrom};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+use safetensors::tensor::{Dtype as StDtype, SafeTensors, View};
 
 use super::{Dtype, NamedTensor, TensorStore, WeightsError};
 
-/// Largest header accepted: a real header is a few hundred KB at most.
-const MAX_HEADER: u64 = 64 << 20;
-
-#[derive(Debug)]
-struct Entry {
-    name: String,
-    dtype: Dtype,
-    shape: Vec<usize>,
-    begin: u64,
-    end: u64,
+fn corrupt(e: impl std::fmt::Display) -> WeightsError {
+    WeightsError::Corrupt(format!("safetensors: {e}"))
 }
 
-/// Reads a safetensors file; tensors are read one at a time.
-pub fn read<R: Read + Seek>(mut reader: R) -> Result<TensorStore, WeightsError> {
-    let corrupt = |m: String| WeightsError::Corrupt(format!("safetensors: {m}"));
-    let mut len = [0u8; 8];
-    reader
-        .read_exact(&mut len)
-        .map_err(|_| corrupt("no header".into()))?;
-    let len = u64::from_le_bytes(len);
-    if len > MAX_HEADER {
-        return Err(corrupt(format!("header of {len} bytes")));
-    }
-    let mut header = vec![0u8; len as usize];
-    reader
-        .read_exact(&mut header)
-        .map_err(|_| corrupt("the file ends inside the header".into()))?;
-    let header: serde_json::Value =
-        serde_json::from_slice(&header).map_err(|e| corrupt(format!("header is not JSON: {e}")))?;
-    let object = header
-        .as_object()
-        .ok_or_else(|| corrupt("header is not a JSON object".into()))?;
-    let data_start = 8 + len;
-    let file_len = reader
-        .seek(SeekFrom::End(0))
-        .map_err(|e| corrupt(e.to_string()))?;
+fn our_dtype(dtype: StDtype) -> Option<Dtype> {
+    Some(match dtype {
+        StDtype::F64 => Dtype::F64,
+        StDtype::F32 => Dtype::F32,
+        StDtype::F16 => Dtype::F16,
+        StDtype::BF16 => Dtype::BF16,
+        StDtype::I64 => Dtype::I64,
+        StDtype::I32 => Dtype::I32,
+        StDtype::I16 => Dtype::I16,
+        StDtype::I8 => Dtype::I8,
+        StDtype::U8 => Dtype::U8,
+        StDtype::BOOL => Dtype::Bool,
+        _ => return None,
+    })
+}
 
-    let mut entries = Vec::new();
-    for (name, info) in object {
-        if name == "__metadata__" {
-            continue;
-        }
-        let bad = |what: &str| corrupt(format!("tensor '{name}': {what}"));
-        let dtype_name = info["dtype"].as_str().ok_or_else(|| bad("no dtype"))?;
-        let dtype = Dtype::from_safetensors(dtype_name)
-            .ok_or_else(|| bad(&format!("unsupported dtype {dtype_name}")))?;
-        let shape: Vec<usize> = info["shape"]
-            .as_array()
-            .ok_or_else(|| bad("no shape"))?
-            .iter()
-            .map(|d| d.as_u64().map(|d| d as usize))
-            .collect::<Option<_>>()
-            .ok_or_else(|| bad("bad shape"))?;
-        let offsets = info["data_offsets"]
-            .as_array()
-            .ok_or_else(|| bad("no data_offsets"))?;
-        let (begin, end) = match offsets.as_slice() {
-            [b, e] => (
-                b.as_u64().ok_or_else(|| bad("bad offset"))?,
-                e.as_u64().ok_or_else(|| bad("bad offset"))?,
-            ),
-            _ => return Err(bad("data_offsets must be [begin, end]")),
-        };
-        let count = shape
-            .iter()
-            .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
-            .ok_or_else(|| bad("shape too large"))?;
-        if end < begin || end - begin != count * dtype.size() as u64 {
-            return Err(bad("byte range does not match shape and dtype"));
-        }
-        if data_start + end > file_len {
-            return Err(bad("data runs past the end of the file (truncated?)"));
-        }
-        entries.push(Entry {
-            name: name.clone(),
-            dtype,
-            shape,
-            begin,
-            end,
-        });
-    }
-    // File order is data order; the JSON object's order is not meaningful.
-    entries.sort_by_key(|e| e.begin);
-
+/// Reads a whole safetensors file held in memory (or mapped from disk).
+pub fn read(bytes: &[u8]) -> Result<TensorStore, WeightsError> {
+    let file = SafeTensors::deserialize(bytes).map_err(corrupt)?;
+    // In the file's data order (the header's JSON order means nothing).
+    let mut tensors: Vec<_> = file.iter().collect();
+    tensors.sort_by_key(|(_, view)| view.data().as_ptr() as usize);
     let mut store = TensorStore::new();
-    for e in entries {
-        reader
-            .seek(SeekFrom::Start(data_start + e.begin))
-            .map_err(|err| corrupt(err.to_string()))?;
-        let mut bytes = vec![0u8; (e.end - e.begin) as usize];
-        reader
-            .read_exact(&mut bytes)
-            .map_err(|_| corrupt(format!("tensor '{}' is truncated", e.name)))?;
-        let values = e.dtype.to_f32(&bytes)?;
+    for (name, view) in tensors {
+        let dtype = our_dtype(view.dtype()).ok_or_else(|| {
+            WeightsError::Unsupported(format!("tensor '{name}' has dtype {:?}", view.dtype()))
+        })?;
+        super::element_count(view.shape(), name)?;
         store.insert(NamedTensor {
-            name: e.name,
-            shape: e.shape,
-            values,
-            stored_as: e.dtype,
+            name: name.to_string(),
+            shape: view.shape().to_vec(),
+            values: dtype.to_f32(view.data())?,
+            stored_as: dtype,
         });
     }
     Ok(store)
+}
+
+/// One tensor's bytes, ready to write.
+struct Encoded {
+    dtype: StDtype,
+    shape: Vec<usize>,
+    bytes: Vec<u8>,
+}
+
+impl View for &Encoded {
+    fn dtype(&self) -> StDtype {
+        self.dtype
+    }
+
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    fn data(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(&self.bytes)
+    }
+
+    fn data_len(&self) -> usize {
+        self.bytes.len()
+    }
 }
 
 /// Serialises tensors as safetensors, each in the dtype `dtype_of` picks (F32 or F16), with
@@ -120,56 +88,48 @@ pub fn write<'a>(
     dtype_of: impl Fn(&NamedTensor) -> Dtype,
     metadata: &BTreeMap<String, String>,
 ) -> Result<Vec<u8>, WeightsError> {
-    let mut header = serde_json::Map::new();
-    if !metadata.is_empty() {
-        header.insert(
-            "__metadata__".into(),
-            serde_json::to_value(metadata).unwrap(),
-        );
-    }
-    let mut data: Vec<u8> = Vec::new();
+    let mut encoded = Vec::new();
     for t in tensors {
-        let dtype = dtype_of(t);
-        let begin = data.len();
-        match dtype {
-            Dtype::F32 => t
-                .values
-                .iter()
-                .for_each(|v| data.extend_from_slice(&v.to_le_bytes())),
-            Dtype::F16 => t
-                .values
-                .iter()
-                .for_each(|v| data.extend_from_slice(&half::f16::from_f32(*v).to_le_bytes())),
+        let (dtype, bytes) = match dtype_of(t) {
+            Dtype::F32 => (
+                StDtype::F32,
+                t.values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            ),
+            Dtype::F16 => (
+                StDtype::F16,
+                t.values
+                    .iter()
+                    .flat_map(|v| half::f16::from_f32(*v).to_le_bytes())
+                    .collect(),
+            ),
             other => {
                 return Err(WeightsError::Unsupported(format!(
                     "writing {other:?} tensors"
                 )));
             }
-        }
-        header.insert(
+        };
+        encoded.push((
             t.name.clone(),
-            serde_json::json!({ "dtype": dtype.safetensors_name(), "shape": t.shape, "data_offsets": [begin, data.len()] }),
-        );
+            Encoded {
+                dtype,
+                shape: t.shape.clone(),
+                bytes,
+            },
+        ));
     }
-    let mut json = serde_json::to_vec(&serde_json::Value::Object(header)).unwrap();
-    while json.len() % 8 != 0 {
-        json.push(b' ');
-    }
-    let mut out = Vec::with_capacity(8 + json.len() + data.len());
-    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
-    out.extend_from_slice(&json);
-    out.extend_from_slice(&data);
-    Ok(out)
+    let info: HashMap<String, String> = metadata.clone().into_iter().collect();
+    let info = (!info.is_empty()).then_some(info);
+    safetensors::serialize(encoded.iter().map(|(n, e)| (n.as_str(), e)), info).map_err(corrupt)
 }
 
-/// The `__metadata__` strings of a safetensors file (empty when there are none).
+/// The `__metadata__` strings of a safetensors file (empty when there are none, or when the
+/// file is no valid safetensors).
 pub fn metadata(bytes: &[u8]) -> BTreeMap<String, String> {
-    let parse = || -> Option<BTreeMap<String, String>> {
-        let len = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?) as usize;
-        let header: serde_json::Value = serde_json::from_slice(bytes.get(8..8 + len)?).ok()?;
-        serde_json::from_value(header.get("__metadata__")?.clone()).ok()
-    };
-    parse().unwrap_or_default()
+    SafeTensors::read_metadata(bytes)
+        .ok()
+        .and_then(|(_, m)| m.metadata().clone())
+        .map(|m| m.into_iter().collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -203,8 +163,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(metadata(&bytes), meta);
-        let store = read(std::io::Cursor::new(&bytes)).unwrap();
-        assert_eq!(store.names().collect::<Vec<_>>(), vec!["a.weight", "b"]);
+        let store = read(&bytes).unwrap();
+        let mut names: Vec<_> = store.names().collect();
+        names.sort();
+        assert_eq!(names, vec!["a.weight", "b"]);
         assert_eq!(store.get("a.weight").unwrap().values, a.values);
         let b16 = &store.get("b").unwrap().values;
         assert_eq!(store.get("b").unwrap().stored_as, Dtype::F16);
@@ -218,8 +180,37 @@ mod tests {
         let a = tensor("a", &[4], &[1.0, 2.0, 3.0, 4.0]);
         let bytes = write([&a], |_| Dtype::F32, &BTreeMap::new()).unwrap();
         for cut in [4, 12, bytes.len() - 1] {
-            let err = read(std::io::Cursor::new(&bytes[..cut])).unwrap_err();
+            let err = read(&bytes[..cut]).unwrap_err();
             assert!(matches!(err, WeightsError::Corrupt(_)), "{cut}: {err}");
         }
+    }
+
+    /// Headers a hostile file could carry: each is refused with a message, none panics.
+    #[test]
+    fn hostile_headers_are_refused() {
+        let file = |header: &str, data: usize| {
+            let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+            bytes.extend_from_slice(header.as_bytes());
+            bytes.resize(bytes.len() + data, 0);
+            bytes
+        };
+        for (what, header, data) in [
+            ("backwards", r#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}}"#, 4),
+            ("overlap", r#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, 8),
+            ("past the end", r#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, 8),
+            ("shape vs bytes", r#"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, 8),
+            ("overflow", r#"{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}}"#, 8),
+            ("not json", "{nope", 0),
+        ] {
+            let err = read(&file(header, data)).unwrap_err();
+            assert!(
+                matches!(err, WeightsError::Corrupt(_)),
+                "{what}: {err}"
+            );
+        }
+        // A header that claims more bytes than the file holds.
+        let mut bytes = (1u64 << 40).to_le_bytes().to_vec();
+        bytes.extend_from_slice(b"{}");
+        assert!(read(&bytes).is_err());
     }
 }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::io::{Read, Seek};
 
 use super::pickle::{self, Value};
-use super::{Dtype, NamedTensor, TensorStore, WeightsError, gather_strided};
+use super::{Dtype, NamedTensor, TensorStore, WeightsError, gather_strided, read_zip_entry};
 
 /// A tensor as the pickle describes it, before its storage is read.
 #[derive(Debug, Clone)]
@@ -56,10 +56,9 @@ fn read_zip<R: Read + Seek>(reader: R) -> Result<TensorStore, WeightsError> {
             )
         })?;
     let prefix = pkl_name.strip_suffix("data.pkl").unwrap().to_string();
-    if let Ok(mut f) = zip.by_name(&format!("{prefix}byteorder")) {
-        let mut order = String::new();
-        f.read_to_string(&mut order).map_err(io)?;
-        if order.trim() == "big" {
+    if let Ok(f) = zip.by_name(&format!("{prefix}byteorder")) {
+        let order = read_zip_entry(f, "byteorder")?;
+        if order.trim_ascii() == b"big" {
             return Err(WeightsError::Unsupported("big-endian torch file".into()));
         }
     }
@@ -84,9 +83,12 @@ fn read_zip<R: Read + Seek>(reader: R) -> Result<TensorStore, WeightsError> {
             converted.insert(r.name.clone(), view(r, &elements)?);
         }
     }
+    // In file order; a name given twice keeps its last tensor, as Python's dict would.
     let mut store = TensorStore::new();
     for r in &refs {
-        store.insert(converted.remove(&r.name).unwrap());
+        if let Some(t) = converted.remove(&r.name) {
+            store.insert(t);
+        }
     }
     Ok(store)
 }
@@ -95,13 +97,10 @@ fn read_entry<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
     name: &str,
 ) -> Result<Vec<u8>, WeightsError> {
-    let mut f = zip
+    let entry = zip
         .by_name(name)
         .map_err(|_| WeightsError::Corrupt(format!("the zip has no entry {name}")))?;
-    let mut bytes = Vec::with_capacity(f.size() as usize);
-    f.read_to_end(&mut bytes)
-        .map_err(|e| WeightsError::Corrupt(format!("reading {name}: {e}")))?;
-    Ok(bytes)
+    read_zip_entry(entry, name)
 }
 
 fn read_legacy<R: Read>(mut reader: R) -> Result<TensorStore, WeightsError> {
@@ -280,11 +279,14 @@ fn to_tensor_ref(name: &str, value: &Value) -> Result<Option<TensorRef>, Weights
             };
             let shape = dims(&args[2]).ok_or_else(|| bad("bad size"))?;
             let stride = dims(&args[3]).ok_or_else(|| bad("bad stride"))?;
+            let offset = offset
+                .checked_add(view_offset)
+                .ok_or_else(|| bad("bad storage offset"))?;
             Ok(Some(TensorRef {
                 name: name.to_string(),
                 storage,
                 dtype,
-                offset: offset + view_offset,
+                offset,
                 shape,
                 stride,
             }))
