@@ -1,10 +1,15 @@
 """trunk post_build hook: finishes dist/ before trunk moves it into place.
 
-1. Content-Security-Policy: trunk loads the wasm with an inline <script type="module">; its
+1. The Web Worker: trunk names a worker's files without a content hash (gibbon-worker.js,
+   gibbon-worker_bg.wasm). They get one here, like every other code file, and a loader script;
+   its name goes into the page's <meta name="gibbon-worker"> for the app to start it.
+2. Content-Security-Policy: trunk loads the wasm with an inline <script type="module">; its
    sha256 goes into the CSP meta tag in place of '__INLINE_SCRIPT_HASHES__', so the policy can
    forbid every other inline script.
-2. Service worker: writes the list of files to precache (everything but the model files) and a
-   version derived from their contents into sw.js.
+3. Service worker: writes the list of files to precache (everything but the model files, which
+   the worker keeps in its own cache), split into files whose content never changes under their
+   name (content-hashed code, the sample photos: taken from the HTTP cache, so a first visit
+   does not download them twice) and the others, and a version derived from their contents.
 """
 import base64
 import hashlib
@@ -20,6 +25,25 @@ if not stage:
 index_path = os.path.join(stage, "index.html")
 with open(index_path, encoding="utf-8") as f:
     html = f.read()
+
+# --- 1. the worker's files, content-hashed -----------------------------------------------
+worker = "gibbon-worker"
+js_path, wasm_path = (os.path.join(stage, worker + ext) for ext in (".js", "_bg.wasm"))
+if not (os.path.exists(js_path) and os.path.exists(wasm_path)):
+    sys.exit("web-post-build.py: trunk built no %s.js / %s_bg.wasm (see index.html)" % (worker, worker))
+h = hashlib.sha256()
+for path in (js_path, wasm_path):
+    with open(path, "rb") as f:
+        h.update(f.read())
+hashed = "%s-%s" % (worker, h.hexdigest()[:16])
+os.rename(js_path, os.path.join(stage, hashed + ".js"))
+os.rename(wasm_path, os.path.join(stage, hashed + "_bg.wasm"))
+loader = hashed + "_loader.js"
+with open(os.path.join(stage, loader), "w", encoding="utf-8") as f:
+    f.write('importScripts("./%s.js");wasm_bindgen({module_or_path:"./%s_bg.wasm"});\n' % (hashed, hashed))
+if "__GIBBON_WORKER__" not in html:
+    sys.exit("index.html has no __GIBBON_WORKER__ placeholder for the worker's loader")
+html = html.replace("__GIBBON_WORKER__", "./" + loader)
 scripts = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", html, flags=re.S)
 hashes = " ".join(
     "'sha256-%s'" % base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode() for s in scripts
@@ -30,7 +54,8 @@ html = html.replace("'__INLINE_SCRIPT_HASHES__'", hashes or "")
 with open(index_path, "w", encoding="utf-8") as f:
     f.write(html)
 
-files = []
+immutable_name = re.compile(r"-[0-9a-f]{8,16}(_bg\.wasm|_loader\.js|\.js|\.css)$")
+files, immutable = [], []
 digest = hashlib.sha256()
 for root, dirs, names in os.walk(stage):
     dirs.sort()
@@ -39,14 +64,24 @@ for root, dirs, names in os.walk(stage):
         rel = os.path.relpath(path, stage).replace(os.sep, "/")
         if rel.startswith("models/") or rel == "sw.js":
             continue
-        files.append("./" + rel)
+        if immutable_name.search(rel) or rel.startswith("samples/"):
+            immutable.append("./" + rel)
+        else:
+            files.append("./" + rel)
         with open(path, "rb") as f:
             digest.update(rel.encode() + f.read())
 files.append("./")
 sw_path = os.path.join(stage, "sw.js")
 with open(sw_path, encoding="utf-8") as f:
     sw = f.read()
-sw = sw.replace("__VERSION__", digest.hexdigest()[:16]).replace("__PRECACHE__", json.dumps(files))
+sw = (
+    sw.replace("__VERSION__", digest.hexdigest()[:16])
+    .replace("__PRECACHE_IMMUTABLE__", json.dumps(immutable))
+    .replace("__PRECACHE__", json.dumps(files))
+)
 with open(sw_path, "w", encoding="utf-8") as f:
     f.write(sw)
-print("web-post-build: %d inline script hash(es), %d files to precache" % (len(scripts), len(files)))
+print(
+    "web-post-build: worker %s, %d inline script hash(es), %d + %d files to precache"
+    % (hashed, len(scripts), len(immutable), len(files))
+)

@@ -31,7 +31,7 @@ impl std::str::FromStr for BackendChoice {
 }
 
 /// What kind of backend runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BackendKind {
     Cpu,
@@ -49,6 +49,8 @@ pub struct Backend {
     pub software: bool,
     /// The largest buffer a kernel can bind, in bytes (None: no limit that matters).
     pub max_tensor_bytes: Option<u64>,
+    /// The wgpu device under a wgpu backend: to hear of, or (in tests) to cause, a device loss.
+    pub wgpu_device: Option<burn::tensor::wgpu::wgpu::Device>,
 }
 
 /// Why a backend could not be used.
@@ -75,10 +77,12 @@ impl Backend {
             description: "cpu: burn flex (pure Rust)".into(),
             software: true,
             max_tensor_bytes: None,
+            wgpu_device: None,
         }
     }
 
-    fn from_wgpu(device: Device, adapter: &burn::tensor::wgpu::wgpu::Adapter) -> Self {
+    fn from_wgpu(device: Device, setup: &burn::tensor::wgpu::WgpuSetup) -> Self {
+        let adapter = &setup.adapter;
         let info = adapter.get_info();
         let limits = adapter.limits();
         let max_tensor_bytes =
@@ -99,6 +103,7 @@ impl Backend {
             description,
             software,
             max_tensor_bytes,
+            wgpu_device: Some(setup.device.clone()),
         }
     }
 }
@@ -130,7 +135,7 @@ fn native_wgpu() -> Result<Backend, BackendError> {
     use std::sync::OnceLock;
     static WGPU: OnceLock<Result<Backend, BackendError>> = OnceLock::new();
     WGPU.get_or_init(|| match Device::wgpu_options().init_with_setup() {
-        Ok((device, setup)) => Ok(Backend::from_wgpu(device, &setup.adapter)),
+        Ok((device, setup)) => Ok(Backend::from_wgpu(device, &setup)),
         Err(e) => Err(BackendError::NoAdapter(e.to_string())),
     })
     .clone()
@@ -151,6 +156,7 @@ fn cuda() -> Result<Backend, BackendError> {
             description: "cuda: device 0".into(),
             software: false,
             max_tensor_bytes: None,
+            wgpu_device: None,
         }),
         Err(_) => Err(BackendError::NoCuda(
             "the CUDA driver did not initialise".into(),
@@ -164,7 +170,8 @@ fn cuda() -> Result<Backend, BackendError> {
 }
 
 /// In the browser: WebGPU when `navigator.gpu` yields an adapter, else the CPU backend. The
-/// second value says why the CPU was chosen, when it was.
+/// second value is why the CPU was chosen, when WebGPU was asked for (the browser's words).
+/// burn opens WebGPU once per worker; later calls reuse that device.
 #[cfg(target_arch = "wasm32")]
 pub async fn select_browser(prefer_gpu: bool) -> (Backend, Option<String>) {
     if !prefer_gpu {
@@ -181,8 +188,8 @@ pub async fn select_browser(prefer_gpu: bool) -> (Backend, Option<String>) {
         };
     }
     let result = match Device::wgpu_options().init_with_setup_async().await {
-        Ok((device, setup)) => Ok(Backend::from_wgpu(device, &setup.adapter)),
-        Err(e) => Err(format!("WebGPU is not available ({e}); running on the CPU")),
+        Ok((device, setup)) => Ok(Backend::from_wgpu(device, &setup)),
+        Err(e) => Err(e.to_string()),
     };
     WEBGPU.with(|c| *c.borrow_mut() = Some(result.clone()));
     match result {

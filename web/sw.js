@@ -1,13 +1,22 @@
 // Gibbon's service worker: after the first visit the app works with the network off.
-// The build fills in VERSION and PRECACHE (scripts/web-post-build.py): every file of the app
-// except the model files, which the page keeps in its own cache as it downloads them.
+// The build fills in VERSION and the precache lists (scripts/web-post-build.py): every file of
+// the app except the model files, which the app's worker keeps in its own cache as it
+// downloads them. The page registers this service worker only once its own code has loaded,
+// so files whose content never changes under their name (content-hashed code, the sample
+// photos) are taken from the HTTP cache: a first visit downloads each file once.
 const VERSION = "__VERSION__";
 const PRECACHE = __PRECACHE__;
+const PRECACHE_IMMUTABLE = __PRECACHE_IMMUTABLE__;
 const CACHE = "gibbon-app-" + VERSION;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(CACHE).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting())
+    caches.open(CACHE)
+      .then((cache) => cache.addAll([
+        ...PRECACHE,
+        ...PRECACHE_IMMUTABLE.map((url) => new Request(url, { cache: "force-cache" })),
+      ]))
+      .then(() => self.skipWaiting())
   );
 });
 

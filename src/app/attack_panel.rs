@@ -3,14 +3,18 @@
 
 use leptos::prelude::*;
 
-use super::state::AppState;
+use super::activity::Activity;
+use super::page::{AttackRun, Page, PhotoState};
 use crate::attacks::{AttackConfig, Method, default_steps};
 use crate::imagenet;
+use crate::worker::protocol::Problem;
 
 /// Settings and the Run / Cancel buttons.
 #[component]
 pub fn AttackPanel() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let page = expect_context::<Page>();
+    let photo = expect_context::<PhotoState>();
+    let run_state = expect_context::<AttackRun>();
     let method = RwSignal::new(Method::LeastLikely);
     let eps = RwSignal::new(8.0f32);
     let alpha = RwSignal::new(String::new());
@@ -36,14 +40,14 @@ pub fn AttackPanel() -> impl IntoView {
         let parse_alpha = alpha.get_untracked().trim().parse::<f32>().ok();
         let parse_steps = steps.get_untracked().trim().parse::<usize>().ok();
         if !alpha.get_untracked().trim().is_empty() && parse_alpha.is_none() {
-            return state.notice.set(Some(super::state::Notice::Error(
-                "alpha must be a number of pixel units".into(),
-            )));
+            return page.notices.error(Problem::new(
+                "The step α must be a number of pixel units, such as 1 or 0.5.",
+            ));
         }
         if !steps.get_untracked().trim().is_empty() && parse_steps.is_none() {
-            return state.notice.set(Some(super::state::Notice::Error(
-                "steps must be a whole number".into(),
-            )));
+            return page
+                .notices
+                .error(Problem::new("Steps must be a whole number, such as 10."));
         }
         let m = method.get_untracked();
         let config = AttackConfig {
@@ -57,7 +61,7 @@ pub fn AttackPanel() -> impl IntoView {
             early_stop: early_stop.get_untracked(),
             ..AttackConfig::new(m, eps.get_untracked())
         };
-        state.run_attack(config);
+        page.run_attack(config);
     };
 
     view! {
@@ -88,7 +92,7 @@ pub fn AttackPanel() -> impl IntoView {
             </label>
             <label>
                 {move || format!("ε = {} / 255", eps.get())}
-                <Slider value=eps min=0.0 max=32.0 step=0.5 testid="eps"/>
+                <Slider value=eps min=0.0 max=32.0 step=0.5 testid="eps" label="Budget ε, in 255ths"/>
             </label>
             <div class="row">
                 <label>
@@ -126,7 +130,7 @@ pub fn AttackPanel() -> impl IntoView {
                 <button
                     class="run"
                     data-testid="run"
-                    disabled=move || state.running.get() || state.input.with(Option::is_none)
+                    disabled=move || !page.activity.get().is_idle() || photo.input.with(Option::is_none)
                     on:click=run
                 >
                     "Run"
@@ -134,17 +138,23 @@ pub fn AttackPanel() -> impl IntoView {
                 <button
                     class="cancel"
                     data-testid="cancel"
-                    disabled=move || !state.running.get()
-                    on:click=move |_| state.cancel_attack()
+                    disabled=move || page.activity.get().cancellable().is_none()
+                    on:click=move |_| page.cancel()
                 >
                     "Cancel"
                 </button>
                 <span class="progress" data-testid="step-progress">
                     {move || {
-                        if state.running.get() {
-                            format!("step {} / {}", state.history.with(Vec::len), state.steps_planned.get())
-                        } else {
-                            String::new()
+                        match page.activity.get() {
+                            Activity::Attacking(_) => format!(
+                                "step {} / {}",
+                                run_state.history.with(Vec::len),
+                                run_state.steps_planned.get()
+                            ),
+                            Activity::Matrix(_) => "attacking every model…".to_string(),
+                            Activity::Transfer(_) => "testing the other models…".to_string(),
+                            Activity::Loading(_) | Activity::Preparing(_) => "preparing…".to_string(),
+                            Activity::Idle => String::new(),
                         }
                     }}
                 </span>
@@ -231,10 +241,13 @@ pub fn Slider(
     max: f32,
     step: f32,
     testid: &'static str,
+    /// What the slider sets, for screen readers.
+    label: &'static str,
 ) -> impl IntoView {
     view! {
         <input
             type="range"
+            aria-label=label
             min=min
             max=max
             step=step

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::state::AppState;
+use super::page::AttackRun;
 
 const WIDTH: f32 = 320.0;
 const HEIGHT: f32 = 160.0;
@@ -10,7 +10,7 @@ const HEIGHT: f32 = 160.0;
 /// An SVG line chart that grows as the attack runs.
 #[component]
 pub fn ProbabilityChart() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let state = expect_context::<AttackRun>();
     let steps = move || state.steps_planned.get().max(1) as f32;
     let points = move |pick: fn(&crate::attacks::StepRecord) -> Option<f32>| {
         let n = steps();

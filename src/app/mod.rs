@@ -1,28 +1,42 @@
 //! The web app: drop a photo, watch an ImageNet classifier be fooled, entirely in the browser.
 //!
-//! The page is a tree of components named after what the user sees. They share one
-//! [`AppState`] through Leptos context; its actions run the library's model and attack code
-//! (the very code the CLI runs) on WebGPU, or on burn's CPU backend when there is no WebGPU.
+//! The page's main thread runs only this Leptos UI: a tree of components named after what
+//! the user sees, which read a few small contexts and act through [`page::Page`]. Every
+//! computation (the library's model and attack code, the very code the CLI runs) happens in a
+//! Web Worker that owns burn, on WebGPU or on burn's CPU backend; see `crate::worker`.
 
+mod activity;
 mod attack_panel;
 mod bench;
 mod browser;
+mod engine;
 mod live_chart;
 mod model_bar;
+mod notices;
+mod page;
 mod photo_input;
 mod results;
-mod state;
+mod session;
 mod transfer;
 mod weights_loader;
 
-use leptos::prelude::*;
+use std::cell::Cell;
 
-use state::{AppState, Notice};
+use leptos::prelude::*;
+use wasm_bindgen::prelude::wasm_bindgen;
+
+use page::Page;
+
+thread_local! {
+    /// The page, for the test hooks below.
+    static PAGE: Cell<Option<Page>> = const { Cell::new(None) };
+}
 
 /// Mounts the app on the page's body.
 pub fn mount() {
     std::panic::set_hook(Box::new(|info| {
         web_sys::console::error_1(&format!("gibbon panicked: {info}").into());
+        browser::show_broken_page(&info.to_string());
     }));
     if browser::query_param("bench").is_some() {
         leptos::mount::mount_to_body(bench::BenchPage);
@@ -31,13 +45,37 @@ pub fn mount() {
     }
 }
 
+/// Test hook: makes the worker destroy its GPU device, as a driver reset would.
+#[wasm_bindgen]
+pub fn gibbon_test_lose_device() {
+    if let Some(page) = PAGE.with(Cell::get) {
+        page.simulate_device_loss();
+    }
+}
+
+/// Test hook: makes the worker panic, as a bug would.
+#[wasm_bindgen]
+pub fn gibbon_test_panic_worker() {
+    if let Some(page) = PAGE.with(Cell::get) {
+        page.simulate_worker_crash();
+    }
+}
+
+/// Test hook: asks the worker for its memory figures (shown in `[data-testid=worker-stats]`).
+#[wasm_bindgen]
+pub fn gibbon_test_stats() {
+    if let Some(page) = PAGE.with(Cell::get) {
+        page.request_stats();
+    }
+}
+
 /// The whole page.
 #[component]
 fn App() -> impl IntoView {
     let use_gpu = browser::query_param("backend").as_deref() != Some("cpu");
-    let state = AppState::new(use_gpu);
-    provide_context(state);
-    state.start();
+    let page = Page::new(use_gpu);
+    page.provide();
+    PAGE.with(|p| p.set(Some(page)));
     view! {
         <header class="masthead">
             <h1>"Gibbon"</h1>
@@ -47,7 +85,7 @@ fn App() -> impl IntoView {
             </p>
             <model_bar::ModelBar/>
         </header>
-        <NoticeBar/>
+        <notices::NoticeBar/>
         <main class="layout">
             <section class="column">
                 <photo_input::PhotoInput/>
@@ -62,6 +100,7 @@ fn App() -> impl IntoView {
         <results::Results/>
         <transfer::TransferTable/>
         <transfer::TransferMatrix/>
+        <WorkerStats/>
         <footer class="footer">
             <a href="?bench">"Benchmark"</a>
             " · EfficientNet-Lite weights: Apache-2.0 · sample photos: scikit-image (CC0 / public domain)"
@@ -69,22 +108,17 @@ fn App() -> impl IntoView {
     }
 }
 
-/// Errors and notes for the user, above everything else.
+/// The worker's memory figures, for tests (hidden).
 #[component]
-fn NoticeBar() -> impl IntoView {
-    let state = expect_context::<AppState>();
-    move || {
-        state.notice.get().map(|notice| {
-            let (class, text) = match notice {
-                Notice::Error(t) => ("notice error", t),
-                Notice::Info(t) => ("notice info", t),
-            };
-            view! {
-                <div class=class role="alert" data-testid="notice">
-                    <span>{text}</span>
-                    <button class="close" on:click=move |_| state.notice.set(None)>"×"</button>
-                </div>
-            }
-        })
+fn WorkerStats() -> impl IntoView {
+    let page = expect_context::<Page>();
+    view! {
+        <span
+            hidden
+            data-testid="worker-stats"
+            data-wasm-bytes=move || page.stats.get().wasm_bytes
+            data-models=move || page.stats.get().models
+            data-reports=move || page.stats.get().reports
+        ></span>
     }
 }

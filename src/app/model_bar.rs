@@ -1,12 +1,13 @@
-//! The bar under the title: which model, its download progress, and which backend computes.
+//! The bar under the title: which model, its download progress, and which device computes.
 
 use leptos::prelude::*;
 
-use super::state::AppState;
+use super::page::Page;
+use super::session::Session;
 use crate::backend::BackendKind;
 use crate::models::ModelId;
 
-/// Model picker, download progress and backend badge.
+/// Model picker, download progress and device badge.
 #[component]
 pub fn ModelBar() -> impl IntoView {
     view! {
@@ -21,7 +22,8 @@ pub fn ModelBar() -> impl IntoView {
 /// Chooses the model to attack; the others load when first needed.
 #[component]
 fn ModelPicker() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let session = expect_context::<Session>();
+    let page = expect_context::<Page>();
     view! {
         <label class="model-picker">
             "Model "
@@ -29,16 +31,16 @@ fn ModelPicker() -> impl IntoView {
                 data-testid="model-select"
                 on:change=move |ev| {
                     if let Ok(id) = event_target_value(&ev).parse::<ModelId>() {
-                        state.set_model(id);
+                        page.set_model(id);
                     }
                 }
             >
-                {move || state
-                    .available_models()
+                {move || session
+                    .models()
                     .into_iter()
                     .map(|id| {
                         view! {
-                            <option value=id.as_str() selected=move || state.model_id.get() == id>
+                            <option value=id.as_str() selected=move || session.model.get() == id>
                                 {format!("{} ({}px)", id.display_name(), id.input_size())}
                             </option>
                         }
@@ -52,9 +54,9 @@ fn ModelPicker() -> impl IntoView {
 /// A progress bar while a model file downloads.
 #[component]
 fn DownloadProgress() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let session = expect_context::<Session>();
     move || {
-        state.loading.get().map(|l| {
+        session.loading.get().map(|l| {
             let mb = |b: u64| b as f64 / 1e6;
             let (width, text) = match l.total {
                 Some(t) if t > 0 => (
@@ -76,7 +78,7 @@ fn DownloadProgress() -> impl IntoView {
                 ),
             };
             view! {
-                <div class="download" data-testid="download-progress">
+                <div class="download" data-testid="download-progress" role="status">
                     <div class="track">
                         <div class="fill" style:width=width></div>
                     </div>
@@ -87,13 +89,14 @@ fn DownloadProgress() -> impl IntoView {
     }
 }
 
-/// Says whether WebGPU or the CPU runs (with the adapter's name) and lets the user switch.
+/// Says whether WebGPU or the CPU computes (with the adapter's name) and lets the user switch.
 #[component]
 fn BackendBadge() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let session = expect_context::<Session>();
+    let page = expect_context::<Page>();
     view! {
         <div class="backend" data-testid="backend">
-            {move || match state.backend.get() {
+            {move || match session.backend.get() {
                 None => view! { <span class="badge">"Starting…"</span> }.into_any(),
                 Some(info) => {
                     let (class, kind) = match info.kind {
@@ -105,7 +108,12 @@ fn BackendBadge() -> impl IntoView {
                             {kind}
                         </span>
                         <span class="adapter">{info.description.clone()}</span>
-                        {info.fallback_reason.map(|r| view! { <span class="fallback">{r}</span> })}
+                        {info.fallback.map(|f| view! {
+                            <details class="fallback">
+                                <summary>{f.summary}</summary>
+                                <code>{f.detail.unwrap_or_default()}</code>
+                            </details>
+                        })}
                     }
                         .into_any()
                 }
@@ -113,9 +121,9 @@ fn BackendBadge() -> impl IntoView {
             <button
                 class="switch"
                 data-testid="backend-switch"
-                on:click=move |_| state.set_use_gpu(!state.use_gpu.get_untracked())
+                on:click=move |_| page.set_use_gpu(!session.use_gpu.get_untracked())
             >
-                {move || if state.use_gpu.get() { "Use CPU" } else { "Try WebGPU" }}
+                {move || if session.use_gpu.get() { "Use CPU" } else { "Try WebGPU" }}
             </button>
         </div>
     }

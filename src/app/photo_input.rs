@@ -1,30 +1,20 @@
 //! Where the photo comes from: drag and drop, the file picker, the clipboard, or the gallery of
-//! sample photos; and what the model says about it.
+//! sample photos; and what the model says about it. Files go to the worker as they are: it
+//! decodes them, so a huge or broken file cannot freeze the page.
 
 use leptos::ev;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::browser;
-use super::state::AppState;
+use super::page::{Page, PhotoState};
+use crate::prediction::Prediction;
 use crate::samples::{SAMPLES, Sample};
 
-/// Drop zone, file picker, paste, gallery, and the original photo as the model sees it.
+/// Drop zone, file picker, paste, gallery, and the photo as the model sees it.
 #[component]
 pub fn PhotoInput() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let page = expect_context::<Page>();
     let dragging = RwSignal::new(false);
-    let take_file = move |file: web_sys::File| {
-        let name = file.name();
-        spawn_local(async move {
-            match browser::file_bytes(&file).await {
-                Ok(bytes) => state.set_photo_bytes(bytes, name, None),
-                Err(e) => state
-                    .notice
-                    .set(Some(super::state::Notice::Error(format!("{name}: {e}")))),
-            }
-        });
-    };
     let on_drop = move |ev: ev::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
@@ -33,13 +23,13 @@ pub fn PhotoInput() -> impl IntoView {
             .and_then(|d| d.files())
             .and_then(|files| files.get(0))
         {
-            take_file(file);
+            page.choose_file(file);
         }
     };
     let on_pick = move |ev: ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
         if let Some(file) = input.files().and_then(|files| files.get(0)) {
-            take_file(file);
+            page.choose_file(file);
         }
         input.set_value("");
     };
@@ -54,7 +44,7 @@ pub fn PhotoInput() -> impl IntoView {
             if item.kind() == "file" && item.type_().starts_with("image/") {
                 if let Ok(Some(file)) = item.get_as_file() {
                     ev.prevent_default();
-                    take_file(file);
+                    page.choose_file(file);
                     return;
                 }
             }
@@ -90,20 +80,31 @@ pub fn PhotoInput() -> impl IntoView {
 /// The chosen photo at the model's input size (what is attacked).
 #[component]
 fn OriginalView() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let photo = expect_context::<PhotoState>();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     Effect::new(move |_| {
-        if let (Some(image), Some(canvas)) = (state.input.get(), canvas.get()) {
-            browser::draw(&canvas, &image);
+        if let (Some(pixels), Some(canvas)) = (photo.input.get(), canvas.get()) {
+            browser::draw(&canvas, &pixels);
         }
     });
+    let name = move || {
+        photo
+            .photo
+            .with(|p| p.as_ref().map(|p| p.name.clone()).unwrap_or_default())
+    };
     view! {
         <Show
-            when=move || state.input.with(Option::is_some)
+            when=move || photo.input.with(Option::is_some)
             fallback=|| view! { <div class="placeholder">"No photo yet"</div> }
         >
-            <canvas class="photo" node_ref=canvas data-testid="original-canvas"></canvas>
-            <p class="caption">{move || state.photo.with(|p| p.as_ref().map(|p| p.name.clone()).unwrap_or_default())}</p>
+            <canvas
+                class="photo"
+                node_ref=canvas
+                data-testid="original-canvas"
+                role="img"
+                aria-label=move || format!("The photo as the model sees it: {}", name())
+            ></canvas>
+            <p class="caption">{name}</p>
         </Show>
     }
 }
@@ -111,27 +112,18 @@ fn OriginalView() -> impl IntoView {
 /// Sample photos with known labels (from scikit-image, installed by the build).
 #[component]
 fn Gallery() -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let pick = move |sample: &'static Sample| {
-        spawn_local(async move {
-            let url = format!("samples/{}", sample.file);
-            match browser::fetch_bytes(&url, false, |_, _| {}).await {
-                Ok(bytes) => state.set_photo_bytes(bytes, sample.title.to_string(), Some(sample)),
-                Err(e) => state.notice.set(Some(super::state::Notice::Error(e))),
-            }
-        });
-    };
+    let page = expect_context::<Page>();
     view! {
         <div class="gallery" data-testid="gallery">
             {SAMPLES
                 .iter()
-                .map(|sample| {
+                .map(|sample: &'static Sample| {
                     view! {
                         <button
                             class="sample"
                             title=format!("{} (ImageNet: {})", sample.title, crate::imagenet::name(sample.label))
                             data-testid=format!("sample-{}", sample.stem())
-                            on:click=move |_| pick(sample)
+                            on:click=move |_| page.choose_sample(sample)
                         >
                             <img src=format!("samples/{}", sample.file) alt=sample.title/>
                         </button>
@@ -145,18 +137,18 @@ fn Gallery() -> impl IntoView {
 /// The model's top-5 for the original, as probability bars.
 #[component]
 pub fn Predictions() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let photo = expect_context::<PhotoState>();
     view! {
         <div class="predictions" data-testid="original-predictions">
             <h2>"What the model sees"</h2>
-            <ProbabilityBars predictions=Signal::derive(move || state.original_top.get())/>
+            <ProbabilityBars predictions=Signal::derive(move || photo.top.get())/>
         </div>
     }
 }
 
 /// A list of classes with probability bars.
 #[component]
-pub fn ProbabilityBars(predictions: Signal<Vec<crate::prediction::Prediction>>) -> impl IntoView {
+pub fn ProbabilityBars(predictions: Signal<Vec<Prediction>>) -> impl IntoView {
     view! {
         <ol class="bars">
             {move || {

@@ -1,23 +1,25 @@
 //! The result: original | perturbation | adversarial, the verdict, the predictions for the
 //! ROUNDED adversarial image, the distances, and downloads of exactly those pixels.
 
-use std::rc::Rc;
-
-use image::RgbImage;
 use leptos::prelude::*;
 
 use super::attack_panel::Slider;
-use super::browser;
+use super::browser::{self, Pixels};
+use super::page::{AttackRun, Page, PhotoState};
 use super::photo_input::ProbabilityBars;
-use super::state::{AppState, Notice};
 use crate::imagenet;
-use crate::imaging;
+use crate::worker::protocol::Problem;
 
 /// Shown once an attack has started.
 #[component]
 pub fn Results() -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let visible = move || state.live.with(Option::is_some) || state.outcome.with(Option::is_some);
+    let run = expect_context::<AttackRun>();
+    let visible = move || run.live.with(Option::is_some) || run.result.with(Option::is_some);
+    let top = Signal::derive(move || {
+        run.result
+            .with(|r| r.as_ref().map(|r| r.outcome.adversarial_top.clone()))
+            .unwrap_or_default()
+    });
     view! {
         <Show when=visible>
             <section class="results" data-testid="results">
@@ -26,7 +28,7 @@ pub fn Results() -> impl IntoView {
                     <Verdict/>
                     <div class="predictions">
                         <h2>"What the model sees now"</h2>
-                        <ProbabilityBars predictions=Signal::derive(move || state.adversarial_top.get())/>
+                        <ProbabilityBars predictions=top/>
                         <p class="note">"Predictions of the adversarial image after rounding to 8 bits: the PNG you download."</p>
                     </div>
                     <Distances/>
@@ -40,19 +42,24 @@ pub fn Results() -> impl IntoView {
 /// Original, amplified perturbation and adversarial image side by side.
 #[component]
 fn CanvasTriptych() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let run = expect_context::<AttackRun>();
+    let photo = expect_context::<PhotoState>();
     let amplify = RwSignal::new(10.0f32);
     let (original, perturbation, adversarial) = (
         NodeRef::<leptos::html::Canvas>::new(),
         NodeRef::<leptos::html::Canvas>::new(),
         NodeRef::<leptos::html::Canvas>::new(),
     );
-    let shown = move || -> Option<(Rc<RgbImage>, Rc<RgbImage>)> {
-        Some((state.input.get()?, state.live.get()?))
-    };
     Effect::new(move |_| {
-        let Some((input, live)) = shown() else { return };
-        if input.dimensions() != live.dimensions() {
+        // The attacked original: the result's own, or the photo's input while it runs.
+        let input = run
+            .result
+            .with(|r| r.as_ref().map(|r| r.original.clone()))
+            .or_else(|| photo.input.get().map(|p| (*p).clone()));
+        let (Some(input), Some(live)) = (input, run.live.get()) else {
+            return;
+        };
+        if (input.width, input.height) != (live.width, live.height) {
             return;
         }
         if let Some(c) = original.get() {
@@ -65,21 +72,27 @@ fn CanvasTriptych() -> impl IntoView {
             browser::draw(&c, &perturbation_view(&input, &live, amplify.get()));
         }
     });
+    let verdict_text = move || {
+        run.result
+            .with(|r| r.as_ref().map(|r| verdict_sentence(&r.outcome)))
+            .unwrap_or_else(|| "The attack is running.".into())
+    };
     view! {
         <div class="triptych">
             <figure>
-                <canvas node_ref=original data-testid="result-original"></canvas>
+                <canvas node_ref=original data-testid="result-original" role="img" aria-label="The original photo, as the model sees it"></canvas>
                 <figcaption>"Original"</figcaption>
             </figure>
             <figure>
-                <canvas node_ref=perturbation data-testid="perturbation-canvas"></canvas>
+                <canvas node_ref=perturbation data-testid="perturbation-canvas" role="img"
+                    aria-label=move || format!("The perturbation, amplified {} times around grey", amplify.get())></canvas>
                 <figcaption>
                     {move || format!("Perturbation × {}", amplify.get())}
-                    <Slider value=amplify min=1.0 max=50.0 step=1.0 testid="amplify"/>
+                    <Slider value=amplify min=1.0 max=50.0 step=1.0 testid="amplify" label="Amplification of the perturbation"/>
                 </figcaption>
             </figure>
             <figure>
-                <canvas node_ref=adversarial data-testid="adversarial-canvas"></canvas>
+                <canvas node_ref=adversarial data-testid="adversarial-canvas" role="img" aria-label=verdict_text></canvas>
                 <figcaption>"Adversarial"</figcaption>
             </figure>
         </div>
@@ -87,53 +100,84 @@ fn CanvasTriptych() -> impl IntoView {
 }
 
 /// The perturbation, grey at zero, scaled by `amplify`.
-fn perturbation_view(original: &RgbImage, adversarial: &RgbImage, amplify: f32) -> RgbImage {
-    let (w, h) = original.dimensions();
-    let a = imaging::to_chw(original);
-    let b = imaging::to_chw(adversarial);
-    let delta: Vec<f32> = a.iter().zip(&b).map(|(x, y)| y - x).collect();
-    imaging::perturbation_image(&delta, w as usize, h as usize, amplify)
+pub fn perturbation_view(original: &Pixels, adversarial: &Pixels, amplify: f32) -> Pixels {
+    let rgba = original
+        .rgba
+        .iter()
+        .zip(&adversarial.rgba)
+        .enumerate()
+        .map(|(i, (&a, &b))| {
+            if i % 4 == 3 {
+                255
+            } else {
+                (128.0 + (b as f32 - a as f32) * amplify)
+                    .round()
+                    .clamp(0.0, 255.0) as u8
+            }
+        })
+        .collect();
+    Pixels {
+        width: original.width,
+        height: original.height,
+        rgba,
+    }
+}
+
+/// The verdict in one sentence, decided by the library's one rule.
+fn verdict_sentence(outcome: &crate::attacks::AttackOutcome) -> String {
+    let verdict = outcome.verdict();
+    let label = outcome.goal.label();
+    let adv = outcome.adversarial_prediction;
+    let target = outcome.goal.target().map(|t| {
+        if verdict.target_hit == Some(true) {
+            format!(" It now sees the target, {}.", imagenet::name(t))
+        } else {
+            format!(" The target was {}.", imagenet::name(t))
+        }
+    });
+    if !verdict.counted {
+        format!(
+            "The model was wrong before the attack already: it saw {}, not {}.",
+            outcome.original_prediction.name(),
+            imagenet::name(label)
+        )
+    } else if verdict.fooled {
+        format!(
+            "Fooled: {} became {} ({:.1}%) with changes of at most {} / 255 per pixel.{}",
+            outcome.original_prediction.name(),
+            adv.name(),
+            adv.prob * 100.0,
+            outcome.distance.linf,
+            target.unwrap_or_default()
+        )
+    } else {
+        format!(
+            "Not fooled: still {} ({:.1}%).{}",
+            adv.name(),
+            adv.prob * 100.0,
+            target.unwrap_or_default()
+        )
+    }
 }
 
 /// Fooled or not, in words.
 #[component]
 fn Verdict() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let run = expect_context::<AttackRun>();
     move || {
-        let Some(outcome) = state.outcome.get() else {
-            return view! { <p class="verdict running" data-testid="verdict">"Attacking…"</p> }
+        let Some(result) = run.result.get() else {
+            return view! { <p class="verdict running" data-testid="verdict" role="status">"Attacking…"</p> }
                 .into_any();
         };
-        let label = outcome.goal.label();
-        let adv = outcome.adversarial_prediction;
-        let fooled = adv.index != label;
-        let target = outcome.goal.target().map(|t| {
-            if adv.index == t {
-                format!(" It now sees the target, {}.", imagenet::name(t))
-            } else {
-                format!(" The target was {}.", imagenet::name(t))
-            }
-        });
-        let text = if fooled {
-            format!(
-                "Fooled: {} became {} ({:.1}%) with changes of at most {} / 255 per pixel.{}",
-                imagenet::name(label),
-                adv.name(),
-                adv.prob * 100.0,
-                outcome.distance.linf,
-                target.unwrap_or_default()
-            )
-        } else {
-            format!(
-                "Not fooled: still {} ({:.1}%).{}",
-                adv.name(),
-                adv.prob * 100.0,
-                target.unwrap_or_default()
-            )
-        };
+        let fooled = result.outcome.verdict().fooled;
         view! {
-            <p class=if fooled { "verdict fooled" } else { "verdict held" } data-testid="verdict" data-fooled=fooled.to_string()>
-                {text}
+            <p
+                class=if fooled { "verdict fooled" } else { "verdict held" }
+                data-testid="verdict"
+                data-fooled=fooled.to_string()
+                role="status"
+            >
+                {verdict_sentence(&result.outcome)}
             </p>
         }
         .into_any()
@@ -143,10 +187,10 @@ fn Verdict() -> impl IntoView {
 /// Distances between original and rounded adversarial image.
 #[component]
 fn Distances() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let run = expect_context::<AttackRun>();
     move || {
-        state.outcome.get().map(|o| {
-            let d = o.distance;
+        run.result.get().map(|r| {
+            let d = r.outcome.distance;
             let psnr = if d.psnr.is_finite() {
                 format!("{:.1} dB", d.psnr)
             } else {
@@ -163,43 +207,46 @@ fn Distances() -> impl IntoView {
                     <dt>"SSIM"</dt>
                     <dd>{format!("{:.4}", d.ssim)}</dd>
                     <dt>"Steps"</dt>
-                    <dd>{o.steps_run}</dd>
+                    <dd>{r.outcome.steps_run}</dd>
                 </dl>
             }
         })
     }
 }
 
-/// Download buttons: the adversarial PNG and the perturbation as shown.
+/// Download buttons: the adversarial PNG (the worker's encoding of exactly the pixels it
+/// classified) and the perturbation as shown.
 #[component]
 fn Downloads() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let run = expect_context::<AttackRun>();
+    let photo = expect_context::<PhotoState>();
+    let page = expect_context::<Page>();
     let stem = move || {
-        state.photo.with_untracked(|p| {
+        photo.photo.with_untracked(|p| {
             p.as_ref()
                 .map(|p| p.name.replace(|c: char| !c.is_alphanumeric(), "_"))
                 .unwrap_or_default()
         })
     };
     let save_adversarial = move |_| {
-        let Some(o) = state.outcome.get_untracked() else {
+        let Some(r) = run.result.get_untracked() else {
             return;
         };
-        let result = imaging::encode_png(&o.adversarial)
-            .map_err(|e| e.to_string())
-            .and_then(|png| {
-                browser::download(&png, &format!("{}-adversarial.png", stem()), "image/png")
-            });
-        if let Err(e) = result {
-            state.notice.set(Some(Notice::Error(e)));
+        let name = format!("{}-adversarial.png", stem());
+        if let Err(e) = browser::download(&r.png, &name, "image/png") {
+            page.notices
+                .error(Problem::with_detail("The download could not start.", e));
         }
     };
     let save_perturbation = move |_| {
-        let Some(o) = state.outcome.get_untracked() else {
+        let Some(r) = run.result.get_untracked() else {
             return;
         };
-        let view = perturbation_view(&o.original, &o.adversarial, 10.0);
-        let result = imaging::encode_png(&view)
+        let view = perturbation_view(&r.original, &r.adversarial, 10.0);
+        let Some(rgb) = crate::worker::protocol::rgb(&view.rgba, view.width, view.height) else {
+            return;
+        };
+        let result = crate::imaging::encode_png(&rgb)
             .map_err(|e| e.to_string())
             .and_then(|png| {
                 browser::download(
@@ -209,15 +256,16 @@ fn Downloads() -> impl IntoView {
                 )
             });
         if let Err(e) = result {
-            state.notice.set(Some(Notice::Error(e)));
+            page.notices
+                .error(Problem::with_detail("The download could not start.", e));
         }
     };
     view! {
         <div class="downloads">
-            <button data-testid="download-adversarial" disabled=move || state.outcome.with(Option::is_none) on:click=save_adversarial>
+            <button data-testid="download-adversarial" disabled=move || run.result.with(Option::is_none) on:click=save_adversarial>
                 "Download adversarial PNG"
             </button>
-            <button data-testid="download-perturbation" disabled=move || state.outcome.with(Option::is_none) on:click=save_perturbation>
+            <button data-testid="download-perturbation" disabled=move || run.result.with(Option::is_none) on:click=save_perturbation>
                 "Download perturbation (×10)"
             </button>
         </div>

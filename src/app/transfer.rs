@@ -1,55 +1,62 @@
-//! The transfer test: does the adversarial image made on one model fool the others?
+//! The transfer test: does the adversarial image made on one model fool the others? And the
+//! matrix that tallies it over photos, with 95% intervals.
 
 use leptos::prelude::*;
 
-use super::state::AppState;
+use super::activity::Activity;
+use super::page::{AttackRun, MatrixState, Page, PhotoState};
+use crate::models::ModelId;
 
 /// One click judges the adversarial image with every other model; rows appear as they finish.
 #[component]
 pub fn TransferTable() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let page = expect_context::<Page>();
+    let run = expect_context::<AttackRun>();
+    let testing = move || matches!(page.activity.get(), Activity::Transfer(_));
     view! {
-        <Show when=move || state.outcome.with(Option::is_some)>
+        <Show when=move || run.result.with(Option::is_some)>
             <section class="panel transfer" data-testid="transfer">
                 <h2>"Transfer to other models"</h2>
                 <p class="note">
-                    "The seed article's change_model step: the same 8-bit adversarial image, resized to each model's input. Fooled means the model's answer changed."
+                    "The seed article's change_model step: the same 8-bit adversarial image, resized to each model's input. "
+                    "Fooled means the model's answer is now wrong (or, for a photo of your own, changed)."
                 </p>
                 <button
                     data-testid="run-transfer"
-                    disabled=move || state.transfer_running.get() || state.running.get()
-                    on:click=move |_| state.run_transfer()
+                    disabled=move || !page.activity.get().is_idle()
+                    on:click=move |_| page.run_transfer()
                 >
-                    {move || if state.transfer_running.get() { "Testing…" } else { "Test on the other models" }}
+                    {move || if testing() { "Testing…" } else { "Test on the other models" }}
                 </button>
                 <table>
                     <thead>
                         <tr>
-                            <th>"Model"</th>
-                            <th>"Original"</th>
-                            <th>"Adversarial"</th>
-                            <th>"Fooled"</th>
+                            <th scope="col">"Model"</th>
+                            <th scope="col">"Original"</th>
+                            <th scope="col">"Adversarial"</th>
+                            <th scope="col">"Verdict"</th>
                         </tr>
                     </thead>
                     <tbody data-testid="transfer-rows">
                         {move || {
-                            state
-                                .transfer
+                            run.transfer
                                 .get()
                                 .into_iter()
                                 .map(|row| {
+                                    let j = row.judgement;
+                                    let v = row.verdict;
+                                    let words = match v.word() {
+                                        "target" => "fooled: it sees the target",
+                                        "fooled" => "fooled",
+                                        "held" => "not fooled",
+                                        _ => "wrong already on the original",
+                                    };
                                     view! {
-                                        <tr data-model=row.model.as_str() data-fooled=row.fooled.to_string()>
-                                            <td>{row.model.display_name()}</td>
-                                            <td>{format!("{} ({:.1}%)", row.original.name(), row.original.prob * 100.0)}</td>
-                                            <td>{format!("{} ({:.1}%)", row.adversarial.name(), row.adversarial.prob * 100.0)}</td>
-                                            <td>
-                                                {match (row.fooled, row.goal_reached) {
-                                                    (_, true) => "yes, it sees the target",
-                                                    (true, false) => "yes, its answer changed",
-                                                    (false, _) => "no",
-                                                }}
-                                            </td>
+                                        <tr data-model=j.model.as_str() data-fooled=v.fooled.to_string() data-counted=v.counted.to_string()>
+                                            <th scope="row">{j.model.display_name()}</th>
+                                            <td>{format!("{} ({:.1}%)", j.original.name(), j.original.prob * 100.0)}</td>
+                                            <td>{format!("{} ({:.1}%)", j.adversarial.name(), j.adversarial.prob * 100.0)}</td>
+                                            <td>{words}</td>
                                         </tr>
                                     }
                                 })
@@ -63,61 +70,59 @@ pub fn TransferTable() -> impl IntoView {
 }
 
 /// The seed's whole experiment as a matrix: rows are the models that judge, columns the models
-/// the adversarial image was made on; each cell counts the photos (studied so far) that fooled
-/// the judge.
+/// the adversarial image was made on; each cell counts the photos (added so far) that fooled
+/// the judge, with the 95% Wilson interval.
 #[component]
 pub fn TransferMatrix() -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let models = move || {
-        let mut seen: Vec<crate::models::ModelId> = Vec::new();
-        for c in state.matrix.get() {
-            if !seen.contains(&c.source) {
-                seen.push(c.source);
-            }
-        }
-        seen
-    };
+    let page = expect_context::<Page>();
+    let photo = expect_context::<PhotoState>();
+    let state = expect_context::<MatrixState>();
+    let models = move || state.matrix.with(|m| m.models().to_vec());
+    let running = move || matches!(page.activity.get(), Activity::Matrix(_));
     view! {
         <section class="panel transfer" data-testid="transfer-matrix">
             <h2>"Transfer matrix"</h2>
             <p class="note">
                 "Attack the current photo on every model (with the last attack's settings) and let every model judge every result. "
-                "Each photo you add is counted: a cell shows how often the row's model changed its answer on images made on the column's model."
+                "Each photo you add is counted once it is complete: a cell shows how often the row's model was fooled by images made on the column's model, "
+                "leaving out photos it got wrong before the attack, with a 95% interval."
             </p>
             <button
                 data-testid="run-matrix"
-                disabled=move || state.matrix_running.get() || state.running.get() || state.photo.with(Option::is_none)
-                on:click=move |_| state.run_matrix()
+                disabled=move || !page.activity.get().is_idle() || photo.photo.with(Option::is_none)
+                on:click=move |_| page.run_matrix()
             >
-                {move || if state.matrix_running.get() { "Attacking on every model…" } else { "Add this photo to the matrix" }}
+                {move || if running() { "Attacking on every model…" } else { "Add this photo to the matrix" }}
             </button>
-            <Show when=move || !state.matrix.with(Vec::is_empty)>
+            <Show when=move || !state.matrix.with(|m| m.is_empty())>
                 <table data-testid="matrix">
                     <thead>
                         <tr>
-                            <th>"judge \\ made on"</th>
-                            {move || models().into_iter().map(|m| view! { <th>{m.display_name()}</th> }).collect_view()}
+                            <th scope="col">"judge \\ made on"</th>
+                            {move || models().into_iter().map(|m| view! { <th scope="col">{m.display_name()}</th> }).collect_view()}
                         </tr>
                     </thead>
                     <tbody>
                         {move || {
-                            let cells = state.matrix.get();
-                            let cols = models();
+                            let cols: Vec<ModelId> = models();
                             cols.iter()
                                 .map(|&judge| {
                                     view! {
                                         <tr data-judge=judge.as_str()>
-                                            <th>{judge.display_name()}</th>
+                                            <th scope="row">{judge.display_name()}</th>
                                             {cols
                                                 .iter()
                                                 .map(|&source| {
-                                                    let cell = cells.iter().find(|c| c.source == source && c.judge == judge).cloned();
-                                                    let text = cell.as_ref().map_or("–".to_string(), |c| {
-                                                        format!("{}/{} ({:.0}%)", c.fooled, c.images, 100.0 * c.fooled as f64 / c.images.max(1) as f64)
-                                                    });
+                                                    let tally = state.matrix.with(|m| m.cell(judge, source));
+                                                    let rate = tally.fooled_rate();
                                                     view! {
-                                                        <td data-source=source.as_str() data-fooled=cell.as_ref().map(|c| c.fooled) data-images=cell.as_ref().map(|c| c.images)>
-                                                            {text}
+                                                        <td
+                                                            data-source=source.as_str()
+                                                            data-fooled=tally.fooled
+                                                            data-counted=tally.counted
+                                                            data-images=tally.images
+                                                        >
+                                                            {rate.describe()}
                                                         </td>
                                                     }
                                                 })

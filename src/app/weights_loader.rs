@@ -3,13 +3,14 @@
 
 use leptos::prelude::*;
 
-use super::state::{AppState, Notice, UserWeights};
+use super::page::Page;
 use crate::models::ModelId;
+use crate::worker::protocol::{ModelSource, Problem};
 
 /// Architecture picker, file drop / picker, URL field.
 #[component]
 pub fn WeightsLoader() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let page = expect_context::<Page>();
     let arch = RwSignal::new(ModelId::ResNet152);
     let url = RwSignal::new(String::new());
     let architectures: Vec<ModelId> = ModelId::ALL
@@ -19,7 +20,8 @@ pub fn WeightsLoader() -> impl IntoView {
     let on_file = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
         if let Some(file) = input.files().and_then(|f| f.get(0)) {
-            state.load_user_model(arch.get_untracked(), UserWeights::File(file));
+            let source = ModelSource::File { name: file.name() };
+            page.load_user_model(arch.get_untracked(), source, Some(file));
         }
         input.set_value("");
     };
@@ -27,12 +29,12 @@ pub fn WeightsLoader() -> impl IntoView {
         let u = url.get_untracked().trim().to_string();
         // Same-origin only (the page's Content-Security-Policy says so too).
         if u.is_empty() || u.contains("://") || u.starts_with("//") {
-            state.notice.set(Some(Notice::Error(
-                "Give a path on this site, such as models/resnet152.f16.safetensors (no other site is contacted).".into(),
-            )));
+            page.notices.error(Problem::new(
+                "Give a path on this site, such as models/resnet152.f16.safetensors (no other site is contacted).",
+            ));
             return;
         }
-        state.load_user_model(arch.get_untracked(), UserWeights::Url(u));
+        page.load_user_model(arch.get_untracked(), ModelSource::Url(u), None);
     };
     view! {
         <details class="panel weights-loader" data-testid="weights-loader">

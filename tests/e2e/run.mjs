@@ -4,6 +4,12 @@
 //     run iterative least-likely at eps 8, check the verdict, download the PNG, check its pixels
 //     against the original (|diff| <= 8) and classify it again with the CLI; transfer table;
 //   - errors a user can cause: not an image, a huge image, cancelling, switching model mid-attack;
+//   - the page never freezes: every computation runs in the worker (long main-thread tasks are
+//     recorded during an attack and reported), a lost GPU device or a crashed worker is
+//     replaced without losing the photo or the result, memory stays flat over 20 attacks;
+//   - the one activity: the matrix blocks other work, a model switch cancels it uncounted;
+//   - a first visit downloads each file once; a class on plain http (not a secure context)
+//     still attacks, on the CPU, and says why;
 //   - offline: a reload with the network off still works;
 //   - every request stays on the page's origin.
 // Screenshots go to tests/e2e/output/. Run: node tests/e2e/run.mjs (after scripts/build-web.sh).
@@ -35,6 +41,9 @@ const MIME = {
 const PREFIX = "/classroom/gibbon/";
 // Files a teacher put next to the app (here: random-weight models for the "own model" test).
 const extra = path.join(process.env.CARGO_TARGET_DIR || path.join(process.env.HOME, ".cache/gibbon/target"), "tmp/reference-nets");
+// Bytes served per path, to see what a visit downloads (and whether anything twice).
+const served = new Map();
+function resetServed() { served.clear(); }
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, "http://x");
   if (!url.pathname.startsWith(PREFIX)) { res.writeHead(404).end(); return; }
@@ -45,7 +54,13 @@ const server = http.createServer((req, res) => {
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
   if (!fs.existsSync(file)) { res.writeHead(404).end(); return; }
   const body = fs.readFileSync(file);
-  res.writeHead(200, { "content-type": MIME[path.extname(file)] || "application/octet-stream", "content-length": body.length });
+  const seen = served.get(url.pathname) || { count: 0, bytes: 0 };
+  served.set(url.pathname, { count: seen.count + 1, bytes: seen.bytes + body.length });
+  res.writeHead(200, {
+    "content-type": MIME[path.extname(file)] || "application/octet-stream", "content-length": body.length,
+    // As python's http.server sends it: no Cache-Control, a Last-Modified date.
+    "last-modified": fs.statSync(file).mtime.toUTCString(),
+  });
   res.end(body);
 });
 await new Promise((r) => server.listen(0, "127.0.0.1", r));
@@ -55,7 +70,9 @@ const base = origin + PREFIX;
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   headless: true,
-  args: ["--enable-unsafe-webgpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
+  // gibbon.test: a made-up host name for the loopback address, so that the page can be opened
+  // as a classroom opens it over the LAN: plain http, not a secure context.
+  args: ["--enable-unsafe-webgpu", "--host-resolver-rules=MAP gibbon.test 127.0.0.1", "--enable-precise-memory-info", "--js-flags=--expose-gc", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
 });
 
 // ---------------------------------------------------------------- tiny test harness
@@ -75,17 +92,26 @@ async function scenario(name, fn) {
     console.log(`FAILED (${((Date.now() - started) / 1000).toFixed(1)} s)\n  ${e.stack || e}`);
   }
 }
-async function newPage(query = "") {
+async function newPage(query = "", at = base) {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 1000 } });
+  // Long tasks on the page's main thread, from the very start.
+  await context.addInitScript(() => {
+    window.__longTasks = [];
+    try {
+      new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push(e.duration); })
+        .observe({ type: "longtask", buffered: true });
+    } catch (e) { /* no long-task timing in this browser */ }
+  });
   const page = await context.newPage();
   const requests = [];
   const errors = [];
   page.on("request", (r) => requests.push(r.url()));
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
   page.on("pageerror", (e) => errors.push(String(e)));
-  await page.goto(base + query);
+  await page.goto(at + query);
   return { context, page, requests, errors };
 }
+const longTasks = (page) => page.evaluate(() => window.__longTasks.slice());
 const T = (s) => s * 1000;
 const testid = (id) => `[data-testid="${id}"]`;
 async function backendKind(page) {
@@ -112,25 +138,44 @@ function sameOrigin(requests) {
 
 // ---------------------------------------------------------------- the main flow, per backend
 async function attackFlow(backend) {
+  // A fresh browser context is a first visit: nothing cached.
+  resetServed();
+  const opened = Date.now();
   const { context, page, requests, errors } = await newPage(backend === "cpu" ? "?backend=cpu" : "");
-  const kind = await backendKind(page);
-  const adapter = await page.textContent(`${testid("backend")} .adapter`);
-  console.log(`\n  backend: ${kind} (${adapter})`);
-  check(kind === (backend === "cpu" ? "CPU" : "WebGPU"), `expected ${backend}, page runs ${kind}`);
-
   await page.click(testid("sample-chelsea"));
   const original = await top1(page, "original-predictions");
+  const toTop5 = (Date.now() - opened) / 1000;
+  const kind = await backendKind(page);
+  const adapter = await page.textContent(`${testid("backend")} .adapter`);
+  console.log(`\n  backend: ${kind} (${adapter}); from opening the page to the first top-5: ${toTop5.toFixed(1)} s`);
+  check(kind === (backend === "cpu" ? "CPU" : "WebGPU"), `expected ${backend}, page runs ${kind}`);
   check([281, 282, 285].includes(original), `chelsea classified as ${original}`);
+  // Burn runs in the worker, not on the page: the page's own code is small.
+  const workers = page.workers().map((w) => w.url());
+  check(workers.some((u) => /gibbon-worker-[0-9a-f]+_loader\.js$/.test(u)), "the worker runs: " + workers.join(", "));
+  const pageWasm = [...served].filter(([p]) => /\/gibbon-[0-9a-f]+_bg\.wasm$/.test(p));
+  check(pageWasm.length === 1 && pageWasm[0][1].bytes < 6e6, "the page's wasm: " + JSON.stringify(pageWasm));
+  // A first visit downloads each file once (the service worker's precache reuses the HTTP cache).
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForTimeout(1000);
+  const twice = [...served].filter(([, v]) => v.count > 1).map(([p, v]) => `${p} x${v.count}`);
+  const bytes = [...served].reduce((sum, [, v]) => sum + v.bytes, 0);
+  const big = [...served].filter(([, v]) => v.bytes > 1e6).map(([p, v]) => `${path.basename(p)} ${(v.bytes / 1e6).toFixed(1)} MB`);
+  console.log(`  first visit: ${(bytes / 1e6).toFixed(1)} MB in ${served.size} files (${big.join(", ")})`);
+  check(twice.length === 0, "downloaded more than once: " + twice.join(", "));
   await page.screenshot({ path: path.join(output, `${backend}-1-before-attack.png`), fullPage: true });
 
   await page.selectOption(testid("method"), "ill");
+  await page.evaluate(() => { window.__longTasks = []; });
   const started = Date.now();
   await page.click(testid("run"));
   await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(900) });
   const seconds = (Date.now() - started) / 1000;
+  const tasks = await longTasks(page);
   const fooled = await page.getAttribute(testid("verdict"), "data-fooled");
   const verdict = await page.textContent(testid("verdict"));
   console.log(`  ILLC eps 8 (10 steps) in ${seconds.toFixed(1)} s: ${verdict}`);
+  console.log(`  main thread during the attack: ${tasks.length} long task(s), longest ${Math.max(0, ...tasks).toFixed(0)} ms, ${tasks.reduce((a, b) => a + b, 0).toFixed(0)} ms in all`);
   check(fooled === "true", "verdict: " + verdict);
   check(/^Fooled/.test(verdict), "verdict text: " + verdict);
   const linf = Number(await page.getAttribute(testid("distances"), "data-linf"));
@@ -227,6 +272,129 @@ await scenario("errors: not an image, huge image, cancel, model switch", async (
   await context.close();
 });
 
+// ---------------------------------------------------------------- one activity at a time
+async function closeNotice(page, timeout = T(300)) {
+  await page.waitForSelector(testid("notice"), { timeout });
+  const text = await page.textContent(testid("notice"));
+  await page.click(`${testid("notice")} .close`);
+  return text;
+}
+const matrixCells = (page) => page.$$eval(`${testid("matrix")} td`, (tds) => tds.map((t) => `${t.closest("tr").dataset.judge}<-${t.dataset.source}:${t.dataset.fooled}/${t.dataset.counted}/${t.dataset.images}`));
+
+await scenario("activity: the matrix blocks other work; a model switch cancels it, uncounted", async () => {
+  const { context, page, errors } = await newPage("?backend=cpu");
+  await backendKind(page);
+  await page.click(testid("sample-coffee"));
+  check((await top1(page, "original-predictions")) === 967, "coffee");
+  await page.click(testid("run-matrix"));
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.startsWith("Attacking"), testid("run-matrix"), { timeout: T(60) });
+  check(!(await page.isEnabled(testid("run"))), "Run waits while the matrix runs");
+  check(await page.isEnabled(testid("cancel")), "Cancel stops the matrix");
+  await page.selectOption(testid("model-select"), "efficientnet-lite1");
+  const text = await closeNotice(page, T(60));
+  check(/matrix photo was cancelled because the model changed/.test(text), "switch: " + text);
+  await page.waitForFunction((sel) => document.querySelector(sel)?.disabled === false, testid("run"), { timeout: T(300) });
+  check((await top1(page, "original-predictions")) === 967, "lite1 sees espresso");
+  await page.waitForTimeout(2000);
+  check((await page.$(testid("matrix"))) === null, "a cancelled matrix photo is not counted");
+
+  // A whole matrix photo, then an attack: one at a time, and the matrix counts the photo once.
+  await page.click(testid("run-matrix"));
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.startsWith("Add this photo"), testid("run-matrix"), { timeout: T(900) });
+  let cells = await matrixCells(page);
+  console.log(`\n  matrix after one photo: ${cells.join(", ")}`);
+  check(cells.length === 9 && cells.every((c) => c.endsWith("/1")), "a 3x3 matrix of one photo");
+  await page.click(testid("run"));
+  await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(300) });
+  cells = await matrixCells(page);
+  check(cells.every((c) => c.endsWith("/1")), "an attack adds nothing to the matrix: " + cells.join(", "));
+  check(errors.length === 0, "console errors: " + errors.join(" | "));
+  await context.close();
+});
+
+// ---------------------------------------------------------------- the worker dies; the page lives
+await scenario("recovery: a lost GPU device and a crashed worker keep the photo and the result", async () => {
+  const { context, page } = await newPage("");
+  const kind = await backendKind(page);
+  await page.click(testid("sample-coffee"));
+  check((await top1(page, "original-predictions")) === 967, "coffee");
+  await page.selectOption(testid("method"), "fgsm");
+  await page.click(testid("run"));
+  await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(600) });
+  const verdict = await page.textContent(testid("verdict"));
+  const before = await canvasRgb(page, "adversarial-canvas");
+
+  await page.evaluate(() => window.wasmBindings.gibbon_test_lose_device());
+  let text = await closeNotice(page, T(120));
+  console.log(`\n  on ${kind}, device lost: ${text.slice(0, 90)}…`);
+  check(kind === "CPU" || /graphics device stopped/.test(text), "device loss: " + text);
+  const after = await backendKind(page);
+  check((await top1(page, "original-predictions")) === 967, "the photo is classified again");
+  check((await page.textContent(testid("verdict"))) === verdict, "the result stays");
+  check(JSON.stringify(await canvasRgb(page, "adversarial-canvas")) === JSON.stringify(before), "the adversarial image stays");
+  await page.waitForFunction((sel) => document.querySelector(sel)?.disabled === false, testid("run"), { timeout: T(300) });
+  await page.click(testid("run"));
+  await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(600) });
+  console.log(`  after the loss the page runs on ${after} and attacks again`);
+
+  await page.evaluate(() => window.wasmBindings.gibbon_test_panic_worker());
+  text = await closeNotice(page, T(120));
+  check(/Something broke in Gibbon's computing part/.test(text), "crash: " + text);
+  check((await top1(page, "original-predictions")) === 967, "the photo is classified again after the crash");
+  await page.waitForFunction((sel) => document.querySelector(sel)?.disabled === false, testid("run"), { timeout: T(300) });
+  await page.click(testid("run"));
+  await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(600) });
+  await context.close();
+});
+
+// ---------------------------------------------------------------- a class on the LAN
+await scenario("classroom: plain http under a host name attacks on the CPU and says why", async () => {
+  resetServed();
+  const lan = base.replace("127.0.0.1", "gibbon.test");
+  const { context, page, errors } = await newPage("", lan);
+  check((await page.evaluate(() => window.isSecureContext)) === false, "not a secure context");
+  check((await backendKind(page)) === "CPU", "the CPU computes");
+  const why = await page.textContent(`${testid("backend")} .fallback summary`);
+  check(/plain http/.test(why), "the page says why: " + why);
+  await page.click(testid("sample-chelsea"));
+  check([281, 282, 285].includes(await top1(page, "original-predictions")), "chelsea");
+  await page.click(testid("run"));
+  await page.waitForSelector(`${testid("verdict")}[data-fooled="true"]`, { timeout: T(300) });
+  await page.screenshot({ path: path.join(output, "lan-http.png"), fullPage: true });
+  check(errors.length === 0, "console errors: " + errors.join(" | "));
+  await context.close();
+});
+
+// ---------------------------------------------------------------- a classroom's hour
+await scenario("memory: 20 attacks in a row stay flat", async () => {
+  const { context, page, errors } = await newPage("?backend=cpu");
+  await backendKind(page);
+  const samples = ["chelsea", "coffee", "camera", "motorcycle_left", "rocket"];
+  const models = ["efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"];
+  const series = [];
+  for (let i = 0; i < 20; i++) {
+    await page.selectOption(testid("model-select"), models[i % 3]);
+    await page.click(testid(`sample-${samples[i % 5]}`));
+    await page.waitForFunction((sel) => document.querySelector(sel)?.disabled === false, testid("run"), { timeout: T(300) });
+    await page.click(testid("run"));
+    await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(300) });
+    const reports = Number(await page.getAttribute(testid("worker-stats"), "data-reports"));
+    await page.evaluate(() => window.wasmBindings.gibbon_test_stats());
+    await page.waitForFunction(({ sel, n }) => Number(document.querySelector(sel).dataset.reports) > n, { sel: testid("worker-stats"), n: reports }, { timeout: T(60) });
+    const wasm = Number(await page.getAttribute(testid("worker-stats"), "data-wasm-bytes"));
+    const heap = await page.evaluate(() => { window.gc?.(); return performance.memory?.usedJSHeapSize ?? 0; });
+    series.push({ wasm, heap });
+  }
+  const mb = (b) => (b / 1e6).toFixed(1);
+  console.log(`\n  worker wasm memory (MB): ${series.map((s) => mb(s.wasm)).join(" ")}`);
+  console.log(`  page JS heap (MB): ${series.map((s) => mb(s.heap)).join(" ")}`);
+  const [fifth, last] = [series[4], series[19]];
+  check(last.wasm <= fifth.wasm * 1.2, `worker memory grew from ${mb(fifth.wasm)} to ${mb(last.wasm)} MB`);
+  check(last.heap <= fifth.heap * 1.5 + 5e6, `page heap grew from ${mb(fifth.heap)} to ${mb(last.heap)} MB`);
+  check(errors.length === 0, "console errors: " + errors.join(" | "));
+  await context.close();
+});
+
 // ---------------------------------------------------------------- no WebGPU; drop and paste
 await scenario("input: no WebGPU falls back to the CPU; drop and paste a photo", async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
@@ -237,8 +405,8 @@ await scenario("input: no WebGPU falls back to the CPU; drop and paste a photo",
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(base);
   check((await backendKind(page)) === "CPU", "fell back to the CPU");
-  const why = await page.textContent(`${testid("backend")} .fallback`);
-  check(/WebGPU is not available/.test(why), "fallback reason: " + why);
+  const why = await page.textContent(`${testid("backend")} .fallback summary`);
+  check(/no WebGPU here, so it computes on the CPU/.test(why), "fallback reason: " + why);
 
   const give = (event, file) => page.evaluate(async ({ b64, name, event, sel }) => {
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
@@ -352,6 +520,8 @@ if (process.env.E2E_BENCH || only === "bench") {
     }, testid("bench-status"), { timeout: T(1200) });
     const rows = await page.$$eval(`${testid("bench")} tbody tr`, (trs) => trs.map((t) => [t.dataset.kind, t.dataset.medianMs, t.children[0].textContent]));
     for (const [kind, ms, name] of rows) console.log(`\n  ${kind}: ${Number(ms).toFixed(1)} ms/step (${name})`);
+    const longest = Number(await page.getAttribute(testid("longest-task"), "data-ms"));
+    console.log(`  longest main-thread task while the worker computed: ${longest.toFixed(0)} ms`);
     fs.writeFileSync(path.join(output, "bench.json"), JSON.stringify(rows));
     await page.screenshot({ path: path.join(output, "bench.png"), fullPage: true });
     check(rows.length >= 1, "benchmark rows");

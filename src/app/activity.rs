@@ -1,0 +1,49 @@
+//! What the page is doing: one value, from which every button's state and every cancel
+//! derives. Each busy state holds the id of its job in the worker, which is its cancel handle.
+
+use crate::worker::protocol::JobId;
+
+/// The page's one activity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Activity {
+    /// Waiting for the user.
+    #[default]
+    Idle,
+    /// Loading a model the user chose (or the default one at start).
+    Loading(JobId),
+    /// Decoding a photo and classifying it, or classifying it with another model.
+    Preparing(JobId),
+    /// Attacking the photo.
+    Attacking(JobId),
+    /// Letting the other models judge the last result.
+    Transfer(JobId),
+    /// Adding the photo to the transfer matrix (an attack on every model).
+    Matrix(JobId),
+}
+
+impl Activity {
+    /// The job in the worker, if busy.
+    pub fn job(&self) -> Option<JobId> {
+        match *self {
+            Activity::Idle => None,
+            Activity::Loading(j)
+            | Activity::Preparing(j)
+            | Activity::Attacking(j)
+            | Activity::Transfer(j)
+            | Activity::Matrix(j) => Some(j),
+        }
+    }
+
+    /// Whether nothing runs.
+    pub fn is_idle(&self) -> bool {
+        *self == Activity::Idle
+    }
+
+    /// The job a Cancel button stops (attacks, transfer tests and the matrix).
+    pub fn cancellable(&self) -> Option<JobId> {
+        match *self {
+            Activity::Attacking(j) | Activity::Transfer(j) | Activity::Matrix(j) => Some(j),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! The page's handle on the worker that computes (`gibbon-worker`, see `crate::worker`): it
+//! starts the worker, sends it requests, hands its events to the page, and replaces it with a
+//! fresh one when it dies (a panic, a lost GPU device).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Reflect, Uint8Array};
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::browser;
+use crate::worker::protocol::{self, Event, JobId, Request};
+
+/// Called with each event and its binary parts.
+type Listener = Rc<dyn Fn(Event, Vec<Vec<u8>>)>;
+
+struct Inner {
+    worker: Option<web_sys::Worker>,
+    next_job: JobId,
+    listener: Listener,
+    /// Kept alive as long as the worker they listen to.
+    handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+}
+
+/// The worker and the jobs given to it.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Rc<RefCell<Inner>>,
+}
+
+/// Where trunk's build put the worker's loader (written into the page by
+/// `scripts/web-post-build.py`, with a content hash in its name).
+fn worker_url() -> String {
+    browser::document()
+        .and_then(|d| d.query_selector("meta[name=gibbon-worker]").ok().flatten())
+        .and_then(|m| m.get_attribute("content"))
+        .unwrap_or_else(|| "./gibbon-worker_loader.js".into())
+}
+
+impl Engine {
+    /// Starts a worker; `listener` receives every event.
+    pub fn start(listener: impl Fn(Event, Vec<Vec<u8>>) + 'static) -> Self {
+        let engine = Engine {
+            inner: Rc::new(RefCell::new(Inner {
+                worker: None,
+                next_job: 1,
+                listener: Rc::new(listener),
+                handlers: Vec::new(),
+            })),
+        };
+        engine.restart();
+        engine
+    }
+
+    /// A fresh job id.
+    pub fn job(&self) -> JobId {
+        let mut inner = self.inner.borrow_mut();
+        inner.next_job += 1;
+        inner.next_job
+    }
+
+    /// Ends the current worker, if any, and starts a new one (which says `Ready`).
+    pub fn restart(&self) {
+        let listener = self.inner.borrow().listener.clone();
+        if let Some(old) = self.inner.borrow_mut().worker.take() {
+            old.terminate();
+        }
+        self.inner.borrow_mut().handlers.clear();
+        let options = web_sys::WorkerOptions::new();
+        options.set_name("gibbon-worker");
+        let worker = match web_sys::Worker::new_with_options(&worker_url(), &options) {
+            Ok(w) => w,
+            Err(e) => {
+                let message = format!("the worker could not start: {e:?}");
+                return listener(Event::Panicked { message }, Vec::new());
+            }
+        };
+        let on_message = {
+            let listener = listener.clone();
+            Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+                let data = Reflect::get(&event, &"data".into()).unwrap_or(JsValue::UNDEFINED);
+                let text = Reflect::get(&data, &"msg".into())
+                    .ok()
+                    .and_then(|m| m.as_string())
+                    .unwrap_or_default();
+                let Ok(event) = protocol::decode::<Event>(&text) else {
+                    return;
+                };
+                let buffers = Reflect::get(&data, &"bufs".into())
+                    .ok()
+                    .filter(|b| b.is_array())
+                    .map(|b| {
+                        Array::from(&b)
+                            .iter()
+                            .map(|buffer| Uint8Array::new(&buffer).to_vec())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                listener(event, buffers);
+            })
+        };
+        // The worker's script failed to load, or threw outside any handler.
+        let on_error = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            let message = Reflect::get(&event, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| "the worker stopped".into());
+            listener(Event::Panicked { message }, Vec::new());
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let mut inner = self.inner.borrow_mut();
+        inner.handlers = vec![on_message, on_error];
+        inner.worker = Some(worker);
+    }
+
+    /// Sends a request; `buffers` are moved to the worker, `file` is shared with it.
+    pub fn send(&self, request: &Request, buffers: Vec<Vec<u8>>, file: Option<&web_sys::File>) {
+        let inner = self.inner.borrow();
+        let Some(worker) = &inner.worker else {
+            return;
+        };
+        let message = js_sys::Object::new();
+        let parts = Array::new();
+        for bytes in &buffers {
+            parts.push(&Uint8Array::from(bytes.as_slice()).buffer());
+        }
+        let _ = Reflect::set(&message, &"msg".into(), &protocol::encode(request).into());
+        let _ = Reflect::set(&message, &"bufs".into(), &parts);
+        if let Some(file) = file {
+            let _ = Reflect::set(&message, &"file".into(), file);
+        }
+        if let Err(e) = worker.post_message_with_transfer(&message, &parts) {
+            web_sys::console::error_2(&"gibbon: cannot reach the worker".into(), &e);
+        }
+    }
+}

@@ -1,0 +1,735 @@
+//! What the page knows and what the user can do. The state lives in a few small contexts
+//! (the session, the photo, the attack run, the matrix, the notices, and the one
+//! [`Activity`]); the user's actions and the worker's events are methods of [`Page`], the one
+//! place that turns them into requests and state.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+
+use super::activity::Activity;
+use super::browser::{self, Pixels};
+use super::engine::Engine;
+use super::notices::Notices;
+use super::session::{Loading, Session};
+use crate::attacks::{
+    AttackConfig, AttackOutcome, Judgement, Method, StepRecord, TransferMatrix, Truth, Verdict,
+};
+use crate::models::{Layout, ModelId};
+use crate::prediction::Prediction;
+use crate::samples::Sample;
+use crate::worker::protocol::{Event, JobId, ModelSource, PhotoSource, Problem, Request};
+
+/// The photo the user chose, as the page can send it to a (new) worker again.
+#[derive(Clone)]
+pub struct Photo {
+    pub name: String,
+    source: PhotoSource,
+    file: Option<web_sys::File>,
+    /// The gallery entry it came from, whose right classes are known.
+    pub sample: Option<&'static Sample>,
+}
+
+impl Photo {
+    /// What is known to be right for it.
+    pub fn truth(&self) -> Truth {
+        self.sample.map_or(Truth::Unknown, Truth::of_sample)
+    }
+}
+
+/// The photo and what the chosen model sees in it.
+#[derive(Clone, Copy)]
+pub struct PhotoState {
+    pub photo: RwSignal<Option<Photo>, LocalStorage>,
+    /// The photo resized and cropped for the chosen model: what is attacked.
+    pub input: RwSignal<Option<Rc<Pixels>>, LocalStorage>,
+    /// The chosen model's top-5 for it.
+    pub top: RwSignal<Vec<Prediction>>,
+}
+
+/// A finished attack: the outcome and exactly the pixels that were classified.
+pub struct AttackResult {
+    pub outcome: AttackOutcome,
+    pub original: Pixels,
+    pub adversarial: Pixels,
+    /// The PNG the user downloads (the worker's encoding of `adversarial`).
+    pub png: Vec<u8>,
+}
+
+/// One row of the transfer table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TransferRow {
+    pub judgement: Judgement,
+    pub verdict: Verdict,
+}
+
+/// The attack run on the current photo.
+#[derive(Clone, Copy)]
+pub struct AttackRun {
+    pub steps_planned: RwSignal<usize>,
+    pub history: RwSignal<Vec<StepRecord>>,
+    /// The newest iterate while an attack runs, then the rounded result.
+    pub live: RwSignal<Option<Rc<Pixels>>, LocalStorage>,
+    pub result: RwSignal<Option<Rc<AttackResult>>, LocalStorage>,
+    pub transfer: RwSignal<Vec<TransferRow>>,
+}
+
+/// The transfer matrix over the photos added so far.
+#[derive(Clone, Copy)]
+pub struct MatrixState {
+    pub matrix: RwSignal<TransferMatrix>,
+    /// The settings of the last attack, which the matrix reuses.
+    pub last_config: RwSignal<Option<AttackConfig>>,
+}
+
+/// Memory the worker reported (for the memory test and the benchmark).
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct WorkerStats {
+    pub wasm_bytes: u64,
+    pub models: usize,
+    pub reports: u64,
+}
+
+/// A model the user brought, kept so that a new worker can load it again.
+#[derive(Clone)]
+struct UserLoad {
+    model: ModelId,
+    source: ModelSource,
+    file: Option<web_sys::File>,
+}
+
+/// The page: its contexts, the worker, and every action.
+#[derive(Clone, Copy)]
+pub struct Page {
+    engine: StoredValue<Option<Engine>, LocalStorage>,
+    pub notices: Notices,
+    pub session: Session,
+    pub photo: PhotoState,
+    pub run: AttackRun,
+    pub matrix: MatrixState,
+    pub activity: RwSignal<Activity>,
+    pub stats: RwSignal<WorkerStats>,
+    /// A job the user cancelled: its results are not counted.
+    cancelled: StoredValue<Option<JobId>>,
+    /// When the worker was restarted lately (to give up on a worker that cannot run here).
+    restarts: StoredValue<Vec<f64>>,
+    started: StoredValue<bool>,
+    user_loads: StoredValue<Vec<UserLoad>, LocalStorage>,
+    /// The user's model load under way: job, model, where from, and its layout once known.
+    pending_user: StoredValue<Option<(JobId, ModelId, String, Option<Layout>)>>,
+}
+
+impl Page {
+    /// The page's state; `use_gpu` false starts on the CPU.
+    pub fn new(use_gpu: bool) -> Self {
+        Self {
+            engine: StoredValue::new_local(None),
+            notices: Notices::new(),
+            session: Session::new(use_gpu),
+            photo: PhotoState {
+                photo: RwSignal::new_local(None),
+                input: RwSignal::new_local(None),
+                top: RwSignal::new(Vec::new()),
+            },
+            run: AttackRun {
+                steps_planned: RwSignal::new(0),
+                history: RwSignal::new(Vec::new()),
+                live: RwSignal::new_local(None),
+                result: RwSignal::new_local(None),
+                transfer: RwSignal::new(Vec::new()),
+            },
+            matrix: MatrixState {
+                matrix: RwSignal::new(TransferMatrix::default()),
+                last_config: RwSignal::new(None),
+            },
+            activity: RwSignal::new(Activity::Idle),
+            stats: RwSignal::new(WorkerStats::default()),
+            cancelled: StoredValue::new(None),
+            restarts: StoredValue::new(Vec::new()),
+            started: StoredValue::new(false),
+            user_loads: StoredValue::new_local(Vec::new()),
+            pending_user: StoredValue::new(None),
+        }
+    }
+
+    /// Makes the contexts available to the components and starts the worker.
+    pub fn provide(self) {
+        provide_context(self);
+        provide_context(self.notices);
+        provide_context(self.session);
+        provide_context(self.photo);
+        provide_context(self.run);
+        provide_context(self.matrix);
+        let engine = Engine::start(move |event, buffers| self.on_event(event, buffers));
+        self.engine.set_value(Some(engine));
+    }
+
+    fn send(&self, request: Request, buffers: Vec<Vec<u8>>, file: Option<&web_sys::File>) {
+        self.engine.with_value(|e| {
+            if let Some(e) = e {
+                e.send(&request, buffers, file);
+            }
+        });
+    }
+
+    fn new_job(&self) -> JobId {
+        self.engine
+            .with_value(|e| e.as_ref().map(Engine::job))
+            .unwrap_or(0)
+    }
+
+    fn is_current(&self, job: JobId) -> bool {
+        self.activity.get_untracked().job() == Some(job)
+    }
+
+    fn source_of(&self, model: ModelId) -> (ModelSource, Option<web_sys::File>) {
+        self.user_loads
+            .with_value(|u| {
+                u.iter()
+                    .find(|l| l.model == model)
+                    .map(|l| (l.source.clone(), l.file.clone()))
+            })
+            .unwrap_or((ModelSource::BuiltIn, None))
+    }
+
+    /// Stops what runs (a Cancel for the worker) and says why, when it was an attack.
+    fn interrupt(&self, why: &str) {
+        let activity = self.activity.get_untracked();
+        if let Some(job) = activity.cancellable() {
+            self.send(Request::Cancel { job }, Vec::new(), None);
+            self.cancelled.set_value(Some(job));
+            let what = match activity {
+                Activity::Attacking(_) => "The attack",
+                Activity::Transfer(_) => "The transfer test",
+                _ => "The matrix photo",
+            };
+            self.notices
+                .info(format!("{what} was cancelled because {why}."));
+        }
+        self.activity.set(Activity::Idle);
+    }
+
+    fn clear_results(&self) {
+        self.run.result.set(None);
+        self.run.live.set(None);
+        self.run.history.set(Vec::new());
+        self.run.transfer.set(Vec::new());
+    }
+
+    // ------------------------------------------------------------------ the user's actions
+
+    /// A photo from the user's disk (picked, dropped or pasted).
+    pub fn choose_file(&self, file: web_sys::File) {
+        let photo = Photo {
+            name: file.name(),
+            source: PhotoSource::File,
+            file: Some(file),
+            sample: None,
+        };
+        self.choose(photo);
+    }
+
+    /// A photo of the gallery.
+    pub fn choose_sample(&self, sample: &'static Sample) {
+        self.choose(Photo {
+            name: sample.title.to_string(),
+            source: PhotoSource::Url(format!("samples/{}", sample.file)),
+            file: None,
+            sample: Some(sample),
+        });
+    }
+
+    fn choose(&self, photo: Photo) {
+        self.interrupt("another photo was chosen");
+        self.notices.clear();
+        self.photo.photo.set(Some(photo));
+        self.clear_results();
+        self.send_photo();
+    }
+
+    /// Sends the current photo to the worker, which decodes and classifies it.
+    fn send_photo(&self) {
+        let Some(photo) = self.photo.photo.get_untracked() else {
+            return;
+        };
+        let job = self.new_job();
+        self.activity.set(Activity::Preparing(job));
+        self.photo.input.set(None);
+        self.photo.top.set(Vec::new());
+        self.send(
+            Request::SetPhoto {
+                job,
+                name: photo.name.clone(),
+                source: photo.source.clone(),
+                model: self.session.model.get_untracked(),
+            },
+            Vec::new(),
+            photo.file.as_ref(),
+        );
+    }
+
+    /// Classifies the photo with the chosen model (after a model or device switch).
+    fn reclassify(&self) {
+        if self.photo.photo.with_untracked(Option::is_none) {
+            return;
+        }
+        let job = self.new_job();
+        self.activity.set(Activity::Preparing(job));
+        self.photo.top.set(Vec::new());
+        self.send(
+            Request::Classify {
+                job,
+                model: self.session.model.get_untracked(),
+            },
+            Vec::new(),
+            None,
+        );
+    }
+
+    /// Chooses the model to attack.
+    pub fn set_model(&self, id: ModelId) {
+        if self.session.model.get_untracked() == id {
+            return;
+        }
+        self.interrupt("the model changed");
+        self.session.model.set(id);
+        self.clear_results();
+        if self.photo.photo.with_untracked(Option::is_some) {
+            self.reclassify();
+        } else {
+            self.load(id);
+        }
+    }
+
+    fn load(&self, id: ModelId) {
+        let job = self.new_job();
+        let (source, file) = self.source_of(id);
+        self.activity.set(Activity::Loading(job));
+        self.send(
+            Request::LoadModel {
+                job,
+                model: id,
+                source,
+            },
+            Vec::new(),
+            file.as_ref(),
+        );
+    }
+
+    /// Switches between WebGPU and the CPU; the worker opens the other device.
+    pub fn set_use_gpu(&self, use_gpu: bool) {
+        self.interrupt("the device changed");
+        self.session.use_gpu.set(use_gpu);
+        self.session.backend.set(None);
+        self.send(
+            Request::Open {
+                prefer_gpu: use_gpu,
+            },
+            Vec::new(),
+            None,
+        );
+        if self.photo.photo.with_untracked(Option::is_some) {
+            self.reclassify();
+        } else {
+            self.load(self.session.model.get_untracked());
+        }
+    }
+
+    /// Loads weights the user brought; the model joins the list and the transfer tests.
+    pub fn load_user_model(&self, id: ModelId, source: ModelSource, file: Option<web_sys::File>) {
+        if !self.activity.get_untracked().is_idle()
+            && self.activity.get_untracked().cancellable().is_some()
+        {
+            self.interrupt("another model was loaded");
+        }
+        let job = self.new_job();
+        let what = source.describe(id);
+        self.user_loads.update_value(|u| {
+            u.retain(|l| l.model != id);
+            u.push(UserLoad {
+                model: id,
+                source: source.clone(),
+                file: file.clone(),
+            });
+        });
+        self.pending_user.set_value(Some((job, id, what, None)));
+        self.activity.set(Activity::Loading(job));
+        self.send(
+            Request::LoadModel {
+                job,
+                model: id,
+                source,
+            },
+            Vec::new(),
+            file.as_ref(),
+        );
+    }
+
+    /// Runs an attack on the photo with the chosen model.
+    pub fn run_attack(&self, config: AttackConfig) {
+        if !self.activity.get_untracked().is_idle() {
+            return;
+        }
+        let Some(photo) = self.photo.photo.get_untracked() else {
+            return self.notices.error(Problem::new("Choose a photo first."));
+        };
+        if let Err(e) = config.validate() {
+            return self.notices.error(Problem::new(e.to_string()));
+        }
+        let job = self.new_job();
+        self.notices.clear();
+        self.clear_results();
+        self.run.steps_planned.set(config.steps());
+        self.matrix.last_config.set(Some(config.clone()));
+        self.activity.set(Activity::Attacking(job));
+        self.send(
+            Request::Attack {
+                job,
+                model: self.session.model.get_untracked(),
+                truth: photo.truth(),
+                config,
+            },
+            Vec::new(),
+            None,
+        );
+    }
+
+    /// Asks the running attack, transfer test or matrix photo to stop.
+    pub fn cancel(&self) {
+        if let Some(job) = self.activity.get_untracked().cancellable() {
+            self.cancelled.set_value(Some(job));
+            self.send(Request::Cancel { job }, Vec::new(), None);
+        }
+    }
+
+    /// Lets every other model judge the last result (the seed's transfer test).
+    pub fn run_transfer(&self) {
+        if !self.activity.get_untracked().is_idle() {
+            return;
+        }
+        let Some(result) = self.run.result.get_untracked() else {
+            return;
+        };
+        let source = self.session.model.get_untracked();
+        let models: Vec<ModelId> = self
+            .session
+            .models_untracked()
+            .into_iter()
+            .filter(|&m| m != source)
+            .collect();
+        let job = self.new_job();
+        self.run.transfer.set(Vec::new());
+        self.activity.set(Activity::Transfer(job));
+        self.send(
+            Request::Transfer {
+                job,
+                size: result.original.width,
+                truth: result.outcome.truth.clone(),
+                target: result.outcome.goal.target(),
+                models,
+            },
+            vec![
+                result.original.rgba.clone(),
+                result.adversarial.rgba.clone(),
+            ],
+            None,
+        );
+    }
+
+    /// The seed's whole experiment for the photo: attack it on every model with the last
+    /// attack's settings and let every model judge every result. Counted only when complete.
+    pub fn run_matrix(&self) {
+        if !self.activity.get_untracked().is_idle() {
+            return;
+        }
+        let Some(photo) = self.photo.photo.get_untracked() else {
+            return self.notices.error(Problem::new("Choose a photo first."));
+        };
+        let config = self
+            .matrix
+            .last_config
+            .get_untracked()
+            .unwrap_or_else(|| AttackConfig::new(Method::LeastLikely, 8.0));
+        let job = self.new_job();
+        self.activity.set(Activity::Matrix(job));
+        self.send(
+            Request::Matrix {
+                job,
+                truth: photo.truth(),
+                models: self.session.models_untracked(),
+                config,
+            },
+            Vec::new(),
+            None,
+        );
+    }
+
+    /// Asks the worker for its memory figures (tests read them from the page).
+    pub fn request_stats(&self) {
+        let job = self.new_job();
+        self.send(Request::Stats { job }, Vec::new(), None);
+    }
+
+    /// Makes the worker destroy its GPU device, as a driver reset would (tests).
+    pub fn simulate_device_loss(&self) {
+        self.send(Request::LoseDevice, Vec::new(), None);
+    }
+
+    /// Makes the worker panic, as a bug would (tests).
+    pub fn simulate_worker_crash(&self) {
+        self.send(Request::Panic, Vec::new(), None);
+    }
+
+    // ------------------------------------------------------------------ the worker's events
+
+    fn on_event(&self, event: Event, mut buffers: Vec<Vec<u8>>) {
+        let take = |buffers: &mut Vec<Vec<u8>>, i: usize| {
+            buffers.get_mut(i).map(std::mem::take).unwrap_or_default()
+        };
+        match event {
+            Event::Ready => self.on_ready(),
+            Event::Backend(info) => self.session.backend.set(Some(info)),
+            Event::Loading {
+                model,
+                received,
+                total,
+            } => self.session.loading.set(Some(Loading {
+                model,
+                received,
+                total,
+            })),
+            Event::ModelReady { model, layout } => {
+                if self
+                    .session
+                    .loading
+                    .with_untracked(|l| l.as_ref().is_some_and(|l| l.model == model))
+                {
+                    self.session.loading.set(None);
+                }
+                self.pending_user.update_value(|p| {
+                    if let Some((_, id, _, l)) = p {
+                        if *id == model {
+                            *l = Some(layout);
+                        }
+                    }
+                });
+            }
+            Event::PhotoDecoded { .. } | Event::BenchRow { .. } => {}
+            Event::Classified {
+                job, size, top, ..
+            } => {
+                if self.is_current(job) {
+                    self.photo
+                        .input
+                        .set(Pixels::square(size, take(&mut buffers, 0)).map(Rc::new));
+                    self.photo.top.set(top);
+                }
+            }
+            Event::Step { job, record, size } => {
+                if self.is_current(job) {
+                    self.run.history.update(|h| h.push(record));
+                    if let Some(p) = Pixels::square(size, take(&mut buffers, 0)) {
+                        self.run.live.set(Some(Rc::new(p)));
+                    }
+                }
+            }
+            Event::Attacked { job, outcome, .. } => {
+                if self.is_current(job) {
+                    self.on_attacked(*outcome, buffers);
+                }
+            }
+            Event::Judged {
+                job,
+                judgement,
+                verdict,
+            } => {
+                if self.is_current(job) {
+                    self.run
+                        .transfer
+                        .update(|rows| rows.push(TransferRow { judgement, verdict }));
+                }
+            }
+            Event::MatrixPhoto { job, verdicts } => {
+                if self.is_current(job) && self.cancelled.get_value() != Some(job) {
+                    self.matrix.matrix.update(|m| {
+                        for (source, judge, verdict) in verdicts {
+                            m.add(source, judge, verdict);
+                        }
+                    });
+                }
+            }
+            Event::Done { job, .. } => {
+                self.finish_user_load(job, None);
+                if self.is_current(job) {
+                    self.activity.set(Activity::Idle);
+                }
+            }
+            Event::Failed { job, problem } => {
+                let current = job.is_some_and(|j| self.is_current(j));
+                if let Some(j) = job {
+                    if self.finish_user_load(j, Some(problem.clone())) {
+                        return;
+                    }
+                }
+                if current || job.is_none() {
+                    self.notices.error(problem);
+                }
+                if current {
+                    self.activity.set(Activity::Idle);
+                }
+            }
+            Event::DeviceLost { reason } => self.recover(Problem::with_detail(
+                "The graphics device stopped (a driver reset, or the browser took it back). Gibbon started its computing part again; your photo and result are kept.",
+                reason,
+            )),
+            Event::Panicked { message } => self.recover(Problem::with_detail(
+                "Something broke in Gibbon's computing part. It was started again; your photo and result are kept.",
+                message,
+            )),
+            Event::Stats {
+                wasm_bytes, models, ..
+            } => self.stats.update(|s| {
+                s.wasm_bytes = wasm_bytes;
+                s.models = models;
+                s.reports += 1;
+            }),
+        }
+    }
+
+    fn on_ready(&self) {
+        if !self.started.get_value() {
+            self.started.set_value(true);
+            // Now that the worker's code is here (and in the HTTP cache), the service worker
+            // can keep a copy for offline use without downloading it a second time.
+            browser::register_service_worker();
+        }
+        self.send(
+            Request::Open {
+                prefer_gpu: self.session.use_gpu.get_untracked(),
+            },
+            Vec::new(),
+            None,
+        );
+        // A new worker after a restart: the user's models and the photo again.
+        for load in self.user_loads.get_value() {
+            let job = self.new_job();
+            self.send(
+                Request::LoadModel {
+                    job,
+                    model: load.model,
+                    source: load.source.clone(),
+                },
+                Vec::new(),
+                load.file.as_ref(),
+            );
+        }
+        if self.photo.photo.with_untracked(Option::is_some) {
+            let result = self.run.result.get_untracked();
+            self.send_photo();
+            // The last result stays on screen.
+            self.run.result.set(result.clone());
+            if let Some(r) = result {
+                self.run.live.set(Some(Rc::new(r.adversarial.clone())));
+            }
+        } else {
+            self.load(self.session.model.get_untracked());
+        }
+    }
+
+    fn on_attacked(&self, outcome: AttackOutcome, mut buffers: Vec<Vec<u8>>) {
+        let png = buffers.pop().unwrap_or_default();
+        let adversarial = buffers.pop().unwrap_or_default();
+        let original = buffers.pop().unwrap_or_default();
+        // Square images: the side follows from the byte count.
+        let size = ((original.len() / 4) as f64).sqrt().round() as u32;
+        let (Some(original), Some(adversarial)) = (
+            Pixels::square(size, original),
+            Pixels::square(size, adversarial),
+        ) else {
+            return self
+                .notices
+                .error(Problem::new("The attack's images did not arrive whole."));
+        };
+        let mut outcome = outcome;
+        if let Some(o) = crate::worker::protocol::rgb(&original.rgba, size, size) {
+            outcome.original = o;
+        }
+        if let Some(a) = crate::worker::protocol::rgb(&adversarial.rgba, size, size) {
+            outcome.adversarial = a;
+        }
+        if outcome.cancelled {
+            self.notices.info(format!(
+                "Cancelled after {} step(s); the result so far is shown.",
+                outcome.steps_run
+            ));
+        }
+        // The chart ends with the rounded image's own probabilities.
+        self.run.history.set(outcome.history.clone());
+        self.run.live.set(Some(Rc::new(adversarial.clone())));
+        self.run.result.set(Some(Rc::new(AttackResult {
+            outcome,
+            original,
+            adversarial,
+            png,
+        })));
+    }
+
+    /// The end of the user's model load, if `job` is it: says how it went. Returns whether
+    /// the event was about it.
+    fn finish_user_load(&self, job: JobId, problem: Option<Problem>) -> bool {
+        let Some((pending, id, what, layout)) = self.pending_user.get_value() else {
+            return false;
+        };
+        if pending != job {
+            return false;
+        }
+        self.pending_user.set_value(None);
+        if self.is_current(job) {
+            self.activity.set(Activity::Idle);
+        }
+        match problem {
+            None => {
+                if !self.session.user_models.get_untracked().contains(&id) {
+                    self.session.user_models.update(|m| m.push(id));
+                }
+                let layout = layout
+                    .map(|l| format!(" ({l:?} layout)"))
+                    .unwrap_or_default();
+                self.notices.info(format!(
+                    "{} loaded from {what}{layout}; choose it in the model list.",
+                    id.display_name()
+                ));
+            }
+            Some(problem) => {
+                self.user_loads
+                    .update_value(|u| u.retain(|l| l.model != id));
+                self.notices.error(problem);
+            }
+        }
+        true
+    }
+
+    /// A new worker after the old one died; the photo and the last result stay.
+    fn recover(&self, problem: Problem) {
+        let now = js_sys::Date::now();
+        let mut recent = self.restarts.get_value();
+        recent.retain(|&t| now - t < 60_000.0);
+        recent.push(now);
+        self.restarts.set_value(recent.clone());
+        self.activity.set(Activity::Idle);
+        self.session.backend.set(None);
+        self.session.loading.set(None);
+        if recent.len() > 3 {
+            return self.notices.error(Problem::with_detail(
+                "Gibbon's computing part keeps stopping in this browser. Reload the page to try again.",
+                problem.detail.unwrap_or(problem.summary),
+            ));
+        }
+        self.notices.error(problem);
+        self.engine.with_value(|e| {
+            if let Some(e) = e {
+                e.restart();
+            }
+        });
+    }
+}

@@ -1,0 +1,16 @@
+//! The web app's Web Worker: it owns burn (the device, the models, the photo) and runs every
+//! computation, so that the page's main thread only draws and answers the user. It speaks the
+//! [`protocol`]: requests in, events out.
+//!
+//! The worker is a second wasm binary (`src/bin/gibbon-worker.rs`) built from this same
+//! library; the model and attack code it runs is the CLI's.
+
+pub mod protocol;
+
+#[cfg(target_arch = "wasm32")]
+mod jobs;
+#[cfg(target_arch = "wasm32")]
+pub mod scope;
+
+#[cfg(target_arch = "wasm32")]
+pub use jobs::run;

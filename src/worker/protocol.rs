@@ -1,0 +1,315 @@
+//! What the page and the worker say to each other. The page's main thread sends [`Request`]s;
+//! the worker, which owns burn (device, models, attacks), answers with [`Event`]s.
+//!
+//! A message is a JSON text plus binary parts: pixels and PNG files travel as transferable
+//! `ArrayBuffer`s (moved, not copied), and a file the user chose as a `File` (read in the
+//! worker, never on the page's thread). Work that produces results is a job with an id; every
+//! event names its job, and every job ends with [`Event::Done`] or [`Event::Failed`], so the
+//! page can tell current results from late ones of work it gave up.
+
+use crate::attacks::{AttackConfig, AttackOutcome, Judgement, StepRecord, Truth, Verdict};
+use crate::backend::BackendKind;
+use crate::models::{Layout, ModelId};
+use crate::prediction::Prediction;
+
+/// A job's id, chosen by the page.
+pub type JobId = u64;
+
+/// Where a model's weights come from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum ModelSource {
+    /// The compact file the build ships (`models/<id>.f16.safetensors`).
+    BuiltIn,
+    /// A file the user chose: the message's `File`.
+    File { name: String },
+    /// A path on the page's own site.
+    Url(String),
+}
+
+impl ModelSource {
+    /// How the source is named in messages.
+    pub fn describe(&self, model: ModelId) -> String {
+        match self {
+            ModelSource::BuiltIn => format!("models/{}", model.web_file()),
+            ModelSource::File { name } => name.clone(),
+            ModelSource::Url(url) => url.clone(),
+        }
+    }
+}
+
+/// Where a photo comes from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum PhotoSource {
+    /// The message's first buffer holds the file's bytes.
+    Bytes,
+    /// The message's `File`.
+    File,
+    /// A path on the page's own site (the gallery).
+    Url(String),
+}
+
+/// What the page asks the worker to do.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Request {
+    /// Opens the device: WebGPU when `prefer_gpu` and the worker gets an adapter, else the
+    /// CPU. Models loaded on another device are dropped.
+    Open { prefer_gpu: bool },
+    /// Loads a model and keeps it.
+    LoadModel {
+        job: JobId,
+        model: ModelId,
+        source: ModelSource,
+    },
+    /// Decodes a photo, keeps it (replacing the previous one) and classifies it with `model`.
+    SetPhoto {
+        job: JobId,
+        name: String,
+        source: PhotoSource,
+        model: ModelId,
+    },
+    /// Prepares the photo for `model` and classifies it.
+    Classify { job: JobId, model: ModelId },
+    /// Attacks the photo (as prepared for `model`) on `model`.
+    Attack {
+        job: JobId,
+        model: ModelId,
+        truth: Truth,
+        config: AttackConfig,
+    },
+    /// Judges an attack's images (buffers: original RGBA, adversarial RGBA, both
+    /// `size` x `size`) with each of `models`.
+    Transfer {
+        job: JobId,
+        size: u32,
+        truth: Truth,
+        target: Option<usize>,
+        models: Vec<ModelId>,
+    },
+    /// One photo of the transfer matrix: attack it on each of `models`, let each judge each.
+    /// Nothing is reported unless every attack completes.
+    Matrix {
+        job: JobId,
+        truth: Truth,
+        models: Vec<ModelId>,
+        config: AttackConfig,
+    },
+    /// Stops job `job` after its current step.
+    Cancel { job: JobId },
+    /// Reports the worker's memory.
+    Stats { job: JobId },
+    /// Times attack steps of the default model on each device (the `?bench` page).
+    Bench { job: JobId, steps: usize },
+    /// Destroys the GPU device, as a driver reset would (a hook for tests).
+    LoseDevice,
+    /// Panics, as a bug would (a hook for tests of the page's recovery).
+    Panic,
+}
+
+/// The device the worker computes on.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BackendInfo {
+    pub kind: BackendKind,
+    /// "WebGPU: google swiftshader" or "CPU: burn flex (WebAssembly SIMD)".
+    pub description: String,
+    /// Why the CPU runs although WebGPU was asked for.
+    pub fallback: Option<Problem>,
+}
+
+/// Milliseconds per attack step (forward pass and input gradient, batch 1) on one device.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BenchRow {
+    pub backend: String,
+    pub kind: BackendKind,
+    pub first_ms: f64,
+    pub median_ms: f64,
+    pub min_ms: f64,
+    pub steps: usize,
+}
+
+/// A failure, said for a user: one sentence, and the technical details apart.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Problem {
+    pub summary: String,
+    pub detail: Option<String>,
+}
+
+impl Problem {
+    /// A problem with a summary only.
+    pub fn new(summary: impl Into<String>) -> Self {
+        Self {
+            summary: summary.into(),
+            detail: None,
+        }
+    }
+
+    /// A problem with technical details.
+    pub fn with_detail(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            summary: summary.into(),
+            detail: Some(detail.into()),
+        }
+    }
+}
+
+/// What the worker tells the page.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub enum Event {
+    /// The worker runs and takes requests.
+    Ready,
+    /// The device is open.
+    Backend(BackendInfo),
+    /// Bytes of a model file received so far.
+    Loading {
+        model: ModelId,
+        received: u64,
+        total: Option<u64>,
+    },
+    /// A model is loaded and kept (whichever job needed it).
+    ModelReady { model: ModelId, layout: Layout },
+    /// The photo is decoded.
+    PhotoDecoded { job: JobId, width: u32, height: u32 },
+    /// The model's top-5 for the photo; buffer 0: the model's input (RGBA, `size` x `size`).
+    Classified {
+        job: JobId,
+        model: ModelId,
+        size: u32,
+        top: Vec<Prediction>,
+    },
+    /// An attack step; buffer 0, when present (at most every 150 ms): the iterate (RGBA).
+    Step {
+        job: JobId,
+        record: StepRecord,
+        size: u32,
+    },
+    /// The attack's result (its images are not in the JSON); buffers: original RGBA,
+    /// adversarial RGBA, adversarial PNG (exactly the pixels that were classified).
+    Attacked {
+        job: JobId,
+        model: ModelId,
+        outcome: Box<AttackOutcome>,
+    },
+    /// How one model judged an attack's images.
+    Judged {
+        job: JobId,
+        judgement: Judgement,
+        verdict: Verdict,
+    },
+    /// A complete photo of the matrix: (made on, judged by, verdict) for every pair.
+    MatrixPhoto {
+        job: JobId,
+        verdicts: Vec<(ModelId, ModelId, Verdict)>,
+    },
+    /// A job is over.
+    Done { job: JobId, cancelled: bool },
+    /// A job failed (or, without a job, something outside any job).
+    Failed {
+        job: Option<JobId>,
+        problem: Problem,
+    },
+    /// The GPU device was lost; this worker cannot compute on it again.
+    DeviceLost { reason: String },
+    /// One device's benchmark.
+    BenchRow { job: JobId, row: BenchRow },
+    /// Memory in use.
+    Stats {
+        job: JobId,
+        wasm_bytes: u64,
+        models: usize,
+    },
+    /// The worker's code panicked; it must be restarted.
+    Panicked { message: String },
+}
+
+impl Event {
+    /// The job the event belongs to, if any.
+    pub fn job(&self) -> Option<JobId> {
+        match self {
+            Event::PhotoDecoded { job, .. }
+            | Event::Classified { job, .. }
+            | Event::Step { job, .. }
+            | Event::Attacked { job, .. }
+            | Event::Judged { job, .. }
+            | Event::MatrixPhoto { job, .. }
+            | Event::Done { job, .. }
+            | Event::BenchRow { job, .. }
+            | Event::Stats { job, .. } => Some(*job),
+            Event::Failed { job, .. } => *job,
+            Event::Ready
+            | Event::Backend(_)
+            | Event::Loading { .. }
+            | Event::ModelReady { .. }
+            | Event::DeviceLost { .. }
+            | Event::Panicked { .. } => None,
+        }
+    }
+}
+
+/// Encodes a message's JSON part.
+pub fn encode<T: serde::Serialize>(message: &T) -> String {
+    serde_json::to_string(message).expect("protocol messages always serialise")
+}
+
+/// Decodes a message's JSON part.
+pub fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_json::from_str(text).map_err(|e| format!("malformed message: {e}"))
+}
+
+/// RGBA bytes (opaque) of an RGB image, as canvases take them.
+pub fn rgba(image: &image::RgbImage) -> Vec<u8> {
+    let mut out = Vec::with_capacity(image.as_raw().len() / 3 * 4);
+    for p in image.pixels() {
+        out.extend_from_slice(&[p.0[0], p.0[1], p.0[2], 255]);
+    }
+    out
+}
+
+/// The RGB image of RGBA bytes (alpha ignored); None when the size does not fit.
+pub fn rgb(rgba: &[u8], width: u32, height: u32) -> Option<image::RgbImage> {
+    if rgba.len() as u64 != width as u64 * height as u64 * 4 {
+        return None;
+    }
+    let rgb: Vec<u8> = rgba
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    image::RgbImage::from_raw(width, height, rgb)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attacks::Method;
+
+    #[test]
+    fn requests_and_events_round_trip() {
+        let request = Request::Attack {
+            job: 7,
+            model: ModelId::EfficientNetLite1,
+            truth: Truth::Known {
+                label: 281,
+                also: vec![282],
+            },
+            config: AttackConfig::new(Method::MiFgsm, 8.0),
+        };
+        assert_eq!(decode::<Request>(&encode(&request)).unwrap(), request);
+        let event = Event::Loading {
+            model: ModelId::EfficientNetLite0,
+            received: 10,
+            total: None,
+        };
+        assert!(matches!(
+            decode::<Event>(&encode(&event)).unwrap(),
+            Event::Loading { received: 10, .. }
+        ));
+        assert!(decode::<Request>("{\"Nope\":1}").is_err());
+    }
+
+    #[test]
+    fn pixels_round_trip() {
+        let image = image::RgbImage::from_fn(3, 2, |x, y| image::Rgb([x as u8, y as u8, 9]));
+        let bytes = rgba(&image);
+        assert_eq!(bytes.len(), 24);
+        assert_eq!(rgb(&bytes, 3, 2).unwrap(), image);
+        assert!(rgb(&bytes, 2, 2).is_none());
+    }
+}

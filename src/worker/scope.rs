@@ -1,0 +1,209 @@
+//! The worker's side of the browser, wrapped once: posting events to the page, fetching files
+//! with progress (through the Cache API where the browser offers it), reading a `File`,
+//! timers, and the WebGPU adapter's name.
+
+use js_sys::{Array, Promise, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::DedicatedWorkerGlobalScope;
+
+use super::protocol::{self, Event};
+
+/// A browser call failed; the message says what happened.
+pub type JsResult<T> = Result<T, String>;
+
+/// The text of a JavaScript error.
+pub fn js_error(e: JsValue) -> String {
+    e.as_string()
+        .or_else(|| {
+            js_sys::Reflect::get(&e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+        })
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// The worker's global scope.
+pub fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+/// Sends an event to the page; `buffers` are moved, not copied, to the page.
+pub fn post(event: &Event, buffers: Vec<Vec<u8>>) {
+    let message = js_sys::Object::new();
+    let parts = Array::new();
+    for bytes in &buffers {
+        parts.push(&Uint8Array::from(bytes.as_slice()).buffer());
+    }
+    let _ = js_sys::Reflect::set(&message, &"msg".into(), &protocol::encode(event).into());
+    let _ = js_sys::Reflect::set(&message, &"bufs".into(), &parts);
+    if scope()
+        .post_message_with_transfer(&message, &parts)
+        .is_err()
+    {
+        // Only an unclonable value fails here; plain JSON text and buffers cannot.
+        let _ = scope().post_message(&message);
+    }
+}
+
+/// Resolves after the worker's event loop has had a turn: that is when a Cancel request,
+/// which arrives as a message, is seen.
+pub async fn yield_now() {
+    let promise = Promise::new(&mut |resolve, _| {
+        let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Milliseconds on the worker's clock.
+pub fn now_ms() -> f64 {
+    scope().performance().map(|p| p.now()).unwrap_or(0.0)
+}
+
+/// The Cache API, where the browser offers it: only in a secure context (https, or
+/// localhost). A page served over plain http to a classroom has none, and works without.
+fn model_cache_storage() -> Option<web_sys::CacheStorage> {
+    let scope = scope();
+    if !scope.is_secure_context() {
+        return None;
+    }
+    let has = js_sys::Reflect::get(&scope, &"caches".into())
+        .map(|c| !c.is_undefined() && !c.is_null())
+        .unwrap_or(false);
+    if !has {
+        return None;
+    }
+    scope.caches().ok()
+}
+
+/// Name of the Cache API store for model files; bump when the file format changes.
+const MODEL_CACHE: &str = "gibbon-models-v1";
+
+/// Fetches a same-origin file, from the Cache API if an earlier visit stored it, else from
+/// the network with progress reports `(received, total)`, and stores it when `cache` is set
+/// and the browser has a Cache API.
+pub async fn fetch_bytes(
+    url: &str,
+    cache: bool,
+    mut progress: impl FnMut(u64, Option<u64>),
+) -> JsResult<Vec<u8>> {
+    let store = match model_cache_storage().filter(|_| cache) {
+        Some(c) => JsFuture::from(c.open(MODEL_CACHE))
+            .await
+            .ok()
+            .map(|s| s.unchecked_into::<web_sys::Cache>()),
+        None => None,
+    };
+    if let Some(store) = &store {
+        if let Ok(hit) = JsFuture::from(store.match_with_str(url)).await {
+            if let Ok(response) = hit.dyn_into::<web_sys::Response>() {
+                let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?)
+                    .await
+                    .map_err(js_error)?;
+                let bytes = Uint8Array::new(&buffer).to_vec();
+                progress(bytes.len() as u64, Some(bytes.len() as u64));
+                return Ok(bytes);
+            }
+        }
+    }
+    let response = JsFuture::from(scope().fetch_with_str(url))
+        .await
+        .map_err(|e| format!("cannot fetch {url}: {}", js_error(e)))?;
+    let response: web_sys::Response = response.dyn_into().map_err(js_error)?;
+    if !response.ok() {
+        return Err(format!("cannot fetch {url}: HTTP {}", response.status()));
+    }
+    let total = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<u64>().ok());
+    let body = response
+        .body()
+        .ok_or_else(|| format!("{url}: empty response"))?;
+    let bytes = read_stream(body, total, &mut progress).await?;
+    if let Some(store) = &store {
+        let copy = Uint8Array::from(bytes.as_slice());
+        if let Ok(stored) = web_sys::Response::new_with_opt_buffer_source(Some(&copy)) {
+            let _ = JsFuture::from(store.put_with_str(url, &stored)).await;
+        }
+    }
+    Ok(bytes)
+}
+
+/// Reads a stream to its end, reporting `(received, total)` after each chunk.
+async fn read_stream(
+    stream: web_sys::ReadableStream,
+    total: Option<u64>,
+    progress: &mut impl FnMut(u64, Option<u64>),
+) -> JsResult<Vec<u8>> {
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut bytes: Vec<u8> = Vec::with_capacity(total.unwrap_or(0).min(1 << 30) as usize);
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(js_error)?;
+        let done = js_sys::Reflect::get(&chunk, &"done".into())
+            .map_err(js_error)?
+            .as_bool()
+            .unwrap_or(true);
+        if done {
+            break;
+        }
+        let value: Uint8Array = js_sys::Reflect::get(&chunk, &"value".into())
+            .map_err(js_error)?
+            .unchecked_into();
+        let start = bytes.len();
+        bytes.resize(start + value.length() as usize, 0);
+        value.copy_to(&mut bytes[start..]);
+        progress(bytes.len() as u64, total);
+    }
+    Ok(bytes)
+}
+
+/// The bytes of a file the user chose, with progress reports.
+pub async fn file_bytes(
+    file: &web_sys::File,
+    mut progress: impl FnMut(u64, Option<u64>),
+) -> JsResult<Vec<u8>> {
+    read_stream(file.stream(), Some(file.size() as u64), &mut progress).await
+}
+
+/// Vendor and architecture of the browser's WebGPU adapter ("google swiftshader"): wgpu gets
+/// only the adapter's description, which browsers often leave empty.
+pub async fn webgpu_adapter_label() -> Option<String> {
+    use js_sys::Reflect;
+    let navigator = Reflect::get(&scope(), &"navigator".into()).ok()?;
+    let gpu = Reflect::get(&navigator, &"gpu".into())
+        .ok()
+        .filter(|g| !g.is_undefined())?;
+    let request: js_sys::Function = Reflect::get(&gpu, &"requestAdapter".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let promise: Promise = request.call0(&gpu).ok()?.dyn_into().ok()?;
+    let adapter = JsFuture::from(promise)
+        .await
+        .ok()
+        .filter(|a| !a.is_null() && !a.is_undefined())?;
+    let info = Reflect::get(&adapter, &"info".into()).ok()?;
+    let field = |key: &str| {
+        Reflect::get(&info, &key.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .filter(|s| !s.is_empty())
+    };
+    let parts: Vec<String> = ["vendor", "architecture", "description"]
+        .iter()
+        .filter_map(|k| field(k))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+/// Bytes of the worker's WebAssembly memory.
+pub fn wasm_memory_bytes() -> u64 {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    memory
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as u64
+}
