@@ -28,6 +28,10 @@ fi
 # --- Rust targets and cargo tools ------------------------------------------------------------
 rustup target list --installed | grep -q wasm32-unknown-unknown || {
   say "rustup target add wasm32-unknown-unknown"; rustup target add wasm32-unknown-unknown; }
+for component in rustfmt clippy; do
+  rustup component list --installed 2>/dev/null | grep -q "^$component" || {
+    say "rustup component add $component"; rustup component add "$component"; }
+done
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   say "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 5 minutes, once)"

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test of Gibbon on a fresh machine: installs what is missing (scripts/setup-tools.sh),
-# fetches the real weights and sample photos, runs the native tests (CPU and wgpu on whatever
-# Vulkan adapter there is, Mesa's lavapipe in CI), then builds the web app and runs the browser
+# checks formatting and lints (rustfmt, clippy for the CLI and for the browser), fetches the
+# real weights and sample photos, runs the native tests (CPU and wgpu on whatever Vulkan
+# adapter there is, Mesa's lavapipe in CI), then builds the web app and runs the browser
 # end-to-end tests in headless Chromium (WebGPU through SwiftShader, and the CPU fallback).
 #
 #   ./scripts/test.sh            everything
+#   ./scripts/test.sh lint       only rustfmt and clippy
 #   ./scripts/test.sh native     only cargo test
 #   ./scripts/test.sh web        only the browser tests
 set -euo pipefail
@@ -14,6 +16,14 @@ what="${1:-all}"
 
 bash scripts/setup-tools.sh
 step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+
+if [ "$what" = all ] || [ "$what" = lint ]; then
+  step "lint: rustfmt, clippy on the CLI and on the web app (wasm32)"
+  cargo fmt --check
+  cargo clippy --locked --all-targets -- -D warnings
+  cargo clippy --locked --target wasm32-unknown-unknown --lib --bins -- -D warnings
+  [ "$what" = lint ] && { step "lint passed"; exit 0; }
+fi
 
 step "build the CLI (release; the same build serves tests and benchmarks)"
 cargo build --release --locked
@@ -25,7 +35,8 @@ step "fetch the real weights and sample photos (skipped when installed)"
 if [ "$what" = all ] || [ "$what" = native ]; then
   step "native tests"
   # Minimal autotuning: the wgpu test runs on a software adapter, where tuning costs minutes.
-  CUBECL_AUTOTUNE_LEVEL=minimal cargo test --release --locked
+  # A test that finds the weights or numpy missing fails here instead of skipping.
+  GIBBON_REQUIRE_INSTALLED=1 CUBECL_AUTOTUNE_LEVEL=minimal cargo test --release --locked
 fi
 
 if [ "$what" = all ] || [ "$what" = web ]; then

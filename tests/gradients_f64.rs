@@ -22,6 +22,7 @@ fn central_difference(f: impl Fn(&[f64]) -> f64, x: &[f64], i: usize, h: f64) ->
 
 #[test]
 fn lite0_gradient_matches_finite_differences_in_f64() {
+    require!(Need::Weights);
     let mut device = cpu();
     device
         .configure(FloatDType::F64)

