@@ -85,8 +85,11 @@ impl Backend {
         let adapter = &setup.adapter;
         let info = adapter.get_info();
         let limits = adapter.limits();
-        let max_tensor_bytes =
-            Some((limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size));
+        let max_tensor_bytes = Some(
+            limits
+                .max_storage_buffer_binding_size
+                .min(limits.max_buffer_size),
+        );
         use burn::tensor::wgpu::wgpu::DeviceType;
         let software = info.device_type == DeviceType::Cpu;
         let kind = match info.device_type {
@@ -117,10 +120,10 @@ pub fn select(choice: BackendChoice) -> Result<Backend, BackendError> {
         BackendChoice::Wgpu => native_wgpu(),
         BackendChoice::Cuda => cuda(),
         BackendChoice::Auto => {
-            if cfg!(feature = "cuda") {
-                if let Ok(backend) = cuda() {
-                    return Ok(backend);
-                }
+            if cfg!(feature = "cuda")
+                && let Ok(backend) = cuda()
+            {
+                return Ok(backend);
             }
             match native_wgpu() {
                 Ok(backend) if !backend.software => Ok(backend),

@@ -98,6 +98,17 @@ struct UserLoad {
     file: Option<web_sys::File>,
 }
 
+/// A model the user asked to load, until the worker says how it went.
+#[derive(Clone)]
+struct PendingLoad {
+    job: JobId,
+    model: ModelId,
+    /// Where from, as the user named it.
+    what: String,
+    /// Its weights' layout, once the worker has loaded it.
+    layout: Option<Layout>,
+}
+
 /// The page: its contexts, the worker, and every action.
 #[derive(Clone, Copy)]
 pub struct Page {
@@ -115,8 +126,8 @@ pub struct Page {
     restarts: StoredValue<Vec<f64>>,
     started: StoredValue<bool>,
     user_loads: StoredValue<Vec<UserLoad>, LocalStorage>,
-    /// The user's model load under way: job, model, where from, and its layout once known.
-    pending_user: StoredValue<Option<(JobId, ModelId, String, Option<Layout>)>>,
+    /// The user's model load under way.
+    pending_user: StoredValue<Option<PendingLoad>>,
 }
 
 impl Page {
@@ -352,7 +363,12 @@ impl Page {
                 file: file.clone(),
             });
         });
-        self.pending_user.set_value(Some((job, id, what, None)));
+        self.pending_user.set_value(Some(PendingLoad {
+            job,
+            model: id,
+            what,
+            layout: None,
+        }));
         self.activity.set(Activity::Loading(job));
         self.send(
             Request::LoadModel {
@@ -507,10 +523,8 @@ impl Page {
                     self.session.loading.set(None);
                 }
                 self.pending_user.update_value(|p| {
-                    if let Some((_, id, _, l)) = p {
-                        if *id == model {
-                            *l = Some(layout);
-                        }
+                    if let Some(p) = p.as_mut().filter(|p| p.model == model) {
+                        p.layout = Some(layout);
                     }
                 });
             }
@@ -566,11 +580,10 @@ impl Page {
             }
             Event::Failed { job, problem } => {
                 let current = job.is_some_and(|j| self.is_current(j));
-                if let Some(j) = job {
-                    if self.finish_user_load(j, Some(problem.clone())) {
+                if let Some(j) = job
+                    && self.finish_user_load(j, Some(problem.clone())) {
                         return;
                     }
-                }
                 if current || job.is_none() {
                     self.notices.error(problem);
                 }
@@ -677,7 +690,13 @@ impl Page {
     /// The end of the user's model load, if `job` is it: says how it went. Returns whether
     /// the event was about it.
     fn finish_user_load(&self, job: JobId, problem: Option<Problem>) -> bool {
-        let Some((pending, id, what, layout)) = self.pending_user.get_value() else {
+        let Some(PendingLoad {
+            job: pending,
+            model: id,
+            what,
+            layout,
+        }) = self.pending_user.get_value()
+        else {
             return false;
         };
         if pending != job {

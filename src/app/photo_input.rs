@@ -41,12 +41,13 @@ pub fn PhotoInput() -> impl IntoView {
         let items = data.items();
         for i in 0..items.length() {
             let Some(item) = items.get(i) else { continue };
-            if item.kind() == "file" && item.type_().starts_with("image/") {
-                if let Ok(Some(file)) = item.get_as_file() {
-                    ev.prevent_default();
-                    page.choose_file(file);
-                    return;
-                }
+            if item.kind() == "file"
+                && item.type_().starts_with("image/")
+                && let Ok(Some(file)) = item.get_as_file()
+            {
+                ev.prevent_default();
+                page.choose_file(file);
+                return;
             }
         }
     });

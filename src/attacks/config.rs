@@ -175,10 +175,10 @@ impl AttackConfig {
         if !(alpha.is_finite() && (alpha > 0.0 || self.eps == 0.0) && alpha <= 255.0) {
             return Err(AttackError::Alpha(alpha));
         }
-        if let Some(steps) = self.steps {
-            if steps == 0 || steps > MAX_STEPS {
-                return Err(AttackError::Steps(steps));
-            }
+        if let Some(steps) = self.steps
+            && (steps == 0 || steps > MAX_STEPS)
+        {
+            return Err(AttackError::Steps(steps));
         }
         if !(0.0..=1.0).contains(&self.momentum) {
             return Err(AttackError::Momentum(self.momentum));
@@ -186,10 +186,10 @@ impl AttackConfig {
         if self.method.needs_target() && self.target.is_none() {
             return Err(AttackError::NeedsTarget(self.method.as_str()));
         }
-        if let Some(t) = self.target {
-            if t >= crate::imagenet::NUM_CLASSES {
-                return Err(AttackError::BadTarget(t));
-            }
+        if let Some(t) = self.target
+            && t >= crate::imagenet::NUM_CLASSES
+        {
+            return Err(AttackError::BadTarget(t));
         }
         Ok(())
     }

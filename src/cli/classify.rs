@@ -69,7 +69,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
                 .collect();
             emit(serde_json::json!({"path": shown, "model": spec.id.as_str(), "top": top}))?;
         } else {
-            emit(format!("{shown}"))?;
+            emit(shown.to_string())?;
             for p in &top {
                 emit(format!(
                     "  {:>6.2}%  {:>3}  {}",

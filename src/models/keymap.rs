@@ -137,7 +137,7 @@ fn chainer_vgg(model: ModelId, key: &str) -> Option<String> {
             for (b, &count) in blocks.iter().enumerate() {
                 if index < start + 2 * count {
                     let offset = index - start;
-                    if offset % 2 == 0 {
+                    if offset.is_multiple_of(2) {
                         found = Some(format!("conv{}_{}", b + 1, offset / 2 + 1));
                     }
                     break;

@@ -270,10 +270,10 @@ pub struct WeightsSource {
 /// The network of a loaded model.
 #[derive(Debug)]
 enum Network {
-    EfficientNetLite(EfficientNetLite),
-    Vgg(Vgg),
-    ResNet(ResNet),
-    GoogLeNet(GoogLeNet),
+    EfficientNetLite(Box<EfficientNetLite>),
+    Vgg(Box<Vgg>),
+    ResNet(Box<ResNet>),
+    GoogLeNet(Box<GoogLeNet>),
 }
 
 /// A loaded classifier: pixels in, logits out.
@@ -312,13 +312,12 @@ impl Classifier {
         let network = match id {
             ModelId::EfficientNetLite0
             | ModelId::EfficientNetLite1
-            | ModelId::EfficientNetLite2 => Network::EfficientNetLite(EfficientNetLite::load(
-                id.variant().unwrap(),
-                &mut loader,
-            )?),
+            | ModelId::EfficientNetLite2 => Network::EfficientNetLite(Box::new(
+                EfficientNetLite::load(id.variant().unwrap(), &mut loader)?,
+            )),
             ModelId::Vgg16 | ModelId::Vgg19 => {
                 let depth = vgg::Depth::of(id).expect("a VGG id");
-                Network::Vgg(Vgg::load(depth, caffe, &mut loader)?)
+                Network::Vgg(Box::new(Vgg::load(depth, caffe, &mut loader)?))
             }
             ModelId::ResNet18
             | ModelId::ResNet34
@@ -326,9 +325,11 @@ impl Classifier {
             | ModelId::ResNet101
             | ModelId::ResNet152 => {
                 let depth = resnet::Depth::of(id).expect("a ResNet id");
-                Network::ResNet(ResNet::load(depth, caffe, &mut loader)?)
+                Network::ResNet(Box::new(ResNet::load(depth, caffe, &mut loader)?))
             }
-            ModelId::GoogLeNet => Network::GoogLeNet(GoogLeNet::load(caffe, &mut loader)?),
+            ModelId::GoogLeNet => {
+                Network::GoogLeNet(Box::new(GoogLeNet::load(caffe, &mut loader)?))
+            }
         };
         if let Some(extra) = loader.leftovers().first() {
             return Err(WeightsError::Unsupported(format!(

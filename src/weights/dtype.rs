@@ -80,7 +80,7 @@ impl Dtype {
 
     /// Decodes little-endian elements to f32 (integers and bools by value).
     pub fn to_f32(self, bytes: &[u8]) -> Result<Vec<f32>, WeightsError> {
-        if bytes.len() % self.size() != 0 {
+        if !bytes.len().is_multiple_of(self.size()) {
             return Err(WeightsError::Corrupt(format!(
                 "{} bytes is not a whole number of {self:?} elements",
                 bytes.len()

@@ -363,10 +363,9 @@ pub fn gather_strided(
             storage.len()
         )));
     }
-    let last = shape
-        .iter()
-        .zip(stride)
-        .try_fold(offset, |acc, (&n, &s)| acc.checked_add((n - 1).checked_mul(s)?));
+    let last = shape.iter().zip(stride).try_fold(offset, |acc, (&n, &s)| {
+        acc.checked_add((n - 1).checked_mul(s)?)
+    });
     match last {
         Some(last) if last < storage.len() => {}
         _ => {
@@ -446,9 +445,15 @@ mod tests {
         let err = gather_strided(&[1.0], 0, &[1 << 17, 1 << 17], &[0, 0], "w").unwrap_err();
         assert!(err.to_string().contains("tensor 'w'"), "{err}");
         let err = gather_strided(&[1.0], 0, &[1 << 20], &[0], "w").unwrap_err();
-        assert!(err.to_string().contains("a view of 1048576 elements"), "{err}");
+        assert!(
+            err.to_string().contains("a view of 1048576 elements"),
+            "{err}"
+        );
         // A small broadcast stays possible.
-        assert_eq!(gather_strided(&[2.0], 0, &[3], &[0], "w").unwrap(), vec![2.0; 3]);
+        assert_eq!(
+            gather_strided(&[2.0], 0, &[3], &[0], "w").unwrap(),
+            vec![2.0; 3]
+        );
     }
 
     #[test]

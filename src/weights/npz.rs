@@ -3,7 +3,9 @@
 
 use std::io::{Read, Seek};
 
-use super::{Dtype, NamedTensor, TensorStore, WeightsError, element_count, gather_strided, read_zip_entry};
+use super::{
+    Dtype, NamedTensor, TensorStore, WeightsError, element_count, gather_strided, read_zip_entry,
+};
 
 /// Reads every array of an `.npz` archive.
 pub fn read<R: Read + Seek>(reader: R) -> Result<TensorStore, WeightsError> {

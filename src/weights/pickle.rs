@@ -393,11 +393,7 @@ impl<'a> Machine<'a> {
                     let value = match line {
                         "00" => Value::Bool(false),
                         "01" => Value::Bool(true),
-                        _ => Value::Int(
-                            line.trim()
-                                .parse()
-                                .map_err(|_| self.corrupt("bad INT"))?,
-                        ),
+                        _ => Value::Int(line.trim().parse().map_err(|_| self.corrupt("bad INT"))?),
                     };
                     self.push_leaf(value)?;
                 }
@@ -548,28 +544,28 @@ impl<'a> Machine<'a> {
 
 /// `OrderedDict()` and `dict()` become plain dicts; every other call stays a call.
 fn call(func: Value, args: Vec<Value>) -> Value {
-    if let Value::Global(m, n) = &func {
-        if (m == "collections" && n == "OrderedDict") || (m == "builtins" && n == "dict") {
-            let items = args
-                .into_iter()
-                .next()
-                .and_then(|a| match a {
-                    Value::List(v) => Some(v),
-                    _ => None,
-                })
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|pair| match pair {
-                    Value::Tuple(mut kv) if kv.len() == 2 => {
-                        let v = kv.pop().unwrap();
-                        let k = kv.pop().unwrap();
-                        Some((k, v))
-                    }
-                    _ => None,
-                })
-                .collect();
-            return Value::Dict(items);
-        }
+    if let Value::Global(m, n) = &func
+        && ((m == "collections" && n == "OrderedDict") || (m == "builtins" && n == "dict"))
+    {
+        let items = args
+            .into_iter()
+            .next()
+            .and_then(|a| match a {
+                Value::List(v) => Some(v),
+                _ => None,
+            })
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|pair| match pair {
+                Value::Tuple(mut kv) if kv.len() == 2 => {
+                    let v = kv.pop().unwrap();
+                    let k = kv.pop().unwrap();
+                    Some((k, v))
+                }
+                _ => None,
+            })
+            .collect();
+        return Value::Dict(items);
     }
     Value::Call {
         func: Box::new(func),

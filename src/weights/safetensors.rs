@@ -195,18 +195,35 @@ mod tests {
             bytes
         };
         for (what, header, data) in [
-            ("backwards", r#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}}"#, 4),
-            ("overlap", r#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, 8),
-            ("past the end", r#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, 8),
-            ("shape vs bytes", r#"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, 8),
-            ("overflow", r#"{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}}"#, 8),
+            (
+                "backwards",
+                r#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}}"#,
+                4,
+            ),
+            (
+                "overlap",
+                r#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
+                8,
+            ),
+            (
+                "past the end",
+                r#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#,
+                8,
+            ),
+            (
+                "shape vs bytes",
+                r#"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#,
+                8,
+            ),
+            (
+                "overflow",
+                r#"{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}}"#,
+                8,
+            ),
             ("not json", "{nope", 0),
         ] {
             let err = read(&file(header, data)).unwrap_err();
-            assert!(
-                matches!(err, WeightsError::Corrupt(_)),
-                "{what}: {err}"
-            );
+            assert!(matches!(err, WeightsError::Corrupt(_)), "{what}: {err}");
         }
         // A header that claims more bytes than the file holds.
         let mut bytes = (1u64 << 40).to_le_bytes().to_vec();

@@ -216,10 +216,9 @@ fn tensor_refs(root: Value) -> Result<Vec<TensorRef>, WeightsError> {
     for wrapper in ["state_dict", "model", "model_state_dict", "net"] {
         if let Some((_, inner @ Value::Dict(_))) =
             dict.iter().find(|(k, _)| k.as_str() == Some(wrapper))
+            && !dict.iter().any(|(_, v)| is_tensor(v))
         {
-            if !dict.iter().any(|(_, v)| is_tensor(v)) {
-                return tensor_refs(inner.clone());
-            }
+            return tensor_refs(inner.clone());
         }
     }
     let mut out = Vec::new();

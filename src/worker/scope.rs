@@ -94,17 +94,16 @@ pub async fn fetch_bytes(
             .map(|s| s.unchecked_into::<web_sys::Cache>()),
         None => None,
     };
-    if let Some(store) = &store {
-        if let Ok(hit) = JsFuture::from(store.match_with_str(url)).await {
-            if let Ok(response) = hit.dyn_into::<web_sys::Response>() {
-                let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?)
-                    .await
-                    .map_err(js_error)?;
-                let bytes = Uint8Array::new(&buffer).to_vec();
-                progress(bytes.len() as u64, Some(bytes.len() as u64));
-                return Ok(bytes);
-            }
-        }
+    if let Some(store) = &store
+        && let Ok(hit) = JsFuture::from(store.match_with_str(url)).await
+        && let Ok(response) = hit.dyn_into::<web_sys::Response>()
+    {
+        let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?)
+            .await
+            .map_err(js_error)?;
+        let bytes = Uint8Array::new(&buffer).to_vec();
+        progress(bytes.len() as u64, Some(bytes.len() as u64));
+        return Ok(bytes);
     }
     let response = JsFuture::from(scope().fetch_with_str(url))
         .await
