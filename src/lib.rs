@@ -7,6 +7,7 @@
 
 pub mod attacks;
 pub mod backend;
+pub mod fuzzing;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod home;
 pub mod imagenet;

@@ -268,22 +268,27 @@ impl<'a> Machine<'a> {
         Ok(items)
     }
 
+    /// Copies the value on top of the stack into the memo. A copy costs as much as the
+    /// original, and is charged before it is made.
     fn put(&mut self, index: usize) -> Result<(), WeightsError> {
-        let item = match self.stack.last() {
-            Some(top) => top.clone(),
+        let cost = match self.stack.last() {
+            Some(top) => top.cost,
             None => return Err(self.corrupt("memo of an empty stack")),
         };
+        self.charge(cost)?;
+        let item = self.stack.last().expect("checked above").clone();
         self.memo.insert(index, item);
         Ok(())
     }
 
+    /// Pushes a copy of a memo entry.
     fn get(&mut self, index: usize) -> Result<(), WeightsError> {
-        let item = match self.memo.get(&index) {
-            Some(item) => item.clone(),
+        let cost = match self.memo.get(&index) {
+            Some(item) => item.cost,
             None => return Err(self.corrupt(format!("memo {index} is empty"))),
         };
-        // The copy costs as much as the original.
-        self.charge(item.cost)?;
+        self.charge(cost)?;
+        let item = self.memo[&index].clone();
         self.stack.push(item);
         Ok(())
     }
@@ -527,11 +532,12 @@ impl<'a> Machine<'a> {
                     self.pop_mark()?;
                 }
                 b'2' => {
-                    let top = match self.stack.last() {
-                        Some(top) => top.clone(),
+                    let cost = match self.stack.last() {
+                        Some(top) => top.cost,
                         None => return Err(self.corrupt("stack underflow")),
                     };
-                    self.charge(top.cost)?;
+                    self.charge(cost)?;
+                    let top = self.stack.last().expect("checked above").clone();
                     self.stack.push(top);
                 }
                 other => {
