@@ -19,7 +19,8 @@ struct BoundsChecker {
 }
 
 impl Observer for BoundsChecker {
-    async fn on_step(&mut self, record: &StepRecord, iterate: &Tensor<4>) -> Flow {
+    async fn on_step(&mut self, records: &[StepRecord], iterate: &Tensor<4>) -> Flow {
+        let record = &records[0];
         let x = values(iterate.clone());
         for (v, o) in x.iter().zip(&self.original) {
             assert!(

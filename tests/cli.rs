@@ -334,3 +334,97 @@ fn models_lists_the_zoo() {
     );
     let _ = std::fs::remove_dir_all(home);
 }
+
+/// `--batch 4` attacks four images in one pass per step; the PNGs are byte for byte those of
+/// one image at a time, and early stop still stops each image on its own.
+#[test]
+fn batched_attacks_equal_one_at_a_time() {
+    require!(Need::Weights);
+    let dir = temp_dir("batch");
+    let list = dir.join("list.txt");
+    let lines: Vec<String> = [
+        ("chelsea", 281),
+        ("coffee", 967),
+        ("camera", 872),
+        ("motorcycle_left", 665),
+    ]
+    .iter()
+    .map(|(name, label)| format!("{} {label}", crop(name)))
+    .collect();
+    std::fs::write(&list, lines.join("\n")).unwrap();
+    let run = |batch: &str| {
+        let out = dir.join(format!("out-{batch}"));
+        let o = gibbon(&[
+            "attack",
+            "--method",
+            "ifgsm",
+            "--eps",
+            "8",
+            "--early-stop",
+            "--json",
+            "--batch",
+            batch,
+            "--list",
+            list.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let steps: Vec<u64> = stdout(&o)
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["steps"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect();
+        (out, steps)
+    };
+    let (one, steps_one) = run("1");
+    let (four, steps_four) = run("4");
+    println!("steps per image: {steps_one:?}");
+    assert_eq!(steps_one, steps_four, "early stop per image");
+    assert!(
+        steps_one.iter().any(|&s| s < 10),
+        "some image stops early: {steps_one:?}"
+    );
+    for name in [
+        "chelsea_224",
+        "coffee_224",
+        "camera_224",
+        "motorcycle_left_224",
+    ] {
+        let a = std::fs::read(one.join("efficientnet-lite0").join(format!("{name}.png"))).unwrap();
+        let b = std::fs::read(four.join("efficientnet-lite0").join(format!("{name}.png"))).unwrap();
+        assert!(a == b, "{name}: batch 4 differs from batch 1");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `gibbon classify a b c | head -1`: the closed pipe ends the command quietly, with success.
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    require!(Need::Weights);
+    use std::io::{BufRead, BufReader};
+    let coffee = crop("coffee");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gibbon"))
+        .args(["--device", "cpu", "classify"])
+        .args(std::iter::repeat_n(&coffee, 30))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("coffee_224.png"), "{first}");
+    // The reader goes away, as `head -1` does.
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "exit {:?}: {err}", out.status.code());
+    assert!(
+        !err.contains("panicked") && !err.contains("Broken pipe"),
+        "{err}"
+    );
+}

@@ -13,7 +13,7 @@ mod verdict;
 
 pub use config::{AttackConfig, Method, default_steps};
 pub use outcome::{AttackOutcome, Goal, StepRecord};
-pub use step::{Flow, NoObserver, Observer, run};
+pub use step::{Flow, NoObserver, Observer, run, run_batch};
 pub use transfer::{Judgement, Tally, TransferMatrix, judge};
 pub use verdict::{Truth, Verdict};
 

@@ -89,11 +89,18 @@ pub struct AttackOptions {
     #[arg(long, default_value = "crop", value_name = "crop|stretch")]
     pub preprocess: Preprocess,
 
-    /// Read images from FILE: lines of `path label`, like the seed's lists.
+    /// Attack N images of the list together: one forward and backward pass per step for all
+    /// of them. The results are those of one image at a time.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub batch: u16,
+
+    /// Read images from FILE: lines of `path label`, like the seed's lists (a label may list
+    /// several right classes: `path tabby,tiger cat`).
     #[arg(long, value_name = "FILE")]
     list: Option<PathBuf>,
 
-    /// Images, each optionally with its true class: photo.jpg:388 or photo.jpg:"giant panda".
+    /// Images, each optionally with its true class and other right classes: photo.jpg:388,
+    /// photo.jpg:"giant panda", cat.png:"tabby,tiger cat".
     #[arg(value_name = "IMAGE[:LABEL]")]
     images: Vec<String>,
 }
@@ -131,6 +138,16 @@ impl AttackOptions {
     /// The images to attack.
     pub fn inputs(&self) -> Result<Vec<Input>, CliError> {
         inputs::collect(&self.images, self.list.as_deref())
+    }
+
+    /// How to attack the images, with `config` and saving under `out`.
+    pub fn plan<'a>(&self, config: &'a AttackConfig, out: Option<&'a Path>) -> Plan<'a> {
+        Plan {
+            config,
+            preprocess: self.preprocess,
+            out,
+            batch: self.batch as usize,
+        }
     }
 }
 
@@ -214,9 +231,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         ctx,
         &model,
         &inputs,
-        &config,
-        args.options.preprocess,
-        args.out.as_deref(),
+        &args.options.plan(&config, args.out.as_deref()),
         &mut failures,
         |a| {
             let row = a.judge_by(&judges)?;
@@ -281,22 +296,30 @@ pub fn unique_models(specs: &[ModelSpec]) -> Vec<ModelSpec> {
     unique
 }
 
-/// Attacks every input on `model`, saving PNGs under `out` and calling `report` as each image
-/// is done; an image that fails is reported on stderr and counted in `failures`. Returns how
-/// many images were attacked.
-#[allow(clippy::too_many_arguments)]
+/// How a batch command attacks its images.
+pub struct Plan<'a> {
+    pub config: &'a AttackConfig,
+    pub preprocess: Preprocess,
+    /// Save `DIR/Original/<name>.png` and `DIR/<model>/<name>.png`.
+    pub out: Option<&'a Path>,
+    /// Images per step (`--batch`).
+    pub batch: usize,
+}
+
+/// Attacks every input on `model`, `plan.batch` images at a time, saving PNGs and calling
+/// `report` as each image is done; an image that fails is reported on stderr and counted in
+/// `failures`. Returns how many images were attacked.
 pub fn attack_all(
     ctx: &Context,
     model: &Classifier,
     inputs: &[Input],
-    config: &AttackConfig,
-    preprocess: Preprocess,
-    out: Option<&Path>,
+    plan: &Plan,
     failures: &mut usize,
     mut report: impl FnMut(&Attacked) -> Result<(), CliError>,
 ) -> Result<usize, CliError> {
     let id = model.id();
-    if let Some(dir) = out {
+    let config = plan.config;
+    if let Some(dir) = plan.out {
         for sub in ["Original", id.as_str()] {
             std::fs::create_dir_all(dir.join(sub)).map_err(|e| {
                 CliError::failed(format!("cannot create {}: {e}", dir.join(sub).display()))
@@ -304,73 +327,114 @@ pub fn attack_all(
         }
     }
     ctx.note(&format!(
-        "{} on {id}: eps {}, alpha {}, {} step(s)",
+        "{} on {id}: eps {}, alpha {}, {} step(s){}",
         config.method.title(),
         config.eps,
         config.alpha(),
-        config.steps()
+        config.steps(),
+        if plan.batch > 1 {
+            format!(", {} images per batch", plan.batch)
+        } else {
+            String::new()
+        }
     ));
     let progress = progress_bar(inputs.len(), ctx.quiet);
     let mut attacked = 0;
-    for (input, stem) in inputs.iter().zip(inputs::unique_stems(inputs)) {
-        let shown = input.path.display().to_string();
-        progress.set_message(shown.clone());
-        let result = attack_one(input, &stem, model, config, preprocess, out).and_then(
-            |(outcome, saved)| {
+    let mut fail = |shown: &str, e: CliError| -> Result<(), CliError> {
+        if e.is_broken_pipe() {
+            return Err(e);
+        }
+        progress.suspend(|| eprintln!("gibbon: {shown}: {}", e.message));
+        *failures += 1;
+        Ok(())
+    };
+    let stems = inputs::unique_stems(inputs);
+    let size = model.input_size() as u32;
+    for chunk in inputs
+        .iter()
+        .zip(&stems)
+        .collect::<Vec<_>>()
+        .chunks(plan.batch.max(1))
+    {
+        // Decode and prepare; an image that cannot be read leaves the batch.
+        let mut ready = Vec::new();
+        for &(input, stem) in chunk {
+            let shown = input.path.display().to_string();
+            progress.set_message(shown.clone());
+            match imaging::open(&input.path) {
+                Ok(photo) => ready.push((
+                    input,
+                    stem,
+                    shown,
+                    imaging::prepare(&photo, size, plan.preprocess),
+                )),
+                Err(e) => {
+                    fail(&shown, e.into())?;
+                    progress.inc(1);
+                }
+            }
+        }
+        if ready.is_empty() {
+            continue;
+        }
+        let images: Vec<RgbImage> = ready.iter().map(|r| r.3.clone()).collect();
+        let truths: Vec<Truth> = ready.iter().map(|r| r.0.truth.clone()).collect();
+        let outcomes = pollster::block_on(attacks::run_batch(
+            model,
+            &images,
+            &truths,
+            config,
+            &mut NoObserver,
+        ));
+        drop(images);
+        let outcomes = match outcomes {
+            Ok(o) => o,
+            Err(e) => {
+                let e = CliError::from(e).context("attack");
+                for (_, _, shown, _) in &ready {
+                    fail(shown, CliError::failed(e.message.clone()))?;
+                    progress.inc(1);
+                }
+                continue;
+            }
+        };
+        for ((_, stem, shown, _), outcome) in ready.into_iter().zip(outcomes) {
+            let result = save(&outcome, stem, id, plan.out).and_then(|saved| {
                 let a = Attacked {
                     shown: shown.clone(),
                     outcome,
                     saved,
                 };
                 progress.suspend(|| report(&a))
-            },
-        );
-        match result {
-            Ok(()) => attacked += 1,
-            Err(e) if e.is_broken_pipe() => return Err(e),
-            Err(e) => {
-                progress.suspend(|| eprintln!("gibbon: {shown}: {}", e.message));
-                *failures += 1;
+            });
+            match result {
+                Ok(()) => attacked += 1,
+                Err(e) => fail(&shown, e)?,
             }
+            progress.inc(1);
         }
-        progress.inc(1);
     }
     progress.finish_and_clear();
     Ok(attacked)
 }
 
-fn attack_one(
-    input: &Input,
+/// Saves the original and the adversarial PNG under `out`, if given.
+fn save(
+    outcome: &AttackOutcome,
     stem: &str,
-    model: &Classifier,
-    config: &AttackConfig,
-    preprocess: Preprocess,
+    model: ModelId,
     out: Option<&Path>,
-) -> Result<(AttackOutcome, Option<PathBuf>), CliError> {
-    let photo = imaging::open(&input.path)?;
-    let image = imaging::prepare(&photo, model.input_size() as u32, preprocess);
-    drop(photo);
-    let outcome = pollster::block_on(attacks::run(
-        model,
-        &image,
-        &input.truth,
-        config,
-        &mut NoObserver,
-    ))
-    .map_err(|e| CliError::from(e).context("attack"))?;
-    let saved = match out {
-        Some(dir) => {
-            save_png(
-                &outcome.original,
-                &dir.join("Original").join(format!("{stem}.png")),
-            )?;
-            let path = dir.join(model.id().as_str()).join(format!("{stem}.png"));
-            save_png(&outcome.adversarial, &path)?;
-            Some(path)
-        }
-        None => None,
+) -> Result<Option<PathBuf>, CliError> {
+    let Some(dir) = out else {
+        return Ok(None);
     };
-    Ok((outcome, saved))
+    save_png(
+        &outcome.original,
+        &dir.join("Original").join(format!("{stem}.png")),
+    )?;
+    let path = dir.join(model.as_str()).join(format!("{stem}.png"));
+    save_png(&outcome.adversarial, &path)?;
+    Ok(Some(path))
 }
 
 fn save_png(image: &RgbImage, path: &Path) -> Result<(), CliError> {

@@ -1,11 +1,14 @@
 //! `gibbon bench`: milliseconds per attack step (forward pass + gradient with respect to the
-//! input, batch 1), the number that decides how long an attack takes.
+//! input), the number that decides how long an attack takes, and images x steps per second for
+//! a batch.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
+use burn::prelude::Tensor;
+
 use super::{CliError, Context, ModelSpec, emit, parse_model_spec};
-use crate::attacks::step::gradient_at;
+use crate::attacks::step::gradient_at_batch;
 use crate::backend::{self, BackendChoice};
 use crate::{home, imaging, samples};
 
@@ -27,6 +30,10 @@ pub struct Args {
     /// Untimed steps first (shader compilation, autotuning, caches).
     #[arg(long, default_value_t = 3)]
     warmup: usize,
+
+    /// Images per step.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=512))]
+    batch: u16,
 
     /// One JSON object per line.
     #[arg(long)]
@@ -53,13 +60,16 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     for choice in choices {
         let backend = backend::select(choice)?;
         let model = home::load_model_on(id, args.model.weights.as_deref(), &backend)?;
-        let x = imaging::to_tensor(&image, &backend.device);
+        let batch = args.batch as usize;
+        let one = imaging::to_tensor(&image, &backend.device);
+        let x = Tensor::cat(vec![one; batch], 0);
+        let classes = vec![0; batch];
         let mut times = Vec::with_capacity(args.steps);
         for i in 0..args.warmup + args.steps {
             let start = Instant::now();
             // The gradient readback is included: it is what a step costs in an attack, and
             // it makes the device finish its work before the clock stops.
-            let (gradient, _) = pollster::block_on(gradient_at(&model, &x, 0))?;
+            let (gradient, _) = pollster::block_on(gradient_at_batch(&model, &x, &classes))?;
             let _ = pollster::block_on(gradient.slice([0..1, 0..1, 0..1, 0..1]).into_data_async());
             if i >= args.warmup {
                 times.push(start.elapsed().as_secs_f64() * 1000.0);
@@ -69,15 +79,17 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         let median = times[times.len() / 2];
         let mean = times.iter().sum::<f64>() / times.len() as f64;
         let min = times[0];
+        let throughput = batch as f64 * 1000.0 / median;
         if args.json {
-            emit(
-                serde_json::json!({"model": id.as_str(), "backend": backend.description, "input": size,
-                    "batch": 1, "steps": args.steps, "median_ms": median, "mean_ms": mean, "min_ms": min}),
-            )?;
+            emit(serde_json::json!({
+                "model": id.as_str(), "backend": backend.description, "input": size,
+                "batch": batch, "steps": args.steps, "median_ms": median, "mean_ms": mean,
+                "min_ms": min, "images_steps_per_s": throughput,
+            }))?;
         } else {
             emit(format!(
-                "{} {}x{} batch 1 on {}: {median:.1} ms/step (median of {}; mean {mean:.1}, min {min:.1})",
-                id, size, size, backend.description, args.steps
+                "{id} {size}x{size} batch {batch} on {}: {median:.1} ms/step, {throughput:.1} images x steps/s (median of {}; mean {mean:.1}, min {min:.1})",
+                backend.description, args.steps
             ))?;
         }
     }

@@ -62,9 +62,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
             ctx,
             model,
             &inputs,
-            &config,
-            args.options.preprocess,
-            args.out.as_deref(),
+            &args.options.plan(&config, args.out.as_deref()),
             &mut failures,
             |a| {
                 if !args.json {

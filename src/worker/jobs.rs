@@ -499,7 +499,12 @@ struct LiveSteps {
 }
 
 impl Observer for LiveSteps {
-    async fn on_step(&mut self, record: &StepRecord, iterate: &burn::prelude::Tensor<4>) -> Flow {
+    async fn on_step(
+        &mut self,
+        records: &[StepRecord],
+        iterate: &burn::prelude::Tensor<4>,
+    ) -> Flow {
+        let record = &records[0];
         let mut buffers = Vec::new();
         let now = scope::now_ms();
         if now - self.last_pixels > 150.0 {
@@ -530,7 +535,7 @@ impl Observer for LiveSteps {
 struct Quiet(Rc<Cell<bool>>);
 
 impl Observer for Quiet {
-    async fn on_step(&mut self, _: &StepRecord, _: &burn::prelude::Tensor<4>) -> Flow {
+    async fn on_step(&mut self, _: &[StepRecord], _: &burn::prelude::Tensor<4>) -> Flow {
         scope::yield_now().await;
         if self.0.get() {
             Flow::Cancel
