@@ -64,6 +64,9 @@ impl Engine {
     pub fn restart(&self) {
         let listener = self.inner.borrow().listener.clone();
         if let Some(old) = self.inner.borrow_mut().worker.take() {
+            // Its handlers are dropped below: nothing of it may call them any more.
+            old.set_onmessage(None);
+            old.set_onerror(None);
             old.terminate();
         }
         self.inner.borrow_mut().handlers.clear();
