@@ -54,6 +54,8 @@ struct State {
     photo: Option<Rc<RgbImage>>,
     cancels: HashMap<JobId, Rc<Cell<bool>>>,
     device_lost: bool,
+    /// A job is opening the device: others wait for it (burn opens WebGPU once).
+    opening: bool,
 }
 
 type Shared = Rc<RefCell<State>>;
@@ -253,9 +255,16 @@ async fn open_device(state: &Shared) -> Result<Backend, Problem> {
             "The graphics device was lost; Gibbon is starting again.",
         ));
     }
-    if let Some(backend) = state.borrow().backend.clone() {
-        return Ok(backend);
+    loop {
+        if let Some(backend) = state.borrow().backend.clone() {
+            return Ok(backend);
+        }
+        if !state.borrow().opening {
+            break;
+        }
+        sleep_ms(20).await;
     }
+    state.borrow_mut().opening = true;
     let prefer_gpu = state.borrow().prefer_gpu;
     let (mut backend, why) = backend::select_browser(prefer_gpu).await;
     let fallback = why.map(|detail| {
@@ -294,11 +303,10 @@ async fn open_device(state: &Shared) -> Result<Backend, Problem> {
         Vec::new(),
     );
     let mut s = state.borrow_mut();
-    if s.backend.is_none() {
-        s.backend = Some(backend.clone());
-        s.models.clear();
-    }
-    Ok(s.backend.clone().expect("set above"))
+    s.opening = false;
+    s.backend = Some(backend.clone());
+    s.models.clear();
+    Ok(backend)
 }
 
 /// Model `id` on the open device: loaded already, or downloaded (built-in), or read from the
