@@ -248,25 +248,42 @@ where
     });
 }
 
-/// The open device: WebGPU when asked for and available, else the CPU.
+/// The open device: WebGPU when asked for and available, else the CPU. One job opens it;
+/// others wait. If the page switches device meanwhile, the other one is opened.
 async fn open_device(state: &Shared) -> Result<Backend, Problem> {
-    if state.borrow().device_lost {
-        return Err(Problem::new(
-            "The graphics device was lost; Gibbon is starting again.",
-        ));
-    }
     loop {
+        if state.borrow().device_lost {
+            return Err(Problem::new(
+                "The graphics device was lost; Gibbon is starting again.",
+            ));
+        }
         if let Some(backend) = state.borrow().backend.clone() {
             return Ok(backend);
         }
-        if !state.borrow().opening {
-            break;
+        if state.borrow().opening {
+            sleep_ms(20).await;
+            continue;
         }
-        sleep_ms(20).await;
+        state.borrow_mut().opening = true;
+        let prefer_gpu = state.borrow().prefer_gpu;
+        let (backend, why) = backend::select_browser(prefer_gpu).await;
+        let mut s = state.borrow_mut();
+        s.opening = false;
+        if s.prefer_gpu != prefer_gpu {
+            continue;
+        }
+        drop(s);
+        let backend = describe(backend, why).await;
+        let mut s = state.borrow_mut();
+        s.backend = Some(backend.clone());
+        s.models.clear();
+        return Ok(backend);
     }
-    state.borrow_mut().opening = true;
-    let prefer_gpu = state.borrow().prefer_gpu;
-    let (mut backend, why) = backend::select_browser(prefer_gpu).await;
+}
+
+/// Names the device for the page (and says why the CPU runs, when WebGPU was asked for),
+/// and listens for the loss of a GPU device.
+async fn describe(mut backend: Backend, why: Option<String>) -> Backend {
     let fallback = why.map(|detail| {
         let summary = if scope::scope().is_secure_context() {
             "This browser gives Gibbon no WebGPU here, so it computes on the CPU: slower, with the same results."
@@ -302,11 +319,7 @@ async fn open_device(state: &Shared) -> Result<Backend, Problem> {
         }),
         Vec::new(),
     );
-    let mut s = state.borrow_mut();
-    s.opening = false;
-    s.backend = Some(backend.clone());
-    s.models.clear();
-    Ok(backend)
+    backend
 }
 
 /// Model `id` on the open device: loaded already, or downloaded (built-in), or read from the
