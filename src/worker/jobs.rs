@@ -267,12 +267,14 @@ async fn open_device(state: &Shared) -> Result<Backend, Problem> {
         state.borrow_mut().opening = true;
         let prefer_gpu = state.borrow().prefer_gpu;
         let (backend, why) = backend::select_browser(prefer_gpu).await;
-        let mut s = state.borrow_mut();
-        s.opening = false;
-        if s.prefer_gpu != prefer_gpu {
+        let switched = {
+            let mut s = state.borrow_mut();
+            s.opening = false;
+            s.prefer_gpu != prefer_gpu
+        };
+        if switched {
             continue;
         }
-        drop(s);
         let backend = describe(backend, why).await;
         let mut s = state.borrow_mut();
         s.backend = Some(backend.clone());
