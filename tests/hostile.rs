@@ -128,10 +128,10 @@ fn views_that_leave_their_storage_or_explode_are_refused() {
 
 #[test]
 fn a_memo_bomb_stops_early() {
-    // A list, then 40 times: a new list of two copies of the memo, memoised again. 2^40
+    // A list, then 30 times: a new list of two copies of the memo, memoised again. 2^30
     // values from 250 bytes.
     let mut p = Pickle::new().op(b"]q\x00");
-    for _ in 0..40 {
+    for _ in 0..30 {
         p = p.op(b"(h\x00h\x00lq\x00");
     }
     let bytes = p.stop();

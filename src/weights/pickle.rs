@@ -316,7 +316,14 @@ impl<'a> Machine<'a> {
                 0x95 => {
                     self.u64()?; // FRAME: a hint only
                 }
-                b'.' => return self.pop(), // STOP
+                b'.' => {
+                    // STOP
+                    let top = self.pop()?;
+                    if matches!(top.value, Value::Mark) {
+                        return Err(self.corrupt("STOP with a mark on the stack"));
+                    }
+                    return Ok(top);
+                }
                 b'(' => self.push_leaf(Value::Mark)?,
                 b')' => self.push_leaf(Value::Tuple(Vec::new()))?,
                 b't' => {
