@@ -1,6 +1,7 @@
 //! Choosing where the tensors live: a GPU through wgpu (WebGPU in the browser, Vulkan, Metal or
 //! DX12 natively), CUDA when built in, or burn's pure-Rust CPU backend (`flex`).
 
+#[cfg(feature = "compute")]
 use burn::prelude::*;
 
 /// Which backend the user asked for.
@@ -39,6 +40,7 @@ pub enum BackendKind {
     Cuda,
 }
 
+#[cfg(feature = "compute")]
 /// A ready device and a description for the user ("wgpu: NVIDIA RTX 4090 (Vulkan)").
 #[derive(Debug, Clone)]
 pub struct Backend {
@@ -68,6 +70,7 @@ pub enum BackendError {
     NoCuda(String),
 }
 
+#[cfg(feature = "compute")]
 impl Backend {
     /// burn's CPU backend.
     pub fn cpu() -> Self {
@@ -113,7 +116,7 @@ impl Backend {
 
 /// Opens the backend the user chose. Natively the result is cached: burn's wgpu runtime can
 /// only be initialised once per process.
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(not(target_arch = "wasm32"), feature = "compute"))]
 pub fn select(choice: BackendChoice) -> Result<Backend, BackendError> {
     match choice {
         BackendChoice::Cpu => Ok(Backend::cpu()),
@@ -133,7 +136,7 @@ pub fn select(choice: BackendChoice) -> Result<Backend, BackendError> {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(not(target_arch = "wasm32"), feature = "compute"))]
 fn native_wgpu() -> Result<Backend, BackendError> {
     use std::sync::OnceLock;
     static WGPU: OnceLock<Result<Backend, BackendError>> = OnceLock::new();
@@ -167,7 +170,11 @@ fn cuda() -> Result<Backend, BackendError> {
     }
 }
 
-#[cfg(all(not(target_arch = "wasm32"), not(feature = "cuda")))]
+#[cfg(all(
+    not(target_arch = "wasm32"),
+    feature = "compute",
+    not(feature = "cuda")
+))]
 fn cuda() -> Result<Backend, BackendError> {
     Err(BackendError::CudaNotBuilt)
 }
@@ -175,7 +182,7 @@ fn cuda() -> Result<Backend, BackendError> {
 /// In the browser: WebGPU when `navigator.gpu` yields an adapter, else the CPU backend. The
 /// second value is why the CPU was chosen, when WebGPU was asked for (the browser's words).
 /// burn opens WebGPU once per worker; later calls reuse that device.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "compute"))]
 pub async fn select_browser(prefer_gpu: bool) -> (Backend, Option<String>) {
     if !prefer_gpu {
         return (Backend::cpu(), None);

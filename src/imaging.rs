@@ -2,6 +2,7 @@
 //! crop to a model's input, convert to a pixel tensor (0..255) and back, round to 8 bits and
 //! encode PNG. What is saved is exactly what is re-classified: 8-bit and lossless.
 
+#[cfg(feature = "compute")]
 use burn::prelude::*;
 use image::imageops::FilterType;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
@@ -207,6 +208,7 @@ pub fn prepare(image: &RgbImage, size: u32, preprocess: Preprocess) -> RgbImage 
 }
 
 /// An RGB image as a pixel tensor [1, 3, H, W] with values 0..255.
+#[cfg(feature = "compute")]
 pub fn to_tensor(image: &RgbImage, device: &Device) -> Tensor<4> {
     let (w, h) = image.dimensions();
     Tensor::from_data(

@@ -1,12 +1,6 @@
 //! What a classifier says about an image: class probabilities and the top classes.
 
-use burn::prelude::*;
-use burn::tensor::activation::log_softmax;
-use image::RgbImage;
-
 use crate::imagenet;
-use crate::imaging;
-use crate::models::Classifier;
 
 /// One class and its probability.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -100,43 +94,58 @@ impl Probabilities {
     }
 }
 
-/// Reads a tensor back to the host as f32 values, whatever its dtype, without blocking (the
-/// browser cannot block).
-pub async fn read_values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, DeviceError> {
-    let data = tensor
-        .into_data_async()
-        .await
-        .map_err(|e| DeviceError(format!("{e:?}")))?;
-    let data = if data.dtype() == burn::tensor::DType::F32 {
-        data
-    } else {
-        data.convert::<f32>()
-    };
-    data.try_into_vec::<f32>()
-        .map_err(|e| DeviceError(format!("{e:?}")))
-}
+#[cfg(feature = "compute")]
+pub use compute::read_values;
 
-impl Classifier {
-    /// Class probabilities for a batch of pixel tensors [N, 3, H, W] (0..255).
-    pub async fn probabilities(
-        &self,
-        pixels: Tensor<4>,
-    ) -> Result<Vec<Probabilities>, DeviceError> {
-        let [n, _, _, _] = pixels.dims();
-        let log_probs = log_softmax(self.logits(pixels), 1);
-        let values = read_values(log_probs).await?;
-        let classes = values.len() / n.max(1);
-        Ok(values
-            .chunks(classes)
-            .map(|c| Probabilities::from_log_probs(c.to_vec()))
-            .collect())
+/// Reading results off a device, which needs burn.
+#[cfg(feature = "compute")]
+mod compute {
+    use burn::prelude::*;
+    use burn::tensor::activation::log_softmax;
+    use image::RgbImage;
+
+    use super::{DeviceError, Probabilities};
+    use crate::imaging;
+    use crate::models::Classifier;
+
+    /// Reads a tensor back to the host as f32 values, whatever its dtype, without blocking (the
+    /// browser cannot block).
+    pub async fn read_values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, DeviceError> {
+        let data = tensor
+            .into_data_async()
+            .await
+            .map_err(|e| DeviceError(format!("{e:?}")))?;
+        let data = if data.dtype() == burn::tensor::DType::F32 {
+            data
+        } else {
+            data.convert::<f32>()
+        };
+        data.try_into_vec::<f32>()
+            .map_err(|e| DeviceError(format!("{e:?}")))
     }
 
-    /// Class probabilities for an 8-bit image of the model's input size.
-    pub async fn classify(&self, image: &RgbImage) -> Result<Probabilities, DeviceError> {
-        let pixels = imaging::to_tensor(image, self.device());
-        let mut all = self.probabilities(pixels).await?;
-        Ok(all.remove(0))
+    impl Classifier {
+        /// Class probabilities for a batch of pixel tensors [N, 3, H, W] (0..255).
+        pub async fn probabilities(
+            &self,
+            pixels: Tensor<4>,
+        ) -> Result<Vec<Probabilities>, DeviceError> {
+            let [n, _, _, _] = pixels.dims();
+            let log_probs = log_softmax(self.logits(pixels), 1);
+            let values = read_values(log_probs).await?;
+            let classes = values.len() / n.max(1);
+            Ok(values
+                .chunks(classes)
+                .map(|c| Probabilities::from_log_probs(c.to_vec()))
+                .collect())
+        }
+
+        /// Class probabilities for an 8-bit image of the model's input size.
+        pub async fn classify(&self, image: &RgbImage) -> Result<Probabilities, DeviceError> {
+            let pixels = imaging::to_tensor(image, self.device());
+            let mut all = self.probabilities(pixels).await?;
+            Ok(all.remove(0))
+        }
     }
 }
 

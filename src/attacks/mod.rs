@@ -7,14 +7,18 @@
 
 mod config;
 mod outcome;
+#[cfg(feature = "compute")]
 pub mod step;
 pub mod transfer;
 mod verdict;
 
 pub use config::{AttackConfig, Method, default_steps};
 pub use outcome::{AttackOutcome, Goal, StepRecord};
+#[cfg(feature = "compute")]
 pub use step::{Flow, NoObserver, Observer, run, run_batch};
-pub use transfer::{Judgement, Tally, TransferMatrix, judge};
+#[cfg(feature = "compute")]
+pub use transfer::judge;
+pub use transfer::{Judgement, Tally, TransferMatrix};
 pub use verdict::{Truth, Verdict};
 
 /// Why an attack could not run.

@@ -1,12 +1,9 @@
 //! The transfer test (the seed article's change_model step): how other models judge an attack's
 //! original and adversarial images, and the matrix that tallies it over photos and models.
 
-use image::RgbImage;
-
 use super::{Truth, Verdict};
-use crate::imaging::{self, Preprocess};
-use crate::models::{Classifier, ModelId};
-use crate::prediction::{DeviceError, Prediction};
+use crate::models::ModelId;
+use crate::prediction::Prediction;
 use crate::stats::Proportion;
 
 /// What one model says about an original and its adversarial image.
@@ -26,11 +23,13 @@ impl Judgement {
 
 /// How `judge` classifies an attack's images: the saved 8-bit original and adversarial image,
 /// resized to the judge's input when its size differs.
+#[cfg(feature = "compute")]
 pub async fn judge(
-    judge: &Classifier,
-    original: &RgbImage,
-    adversarial: &RgbImage,
-) -> Result<Judgement, DeviceError> {
+    judge: &crate::models::Classifier,
+    original: &image::RgbImage,
+    adversarial: &image::RgbImage,
+) -> Result<Judgement, crate::prediction::DeviceError> {
+    use crate::imaging::{self, Preprocess};
     let size = judge.input_size() as u32;
     let original = imaging::prepare(original, size, Preprocess::Stretch);
     let adversarial = imaging::prepare(adversarial, size, Preprocess::Stretch);

@@ -7,6 +7,9 @@ fn main() {
     gibbon::worker::run();
 }
 
+#[cfg(all(target_arch = "wasm32", not(feature = "compute")))]
+compile_error!("the worker computes: build it with the `compute` feature (on by default)");
+
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
     eprintln!(

@@ -1,5 +1,6 @@
 //! Input normalisation: the model's first step, so that attacks work on raw pixels (0..255).
 
+#[cfg(feature = "compute")]
 use burn::prelude::*;
 
 /// How a model turns RGB pixels in 0..255 into its input.
@@ -41,6 +42,7 @@ impl Normalization {
     }
 
     /// Applies the normalisation to pixels [N, 3, H, W].
+    #[cfg(feature = "compute")]
     pub fn apply(&self, pixels: Tensor<4>) -> Tensor<4> {
         let device = pixels.device();
         let x = if self.bgr { pixels.flip([1]) } else { pixels };

@@ -53,13 +53,20 @@ const server = http.createServer((req, res) => {
   if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
   if (!fs.existsSync(file)) { res.writeHead(404).end(); return; }
+  // As python's http.server serves: no Cache-Control, a Last-Modified date, and 304 Not
+  // Modified for a revalidation (which sends no body, so it is not counted).
+  const modified = new Date(Math.floor(fs.statSync(file).mtimeMs / 1000) * 1000);
+  const since = req.headers["if-modified-since"];
+  if (since && new Date(since) >= modified) {
+    res.writeHead(304, { "last-modified": modified.toUTCString() }).end();
+    return;
+  }
   const body = fs.readFileSync(file);
   const seen = served.get(url.pathname) || { count: 0, bytes: 0 };
   served.set(url.pathname, { count: seen.count + 1, bytes: seen.bytes + body.length });
   res.writeHead(200, {
     "content-type": MIME[path.extname(file)] || "application/octet-stream", "content-length": body.length,
-    // As python's http.server sends it: no Cache-Control, a Last-Modified date.
-    "last-modified": fs.statSync(file).mtime.toUTCString(),
+    "last-modified": modified.toUTCString(),
   });
   res.end(body);
 });
@@ -106,7 +113,11 @@ async function newPage(query = "", at = base) {
   const requests = [];
   const errors = [];
   page.on("request", (r) => requests.push(r.url()));
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+    // The worker's messages too, for failures that happen there.
+    if (process.env.E2E_VERBOSE) console.log(`  [console ${m.type()}] ${m.text().slice(0, 300)}`);
+  });
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(at + query);
   return { context, page, requests, errors };
@@ -397,9 +408,14 @@ await scenario("memory: 20 attacks in a row stay flat", async () => {
 
 // ---------------------------------------------------------------- no WebGPU; drop and paste
 await scenario("input: no WebGPU falls back to the CPU; drop and paste a photo", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-  // A browser without WebGPU: navigator.gpu does not exist.
-  await context.addInitScript(() => Object.defineProperty(Navigator.prototype, "gpu", { get: () => undefined, configurable: true }));
+  // A browser without WebGPU: headless Chromium without --enable-unsafe-webgpu gives the
+  // worker no adapter.
+  const plain = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: ["--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
+  });
+  const context = await plain.newContext({ viewport: { width: 1280, height: 1000 } });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
@@ -432,6 +448,7 @@ await scenario("input: no WebGPU falls back to the CPU; drop and paste a photo",
   check((await page.textContent(`${testid("drop-zone")} .caption`)) === "camera.png", "caption names the pasted file");
   check(errors.length === 0, "page errors: " + errors.join(" | "));
   await context.close();
+  await plain.close();
 });
 
 // ---------------------------------------------------------------- the user's own weights

@@ -1,0 +1,133 @@
+//! A loaded classifier: one of the architectures with its weights on a device, pixels in,
+//! logits out.
+
+use burn::prelude::*;
+
+use super::blocks::Loader;
+use super::efficientnet_lite::EfficientNetLite;
+use super::googlenet::GoogLeNet;
+use super::keymap::KeyMap;
+use super::resnet::{self, ResNet};
+use super::vgg::{self, Vgg};
+use super::{Layout, ModelError, ModelId, Normalization};
+use crate::weights::{TensorStore, WeightsError};
+
+/// The network of a loaded model.
+#[derive(Debug)]
+enum Network {
+    EfficientNetLite(Box<EfficientNetLite>),
+    Vgg(Box<Vgg>),
+    ResNet(Box<ResNet>),
+    GoogLeNet(Box<GoogLeNet>),
+}
+
+/// A loaded classifier: pixels in, logits out.
+#[derive(Debug)]
+pub struct Classifier {
+    id: ModelId,
+    layout: Layout,
+    normalization: Normalization,
+    network: Network,
+    device: Device,
+}
+
+impl Classifier {
+    /// Builds model `id` from a store of its weights on `device`; the file's layout is told
+    /// from its tensor names. The device should not have autodiff: weights are constants;
+    /// attacks put autodiff on the input only.
+    pub fn load(id: ModelId, store: TensorStore, device: &Device) -> Result<Self, ModelError> {
+        Self::load_within(id, store, device, None)
+    }
+
+    /// [`Classifier::load`] for a device that binds at most `max_tensor_bytes` per tensor
+    /// (WebGPU's storage-buffer binding limit): larger layers are split to fit.
+    pub fn load_within(
+        id: ModelId,
+        mut store: TensorStore,
+        device: &Device,
+        max_tensor_bytes: Option<u64>,
+    ) -> Result<Self, ModelError> {
+        let device = device.clone().without_autodiff();
+        let layout = id.detect_layout(&store);
+        let name = id.display_name();
+        let mut loader = Loader::new(&mut store, &device, name, KeyMap::new(layout, id));
+        loader.max_tensor_bytes = max_tensor_bytes;
+        // The Caffe models Chainer loads differ from torchvision's in more than names.
+        let caffe = layout == Layout::Chainer;
+        let network = match id {
+            ModelId::EfficientNetLite0
+            | ModelId::EfficientNetLite1
+            | ModelId::EfficientNetLite2 => Network::EfficientNetLite(Box::new(
+                EfficientNetLite::load(id.variant().unwrap(), &mut loader)?,
+            )),
+            ModelId::Vgg16 | ModelId::Vgg19 => {
+                let depth = vgg::Depth::of(id).expect("a VGG id");
+                Network::Vgg(Box::new(Vgg::load(depth, caffe, &mut loader)?))
+            }
+            ModelId::ResNet18
+            | ModelId::ResNet34
+            | ModelId::ResNet50
+            | ModelId::ResNet101
+            | ModelId::ResNet152 => {
+                let depth = resnet::Depth::of(id).expect("a ResNet id");
+                Network::ResNet(Box::new(ResNet::load(depth, caffe, &mut loader)?))
+            }
+            ModelId::GoogLeNet => {
+                Network::GoogLeNet(Box::new(GoogLeNet::load(caffe, &mut loader)?))
+            }
+        };
+        if let Some(extra) = loader.leftovers().first() {
+            return Err(WeightsError::Unsupported(format!(
+                "tensor '{extra}' is not part of {name}: are these the weights of another model?"
+            ))
+            .into());
+        }
+        Ok(Self {
+            id,
+            layout,
+            normalization: id.normalization(layout),
+            network,
+            device,
+        })
+    }
+
+    /// Which model this is.
+    pub fn id(&self) -> ModelId {
+        self.id
+    }
+
+    /// The layout of the weights it was loaded from.
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// How it normalises pixels.
+    pub fn normalization(&self) -> Normalization {
+        self.normalization
+    }
+
+    /// Side of the square input, in pixels.
+    pub fn input_size(&self) -> usize {
+        self.id.input_size()
+    }
+
+    /// The device the weights live on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Pixels [N, 3, H, W] in 0..255 (RGB) -> logits [N, 1000].
+    pub fn logits(&self, pixels: Tensor<4>) -> Tensor<2> {
+        self.forward_normalized(self.normalization.apply(pixels))
+    }
+
+    /// The network alone, on input already normalised: [N, 3, H, W] -> [N, 1000].
+    pub fn forward_normalized(&self, x: Tensor<4>) -> Tensor<2> {
+        match &self.network {
+            Network::EfficientNetLite(net) => net.forward(x),
+            Network::Vgg(net) => net.forward(x),
+            Network::ResNet(net) => net.forward(x),
+            Network::GoogLeNet(net) => net.forward(x),
+        }
+    }
+}
