@@ -22,6 +22,8 @@ if [ "$what" = all ] || [ "$what" = lint ]; then
   cargo fmt --check
   cargo clippy --locked --all-targets -- -D warnings
   cargo clippy --locked --target wasm32-unknown-unknown --lib --bins -- -D warnings
+  # The page's own binary, as trunk builds it: without burn.
+  cargo clippy --locked --target wasm32-unknown-unknown --no-default-features --lib --bin gibbon -- -D warnings
   [ "$what" = lint ] && { step "lint passed"; exit 0; }
 fi
 

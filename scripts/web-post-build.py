@@ -6,10 +6,12 @@
 2. Content-Security-Policy: trunk loads the wasm with an inline <script type="module">; its
    sha256 goes into the CSP meta tag in place of '__INLINE_SCRIPT_HASHES__', so the policy can
    forbid every other inline script.
-3. Service worker: writes the list of files to precache (everything but the model files, which
-   the worker keeps in its own cache), split into files whose content never changes under their
-   name (content-hashed code, the sample photos: taken from the HTTP cache, so a first visit
-   does not download them twice) and the others, and a version derived from their contents.
+3. Service worker: writes the list of files to precache, and a version derived from their
+   contents. Left out: the model files, which the worker keeps in its own cache, and the
+   worker's wasm, which the service worker keeps as it passes (the page starts the worker only
+   once the service worker controls it). The rest is split into files whose content never
+   changes under their name (content-hashed code, the sample photos), taken from the HTTP
+   cache, and the others: a first visit downloads each file once.
 """
 import base64
 import hashlib
@@ -63,6 +65,11 @@ for root, dirs, names in os.walk(stage):
         path = os.path.join(root, name)
         rel = os.path.relpath(path, stage).replace(os.sep, "/")
         if rel.startswith("models/") or rel == "sw.js":
+            continue
+        if rel == hashed + "_bg.wasm":
+            # Kept by the service worker as the worker fetches it.
+            with open(path, "rb") as f:
+                digest.update(rel.encode() + f.read())
             continue
         if immutable_name.search(rel) or rel.startswith("samples/"):
             immutable.append("./" + rel)

@@ -1,9 +1,10 @@
 // Gibbon's service worker: after the first visit the app works with the network off.
 // The build fills in VERSION and the precache lists (scripts/web-post-build.py): every file of
 // the app except the model files, which the app's worker keeps in its own cache as it
-// downloads them. The page registers this service worker only once its own code has loaded,
-// so files whose content never changes under their name (content-hashed code, the sample
-// photos) are taken from the HTTP cache: a first visit downloads each file once.
+// downloads them, and the worker's wasm, kept below as it passes (the page starts its worker
+// only once this service worker controls the page). Files whose content never changes under
+// their name (content-hashed code, the sample photos), already loaded by the page, come from
+// the HTTP cache: a first visit downloads each file once.
 const VERSION = "__VERSION__";
 const PRECACHE = __PRECACHE__;
 const PRECACHE_IMMUTABLE = __PRECACHE_IMMUTABLE__;

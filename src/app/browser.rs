@@ -80,17 +80,47 @@ pub fn download(bytes: &[u8], name: &str, mime: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Registers the service worker that keeps the app usable offline. Browsers offer service
-/// workers only in secure contexts (https, localhost); elsewhere the page simply works online.
-pub fn register_service_worker() {
-    let Some(window) = window() else { return };
-    if !window.is_secure_context() {
-        return;
+/// Registers the service worker that keeps the app usable offline, and calls `then` once it
+/// controls the page (or at once where there is none: browsers offer service workers only in
+/// secure contexts, https or localhost; elsewhere the page simply works online). The worker
+/// that computes is started in `then`: its code, the largest file of the app, then passes
+/// through the service worker, which keeps it; fetched before, it would be downloaded twice.
+pub fn after_service_worker(then: impl FnOnce() + 'static) {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use wasm_bindgen::prelude::Closure;
+
+    let Some(window) = window() else {
+        return then();
+    };
+    let supported = window.is_secure_context()
+        && js_sys::Reflect::has(&window.navigator(), &"serviceWorker".into()).unwrap_or(false);
+    if !supported {
+        return then();
     }
-    let navigator = window.navigator();
-    if js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {
-        let _ = navigator.service_worker().register("./sw.js");
+    let container = window.navigator().service_worker();
+    let _ = container.register("./sw.js");
+    if container.controller().is_some() {
+        return then();
     }
+    // Once: on the first controller, or after a few seconds if none comes (a service worker
+    // that fails to install must not stop the page).
+    type Once = Rc<Cell<Option<Box<dyn FnOnce()>>>>;
+    let then: Once = Rc::new(Cell::new(Some(Box::new(then))));
+    let fire = {
+        let then = then.clone();
+        move || {
+            if let Some(f) = then.take() {
+                f();
+            }
+        }
+    };
+    let on_change = Closure::<dyn FnMut()>::new(fire.clone());
+    container.set_oncontrollerchange(Some(on_change.as_ref().unchecked_ref()));
+    on_change.forget();
+    let timeout = Closure::once_into_js(fire);
+    let _ =
+        window.set_timeout_with_callback_and_timeout_and_arguments_0(timeout.unchecked_ref(), 4000);
 }
 
 /// Replaces the page with a short explanation after a panic on the main thread, instead of

@@ -124,7 +124,6 @@ pub struct Page {
     cancelled: StoredValue<Option<JobId>>,
     /// When the worker was restarted lately (to give up on a worker that cannot run here).
     restarts: StoredValue<Vec<f64>>,
-    started: StoredValue<bool>,
     user_loads: StoredValue<Vec<UserLoad>, LocalStorage>,
     /// The user's model load under way.
     pending_user: StoredValue<Option<PendingLoad>>,
@@ -157,7 +156,6 @@ impl Page {
             stats: RwSignal::new(WorkerStats::default()),
             cancelled: StoredValue::new(None),
             restarts: StoredValue::new(Vec::new()),
-            started: StoredValue::new(false),
             user_loads: StoredValue::new_local(Vec::new()),
             pending_user: StoredValue::new(None),
         }
@@ -171,8 +169,10 @@ impl Page {
         provide_context(self.photo);
         provide_context(self.run);
         provide_context(self.matrix);
-        let engine = Engine::start(move |event, buffers| self.on_event(event, buffers));
-        self.engine.set_value(Some(engine));
+        browser::after_service_worker(move || {
+            let engine = Engine::start(move |event, buffers| self.on_event(event, buffers));
+            self.engine.set_value(Some(engine));
+        });
     }
 
     fn send(&self, request: Request, buffers: Vec<Vec<u8>>, file: Option<&web_sys::File>) {
@@ -610,12 +610,6 @@ impl Page {
     }
 
     fn on_ready(&self) {
-        if !self.started.get_value() {
-            self.started.set_value(true);
-            // Now that the worker's code is here (and in the HTTP cache), the service worker
-            // can keep a copy for offline use without downloading it a second time.
-            browser::register_service_worker();
-        }
         self.send(
             Request::Open {
                 prefer_gpu: self.session.use_gpu.get_untracked(),
