@@ -14,7 +14,8 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     caches.open(CACHE)
       .then((cache) => cache.addAll([
-        ...PRECACHE,
+        // Revalidated: the server answers 304 when the page's copy is current.
+        ...PRECACHE.map((url) => new Request(url, { cache: "no-cache" })),
         ...PRECACHE_IMMUTABLE.map((url) => new Request(url, { cache: "force-cache" })),
       ]))
       .then(() => self.skipWaiting())
