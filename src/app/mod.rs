@@ -119,6 +119,7 @@ fn WorkerStats() -> impl IntoView {
             data-wasm-bytes=move || page.stats.get().wasm_bytes
             data-models=move || page.stats.get().models
             data-reports=move || page.stats.get().reports
+            data-activity=move || format!("{:?}", page.activity.get())
         ></span>
     }
 }

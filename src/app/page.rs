@@ -124,6 +124,8 @@ pub struct Page {
     cancelled: StoredValue<Option<JobId>>,
     /// When the worker was restarted lately (to give up on a worker that cannot run here).
     restarts: StoredValue<Vec<f64>>,
+    /// `?debug`: every event is logged to the console.
+    debug: bool,
     user_loads: StoredValue<Vec<UserLoad>, LocalStorage>,
     /// The user's model load under way.
     pending_user: StoredValue<Option<PendingLoad>>,
@@ -156,6 +158,7 @@ impl Page {
             stats: RwSignal::new(WorkerStats::default()),
             cancelled: StoredValue::new(None),
             restarts: StoredValue::new(Vec::new()),
+            debug: browser::query_param("debug").is_some(),
             user_loads: StoredValue::new_local(Vec::new()),
             pending_user: StoredValue::new(None),
         }
@@ -499,6 +502,17 @@ impl Page {
     // ------------------------------------------------------------------ the worker's events
 
     fn on_event(&self, event: Event, mut buffers: Vec<Vec<u8>>) {
+        if self.debug {
+            let kind = format!("{event:?}");
+            let kind: String = kind.chars().take(120).collect();
+            web_sys::console::debug_1(
+                &format!(
+                    "gibbon event {kind} (activity {:?})",
+                    self.activity.get_untracked()
+                )
+                .into(),
+            );
+        }
         let take = |buffers: &mut Vec<Vec<u8>>, i: usize| {
             buffers.get_mut(i).map(std::mem::take).unwrap_or_default()
         };
@@ -729,16 +743,19 @@ impl Page {
         recent.retain(|&t| now - t < 60_000.0);
         recent.push(now);
         self.restarts.set_value(recent.clone());
-        self.activity.set(Activity::Idle);
         self.session.backend.set(None);
         self.session.loading.set(None);
         if recent.len() > 3 {
+            self.activity.set(Activity::Idle);
             return self.notices.error(Problem::with_detail(
                 "Gibbon's computing part keeps stopping in this browser. Reload the page to try again.",
                 problem.detail.unwrap_or(problem.summary),
             ));
         }
         self.notices.error(problem);
+        // Busy until the new worker has the photo again: a Run meanwhile would reach a worker
+        // that has no photo yet.
+        self.activity.set(Activity::Preparing(self.new_job()));
         self.engine.with_value(|e| {
             if let Some(e) = e {
                 e.restart();
