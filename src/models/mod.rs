@@ -5,6 +5,7 @@
 //! come from, and which layout a weights file uses (torchvision, Chainer, EfficientNet-PyTorch).
 
 pub mod blocks;
+pub mod depthwise;
 pub mod efficientnet_lite;
 pub mod googlenet;
 pub mod keymap;
