@@ -6,8 +6,9 @@
 # build script would otherwise download an LLVM 23 bundle from GitHub. Debian's LLVM 22
 # (llvm-22-dev, with libpolly-22-dev and libzstd-dev for its static libraries) serves
 # instead: this script installs it when missing and gives the bundler an "already installed"
-# prefix made of links to it. Kernels are compiled at run time by NVIDIA's NVRTC (cubecl's
-# C++ path), so the machine that runs the binary needs the CUDA driver and runtime, not LLVM.
+# prefix made of links to it. The `cuda` feature also selects cubecl's CUDA C++ path, so kernels
+# are compiled at run time by NVIDIA's NVRTC (LLVM is linked but its PTX backend not used); the
+# machine that runs the binary needs the CUDA driver and NVRTC, not LLVM.
 #
 #   ./scripts/build-cuda.sh            -> $CARGO_TARGET_DIR/release/gibbon with CUDA
 #
