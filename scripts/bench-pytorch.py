@@ -1,15 +1,19 @@
 """The PyTorch side of `gibbon bench`: milliseconds per attack step (forward pass + gradient with
-respect to the input, batch 1) of EfficientNet-Lite0 on the CPU, for comparison.
+respect to the input) of EfficientNet-Lite0 on the CPU, for comparison.
 
 Not a test and not a dependency: run it where torch is installed, on the same machine as
-`gibbon bench --backends cpu`:
+`gibbon bench --backends cpu` (scripts/bench-vs-pytorch.sh runs both, alternating):
 
-    python3 scripts/bench-pytorch.py [--steps 20] [--threads N]
+    python3 scripts/bench-pytorch.py [--steps 20] [--threads N] [--batch N] [--json]
+        [--torchattacks]
 
 It builds Lite0 from the same .pth (lukemelas key names, TF "SAME" padding, BN eps 1e-3, ReLU6)
-with torch.nn.functional, checks its top-1 on the reference crop, and times the step.
+with torch.nn.functional, checks its top-1 on the reference crop, and times the step. With
+--torchattacks it times torchattacks' BIM (iterative FGSM) instead, per step, on the batch:
+what a researcher would run.
 """
 import argparse
+import json
 import os
 import statistics
 import time
@@ -58,6 +62,9 @@ def main():
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--torchattacks", action="store_true")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -70,21 +77,45 @@ def main():
     x = torch.from_numpy(np.asarray(Image.open(crop).convert("RGB"), dtype=np.float32)).permute(2, 0, 1)[None].contiguous()
     with torch.no_grad():
         top = torch.softmax(lite0(sd, x), 1)[0].topk(1)
-    print("check: chelsea top-1 %d (%.3f), reference 282 (0.386)" % (top.indices[0], top.values[0]))
+    if not args.json:
+        print("check: chelsea top-1 %d (%.3f), reference 282 (0.386)" % (top.indices[0], top.values[0]))
+    xs = x.repeat(args.batch, 1, 1, 1)
+    labels = torch.zeros(args.batch, dtype=torch.long)
     times = []
-    for n in range(args.warmup + args.steps):
-        start = time.perf_counter()
-        xi = x.clone().requires_grad_(True)
-        loss = F.cross_entropy(lite0(sd, xi), torch.tensor([0]))
-        loss.backward()
-        _ = xi.grad[0, 0, 0, 0].item()
-        if n >= args.warmup:
-            times.append((time.perf_counter() - start) * 1000)
+    if args.torchattacks:
+        import torchattacks
+
+        class Lite0(torch.nn.Module):
+            def forward(self, images):  # torchattacks works on [0, 1]
+                return lite0(sd, images * 255.0)
+
+        attack = torchattacks.BIM(Lite0().eval(), eps=8 / 255, alpha=1 / 255, steps=args.steps)
+        for n in range(args.warmup + 1):
+            start = time.perf_counter()
+            attack(xs / 255.0, labels)
+            if n >= args.warmup:
+                times.append((time.perf_counter() - start) * 1000 / args.steps)
+        what = "torchattacks %s BIM" % torchattacks.__version__
+    else:
+        for n in range(args.warmup + args.steps):
+            start = time.perf_counter()
+            xi = xs.clone().requires_grad_(True)
+            loss = F.cross_entropy(lite0(sd, xi), labels, reduction="sum")
+            loss.backward()
+            _ = xi.grad[0, 0, 0, 0].item()
+            if n >= args.warmup:
+                times.append((time.perf_counter() - start) * 1000)
+        what = "pytorch %s" % torch.__version__
     times.sort()
-    print(
-        "pytorch %s cpu (%d threads): %.1f ms/step (median of %d; mean %.1f, min %.1f)"
-        % (torch.__version__, torch.get_num_threads(), times[len(times) // 2], args.steps, statistics.mean(times), times[0])
-    )
+    median = times[len(times) // 2]
+    if args.json:
+        print(json.dumps({"impl": what, "threads": torch.get_num_threads(), "batch": args.batch,
+                          "median_ms": median, "images_steps_per_s": args.batch * 1000 / median}))
+    else:
+        print(
+            "%s cpu (%d threads), batch %d: %.1f ms/step, %.1f images x steps/s (median of %d; mean %.1f, min %.1f)"
+            % (what, torch.get_num_threads(), args.batch, median, args.batch * 1000 / median, len(times), statistics.mean(times), times[0])
+        )
 
 
 if __name__ == "__main__":

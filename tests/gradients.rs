@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use gibbon::attacks::step::gradient_at;
 use gibbon::backend::{self, BackendChoice};
+use gibbon::burn;
 use gibbon::burn::nn::PaddingConfig2d;
 use gibbon::burn::prelude::*;
 use gibbon::burn::tensor::activation::log_softmax;
@@ -224,5 +225,71 @@ fn wgpu_agrees_with_cpu() {
             p_cpu.prob(i),
             p_gpu.prob(i)
         );
+    }
+}
+
+/// The depthwise convolution's own input gradient (a depthwise convolution of the output
+/// gradient with the rotated kernel) against burn's, for every kernel and stride of
+/// EfficientNet-Lite (3x3 and 5x5, stride 1 and 2, SAME padding, which is asymmetric at stride
+/// 2) on even and odd sizes, with a batch of two.
+#[test]
+fn depthwise_input_gradient_matches_burns() {
+    use gibbon::models::depthwise;
+    let device = cpu();
+    let mut rng = Rng(0x5eed);
+    for kernel in [3usize, 5] {
+        for stride in [1usize, 2] {
+            for size in [7usize, 14, 15, 28, 56, 112] {
+                let c = 8;
+                let conv = burn::nn::conv::Conv2d {
+                    weight: burn::module::Param::from_tensor(Tensor::from_data(
+                        TensorData::new(rng.vec(c * kernel * kernel, 1.0), [c, 1, kernel, kernel]),
+                        &device,
+                    )),
+                    bias: Some(burn::module::Param::from_tensor(Tensor::from_data(
+                        TensorData::new(rng.vec(c, 1.0), [c]),
+                        &device,
+                    ))),
+                    stride: [stride, stride],
+                    kernel_size: [kernel, kernel],
+                    dilation: [1, 1],
+                    groups: c,
+                    padding: PaddingConfig2d::Same,
+                };
+                let x = Tensor::<4>::from_data(
+                    TensorData::new(rng.vec(2 * c * size * size, 1.0), [2, c, size, size]),
+                    &device,
+                );
+                let out = size.div_ceil(stride);
+                let upstream = Tensor::<4>::from_data(
+                    TensorData::new(rng.vec(2 * c * out * out, 1.0), [2, c, out, out]),
+                    &device,
+                );
+                // burn's own gradient.
+                let input = x.clone().autodiff().require_grad();
+                let y = conv.forward(input.clone());
+                assert_eq!(y.dims(), [2, c, out, out]);
+                let grads = (y * upstream.clone().autodiff()).sum().backward();
+                let expected = values(input.grad(&grads).unwrap());
+                // This module's.
+                let input = x.autodiff().require_grad();
+                let options = depthwise::options(&conv, size, size);
+                let weight = conv.weight.val();
+                let y = depthwise::depthwise_conv2d(
+                    input.clone(),
+                    weight.clone(),
+                    weight.flip([2, 3]),
+                    conv.bias.as_ref().unwrap().val(),
+                    options,
+                );
+                let grads = (y * upstream.autodiff()).sum().backward();
+                let got = values(input.grad(&grads).unwrap());
+                let diff = max_abs_diff(&expected, &got);
+                assert!(
+                    diff < 1e-4,
+                    "k{kernel} s{stride} {size}x{size}: max |diff| {diff:.2e}"
+                );
+            }
+        }
     }
 }

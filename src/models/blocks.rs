@@ -191,6 +191,9 @@ pub struct BatchNorm {
 #[derive(Module, Debug)]
 pub struct ConvNormAct {
     pub conv: Conv2d,
+    /// For a depthwise convolution: its kernel rotated by 180 degrees, for the fast input
+    /// gradient of [`depthwise`](super::depthwise).
+    pub rotated: Option<Tensor<4>>,
     #[module(skip)]
     pub activation: Activation,
 }
@@ -240,8 +243,11 @@ impl ConvNormAct {
             }
             bias = Some(folded_bias);
         }
+        let weight = loader.upload(weight, shape);
+        let depthwise = spec.groups > 1 && spec.groups == spec.channels_in && spec.groups == out;
+        let rotated = depthwise.then(|| weight.clone().flip([2, 3]));
         let conv = Conv2d {
-            weight: Param::from_tensor(loader.upload(weight, shape)),
+            weight: Param::from_tensor(weight),
             bias: bias.map(|b| Param::from_tensor(loader.upload(b, [out]))),
             stride: [spec.stride, spec.stride],
             kernel_size: [spec.kernel, spec.kernel],
@@ -249,12 +255,30 @@ impl ConvNormAct {
             groups: spec.groups,
             padding: spec.padding,
         };
-        Ok(Self { conv, activation })
+        Ok(Self {
+            conv,
+            rotated,
+            activation,
+        })
     }
 
     /// conv -> (folded) batch norm -> activation.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.activation.forward(self.conv.forward(x))
+        let y = match (&self.rotated, &self.conv.bias) {
+            (Some(rotated), Some(bias)) => {
+                let [_, _, h, w] = x.dims();
+                let options = super::depthwise::options(&self.conv, h, w);
+                super::depthwise::depthwise_conv2d(
+                    x,
+                    self.conv.weight.val(),
+                    rotated.clone(),
+                    bias.val(),
+                    options,
+                )
+            }
+            _ => self.conv.forward(x),
+        };
+        self.activation.forward(y)
     }
 }
 

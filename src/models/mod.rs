@@ -8,6 +8,8 @@
 pub mod blocks;
 #[cfg(feature = "compute")]
 mod classifier;
+#[cfg(feature = "compute")]
+pub mod depthwise;
 pub mod efficientnet_lite;
 #[cfg(feature = "compute")]
 pub mod googlenet;
