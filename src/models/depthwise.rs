@@ -14,17 +14,15 @@
 //! records this module's backward step instead of burn's.
 
 use burn::Tensor;
-use burn::nn::PaddingConfig2d;
-use burn::nn::conv::Conv2d;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::ops::ConvOptions;
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{
-    Autodiff, Backend, Dispatch, Shape, Slice, TensorMetadata, backend_extension,
-};
+use burn::backend::{Autodiff, Backend, Dispatch, Shape, Slice, TensorMetadata, backend_extension};
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2d;
 
 /// The depthwise convolution as a backend operation.
 #[backend_extension(Flex, Cube, Autodiff)]
@@ -71,19 +69,37 @@ fn input_gradient<B: Backend>(
         let device = grad.device();
         let dtype = grad.dtype();
         let zeros = B::float_zeros(
-            Shape::new([n, c, before_h + spread_h + after_h, before_w + spread_w + after_w]),
+            Shape::new([
+                n,
+                c,
+                before_h + spread_h + after_h,
+                before_w + spread_w + after_w,
+            ]),
             &device,
             dtype.into(),
         );
         let at = [
             Slice::full(),
             Slice::full(),
-            Slice::new(before_h as isize, Some((before_h + spread_h) as isize), sh as isize),
-            Slice::new(before_w as isize, Some((before_w + spread_w) as isize), sw as isize),
+            Slice::new(
+                before_h as isize,
+                Some((before_h + spread_h) as isize),
+                sh as isize,
+            ),
+            Slice::new(
+                before_w as isize,
+                Some((before_w + spread_w) as isize),
+                sw as isize,
+            ),
         ];
         (B::float_slice_assign(zeros, &at, grad), [0, 0])
     };
-    B::conv2d(grad, rotated, None, ConvOptions::new([1, 1], padding, [1, 1], c))
+    B::conv2d(
+        grad,
+        rotated,
+        None,
+        ConvOptions::new([1, 1], padding, [1, 1], c),
+    )
 }
 
 /// The backward step: only the input's gradient (the weights are constants).
@@ -99,7 +115,10 @@ impl<B: Backend> Backward<B, 1> for DepthwiseBackward {
         let grad = grads.consume::<B>(&ops.node);
         if let Some(node) = input {
             let (rotated, shape, options) = ops.state;
-            grads.register::<B>(node.id, input_gradient::<B>(grad, rotated, &shape, &options));
+            grads.register::<B>(
+                node.id,
+                input_gradient::<B>(grad, rotated, &shape, &options),
+            );
         }
     }
 }
@@ -154,10 +173,7 @@ pub fn options(conv: &Conv2d, height: usize, width: usize) -> ConvOptions<2> {
     let [kh, kw] = conv.kernel_size;
     let [sh, sw] = conv.stride;
     let padding = match conv.padding {
-        PaddingConfig2d::Same => [
-            same_padding(height, kh, sh),
-            same_padding(width, kw, sw),
-        ],
+        PaddingConfig2d::Same => [same_padding(height, kh, sh), same_padding(width, kw, sw)],
         PaddingConfig2d::Valid => [(0, 0); 2],
         PaddingConfig2d::Explicit(top, left, bottom, right) => [(top, bottom), (left, right)],
     };
