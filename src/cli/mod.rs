@@ -1,5 +1,6 @@
 //! The `gibbon` command line: classify photos, attack them, move the results between models.
 
+mod allocator;
 mod attack;
 mod bench;
 mod classify;
@@ -235,6 +236,7 @@ fn parse_model_spec(s: &str) -> Result<ModelSpec, String> {
 
 /// Runs the CLI on the process arguments.
 pub fn main() -> ExitCode {
+    allocator::keep_freed_memory();
     let cli = Cli::parse();
     let mut ctx = Context {
         choice: cli.device,
