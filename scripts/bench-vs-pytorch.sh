@@ -18,17 +18,18 @@ batches=("$@")
 cargo build --release --locked --bin gibbon >&2
 gibbon="$CARGO_TARGET_DIR/release/gibbon"
 "$gibbon" --quiet fetch >&2
+# Only the JSON lines: torchattacks prints a warning on stdout.
 results=$(mktemp)
 for batch in "${batches[@]}"; do
   steps=$(( batch >= 16 ? 4 : 10 ))
   for round in $(seq "$rounds"); do
     echo "batch $batch, round $round/$rounds" >&2
     "$gibbon" --quiet --device cpu bench --json --batch "$batch" --steps "$steps" --warmup 2 \
-      | sed 's/^/gibbon /' >> "$results"
+      | grep '^{' | sed 's/^/gibbon /' >> "$results"
     "$python" scripts/bench-pytorch.py --json --batch "$batch" --steps "$steps" --warmup 2 \
-      | sed 's/^/pytorch /' >> "$results"
+      | grep '^{' | sed 's/^/pytorch /' >> "$results"
     "$python" scripts/bench-pytorch.py --json --torchattacks --batch "$batch" --steps "$steps" --warmup 1 \
-      | sed 's/^/torchattacks /' >> "$results"
+      | grep '^{' | sed 's/^/torchattacks /' >> "$results"
   done
 done
 python3 - "$results" <<'PY'
