@@ -31,16 +31,28 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # tracel-llvm-bundler 23.1.0-4 looks in $XDG_DATA_HOME/tracel/tracel-llvm-<version>/ (or
-# ~/.local/share/...) for bin/llvm-config, lib/ and include/ and a sentinel file.
+# ~/.local/share/...) for bin/llvm-config, lib/ and include/ and a sentinel file. Debian's
+# llvm-config names libz3 by its path (/usr/lib/.../libz3.so), which the bundler turns into
+# `-llibz3`: a wrapper llvm-config gives such libraries as `-l<name>` instead.
 llvm=/usr/lib/llvm-22
 prefix="${XDG_DATA_HOME:-$HOME/.local/share}/tracel/tracel-llvm-23.1.0-4"
-if [ ! -e "$prefix/.tracel-llvm-installed" ]; then
+if [ ! -e "$prefix/.tracel-llvm-installed" ] || [ ! -e "$prefix/bin/.gibbon-wrapper" ]; then
   say "LLVM prefix for the bundler: $prefix -> $llvm"
   mkdir -p "$prefix"
-  for dir in bin lib include share; do ln -sfn "$llvm/$dir" "$prefix/$dir"; done
-  touch "$prefix/.tracel-llvm-installed"
+  for dir in lib include share; do ln -sfn "$llvm/$dir" "$prefix/$dir"; done
+  rm -rf "$prefix/bin"
+  mkdir -p "$prefix/bin"
+  for tool in "$llvm"/bin/*; do ln -s "$tool" "$prefix/bin/"; done
+  rm "$prefix/bin/llvm-config"
+  cat > "$prefix/bin/llvm-config" <<WRAPPER
+#!/bin/sh
+# Written by gibbon's scripts/build-cuda.sh: Debian's llvm-config, with libraries named by
+# their path (.../libz3.so) given as -l flags.
+$llvm/bin/llvm-config "\$@" | sed -E 's#(^| )/[^ ]*/lib([^/ ]+)\.so( |\$)#\1-l\2\3#g'
+WRAPPER
+  chmod +x "$prefix/bin/llvm-config"
+  touch "$prefix/bin/.gibbon-wrapper" "$prefix/.tracel-llvm-installed"
 fi
-
 export CARGO_TARGET_DIR="$GIBBON_HOME/cuda-target"
 say "cargo build --release --features cuda (the first build takes a while)"
 cargo build --release --locked --features cuda --bin gibbon
