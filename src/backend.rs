@@ -149,12 +149,28 @@ fn native_wgpu() -> Result<Backend, BackendError> {
 
 #[cfg(all(not(target_arch = "wasm32"), feature = "cuda"))]
 fn cuda() -> Result<Backend, BackendError> {
-    // cubecl-cuda panics when no driver is present; turn that into an error.
+    use std::sync::{Arc, Mutex};
+    // cubecl-cuda panics when no driver is present, on its own threads too, and each panic
+    // would print a backtrace. Keep the first panic's words for the error and print none.
+    let first: Arc<Mutex<Option<String>>> = Arc::default();
+    let previous = std::panic::take_hook();
+    let record = first.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let text = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned());
+        if let (Ok(mut first), Some(text)) = (record.lock(), text) {
+            first.get_or_insert(text);
+        }
+    }));
     let probe = std::panic::catch_unwind(|| {
         let device = Device::cuda(0);
         let x = Tensor::<1>::ones([4], &device).sum().into_data();
         (device, x)
     });
+    std::panic::set_hook(previous);
     match probe {
         Ok((device, _)) => Ok(Backend {
             device,
@@ -164,9 +180,25 @@ fn cuda() -> Result<Backend, BackendError> {
             max_tensor_bytes: None,
             wgpu_device: None,
         }),
-        Err(_) => Err(BackendError::NoCuda(
-            "the CUDA driver did not initialise".into(),
-        )),
+        Err(_) => {
+            // cudarc's message lists every library name it tried: keep its first sentence.
+            let why = first
+                .lock()
+                .ok()
+                .and_then(|f| f.clone())
+                .unwrap_or_default();
+            let why = why
+                .split(" - ")
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            Err(BackendError::NoCuda(if why.is_empty() {
+                "the CUDA driver did not initialise".into()
+            } else {
+                format!("the CUDA driver did not initialise ({why})")
+            }))
+        }
     }
 }
 
