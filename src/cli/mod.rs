@@ -6,6 +6,7 @@ mod bench;
 mod classify;
 mod convert;
 mod fetch;
+mod headless;
 mod inputs;
 mod models;
 mod transfer;
@@ -237,6 +238,7 @@ fn parse_model_spec(s: &str) -> Result<ModelSpec, String> {
 /// Runs the CLI on the process arguments.
 pub fn main() -> ExitCode {
     allocator::keep_freed_memory();
+    headless::give_vulkan_a_runtime_dir();
     let cli = Cli::parse();
     let mut ctx = Context {
         choice: cli.device,
