@@ -19,6 +19,9 @@ cargo build --release --locked --bin gibbon >&2
 gibbon="$CARGO_TARGET_DIR/release/gibbon"
 "$gibbon" --quiet fetch >&2
 # Only the JSON lines: torchattacks prints a warning on stdout.
+# The same allocator policy for both: gibbon's CLI asks glibc to keep freed memory
+# (src/cli/allocator.rs); PyTorch gains as much from it at large batches, so it gets it too.
+export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=2147483647}"
 results=$(mktemp)
 for batch in "${batches[@]}"; do
   steps=$(( batch >= 16 ? 4 : 10 ))
