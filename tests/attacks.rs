@@ -341,3 +341,240 @@ fn bad_parameters_are_errors() {
     .unwrap_err();
     assert!(err.to_string().contains("224x224"), "{err}");
 }
+
+/// Images decoded from the attack's PNG and classified again: what a user who saves it gets.
+fn reclassified(
+    model: &Classifier,
+    outcome: &attacks::AttackOutcome,
+) -> gibbon::prediction::Probabilities {
+    let png = imaging::encode_png(&outcome.adversarial).unwrap();
+    let decoded = imaging::decode(&png).unwrap();
+    pollster::block_on(model.classify(&decoded)).unwrap()
+}
+
+/// DI-FGSM, an ensemble and PGD with restarts all stay inside the eps-ball and [0, 255] at
+/// every step, and still raise the true class's loss.
+#[test]
+fn diverse_inputs_ensembles_and_restarts_stay_in_the_ball() {
+    require!(Need::Weights);
+    let model = lite0();
+    let lite1 = load(ModelId::EfficientNetLite1, &cpu());
+    let image = reference_crop("coffee");
+    let truth = Truth::label(967);
+    let di = AttackConfig {
+        steps: Some(6),
+        diversity: 1.0,
+        seed: 3,
+        ..AttackConfig::new(Method::DiFgsm, 6.0)
+    };
+    let mut observer = checker(&image, 6.0);
+    let a = pollster::block_on(attacks::run(&model, &image, &truth, &di, &mut observer)).unwrap();
+    assert_eq!(observer.steps_seen, 6);
+    assert!(a.distance.linf <= 6.0);
+    assert!(
+        a.history.last().unwrap().loss > a.history[0].loss,
+        "DI raises the loss"
+    );
+    let b = pollster::block_on(attacks::run(&model, &image, &truth, &di, &mut NoObserver)).unwrap();
+    assert_eq!(a.adversarial, b.adversarial, "same seed, same transforms");
+
+    // Lite0 (224) and Lite1 (240, resized inside the graph) attacked together.
+    let ensemble = attacks::Ensemble::new(vec![&model, &lite1]).unwrap();
+    let config = AttackConfig {
+        steps: Some(5),
+        ..AttackConfig::new(Method::Ifgsm, 6.0)
+    };
+    let mut observer = checker(&image, 6.0);
+    let e = pollster::block_on(attacks::run_ensemble(
+        &ensemble,
+        std::slice::from_ref(&image),
+        std::slice::from_ref(&truth),
+        &config,
+        &mut observer,
+    ))
+    .unwrap()
+    .remove(0);
+    assert_eq!(observer.steps_seen, 5);
+    assert!(e.distance.linf <= 6.0);
+    // Both members lose confidence in the true class.
+    for member in [&model, &lite1] {
+        let size = member.input_size() as u32;
+        let before = pollster::block_on(member.classify(&imaging::prepare(
+            &image,
+            size,
+            imaging::Preprocess::Stretch,
+        )))
+        .unwrap();
+        let after = pollster::block_on(member.classify(&imaging::prepare(
+            &e.adversarial,
+            size,
+            imaging::Preprocess::Stretch,
+        )))
+        .unwrap();
+        println!(
+            "{}: p(espresso) {:.3} -> {:.3}",
+            member.id(),
+            before.prob(967),
+            after.prob(967)
+        );
+        assert!(after.prob(967) < before.prob(967) * 0.5, "{}", member.id());
+    }
+
+    let pgd = AttackConfig {
+        steps: Some(2),
+        restarts: 3,
+        ..AttackConfig::new(Method::Pgd, 1.0)
+    };
+    let mut observer = checker(&image, 1.0);
+    let p = pollster::block_on(attacks::run(&model, &image, &truth, &pgd, &mut observer)).unwrap();
+    assert!(p.distance.linf <= 1.0);
+    // Each restart that did not fool the model is followed by another: 2, 4 or 6 steps seen,
+    // and all 6 only when none succeeded before the last.
+    assert!(
+        observer.steps_seen.is_multiple_of(2) && (2..=6).contains(&observer.steps_seen),
+        "{}",
+        observer.steps_seen
+    );
+    assert!(p.success() || observer.steps_seen == 6);
+}
+
+/// C&W and DeepFool find a misclassified 8-bit image with a smaller L2 change than I-FGSM
+/// (stopped as soon as it succeeds) on the same photo, and say they are L2 attacks.
+#[test]
+fn l2_attacks_are_smaller_than_ifgsm() {
+    require!(Need::Weights);
+    let model = lite0();
+    for (name, label) in [("chelsea", 281), ("motorcycle_left", 665)] {
+        let image = reference_crop(name);
+        let truth = Truth::label(label);
+        let run = |config: AttackConfig| {
+            pollster::block_on(attacks::run(
+                &model,
+                &image,
+                &truth,
+                &config,
+                &mut NoObserver,
+            ))
+            .unwrap()
+        };
+        let ifgsm = run(AttackConfig {
+            early_stop: true,
+            ..AttackConfig::new(Method::Ifgsm, 8.0)
+        });
+        assert!(ifgsm.success());
+        let cw = run(AttackConfig {
+            steps: Some(60),
+            search_steps: 3,
+            ..AttackConfig::new(Method::CwL2, 8.0)
+        });
+        let deepfool = run(AttackConfig::new(Method::DeepFool, 8.0));
+        for (attack, outcome) in [("C&W", &cw), ("DeepFool", &deepfool)] {
+            let again = reclassified(&model, outcome).top1();
+            println!(
+                "{name} {attack}: {} -> {} ({:.3}), L2 {:.1} (I-FGSM {:.1}), L-inf {}, {} steps",
+                label,
+                again.name(),
+                again.prob,
+                outcome.distance.l2,
+                ifgsm.distance.l2,
+                outcome.distance.linf,
+                outcome.steps_run
+            );
+            assert_eq!(outcome.config.method.norm(), attacks::Norm::L2);
+            assert_eq!(again, outcome.adversarial_prediction);
+            assert_ne!(again.index, label, "{name}: {attack} did not fool Lite0");
+            assert!(outcome.success());
+            assert!(
+                outcome.distance.l2 < ifgsm.distance.l2,
+                "{name}: {attack} L2 {} >= I-FGSM's {}",
+                outcome.distance.l2,
+                ifgsm.distance.l2
+            );
+        }
+    }
+}
+
+/// A fooling image climbs from grey (and from noise) to the target with probability >= 0.9,
+/// measured on the saved PNG.
+#[test]
+fn fooling_images_reach_the_target() {
+    require!(Need::Weights);
+    let model = lite0();
+    let gibbon_class = gibbon::imagenet::lookup("gibbon").unwrap().index;
+    let blank = image::RgbImage::new(224, 224);
+    for (start, tv) in [(attacks::Start::Grey, 0.0), (attacks::Start::Noise, 0.05)] {
+        let config = AttackConfig {
+            target: Some(gibbon_class),
+            start,
+            tv,
+            ..AttackConfig::new(Method::Fooling, 8.0)
+        };
+        let outcome = pollster::block_on(attacks::run(
+            &model,
+            &blank,
+            &Truth::Unknown,
+            &config,
+            &mut NoObserver,
+        ))
+        .unwrap();
+        let p = reclassified(&model, &outcome).prob(gibbon_class);
+        println!(
+            "{start:?} (tv {tv}): p(gibbon) {p:.3} after {} steps, L-inf from start {}",
+            outcome.steps_run, outcome.distance.linf
+        );
+        assert!(p >= 0.9, "{start:?}: p(gibbon) = {p}");
+        assert!(outcome.success());
+        assert!(outcome.steps_run < 300, "stopped at the threshold");
+        if start == attacks::Start::Grey {
+            assert!(outcome.original.pixels().all(|p| p.0 == [128; 3]));
+        }
+    }
+}
+
+/// The new attacks give each image of a batch what it gets alone.
+#[test]
+fn new_attacks_batch_like_single_images() {
+    require!(Need::Weights);
+    let model = lite0();
+    let images = [reference_crop("coffee"), reference_crop("camera")];
+    let truths = [Truth::label(967), Truth::label(872)];
+    for config in [
+        AttackConfig {
+            steps: Some(3),
+            ..AttackConfig::new(Method::DiFgsm, 4.0)
+        },
+        AttackConfig {
+            steps: Some(3),
+            ..AttackConfig::new(Method::DeepFool, 4.0)
+        },
+        AttackConfig {
+            steps: Some(4),
+            search_steps: 2,
+            ..AttackConfig::new(Method::CwL2, 4.0)
+        },
+    ] {
+        let batch = pollster::block_on(attacks::run_batch(
+            &model,
+            &images,
+            &truths,
+            &config,
+            &mut NoObserver,
+        ))
+        .unwrap();
+        for (i, image) in images.iter().enumerate() {
+            let alone = pollster::block_on(attacks::run(
+                &model,
+                image,
+                &truths[i],
+                &config,
+                &mut NoObserver,
+            ))
+            .unwrap();
+            assert_eq!(
+                alone.adversarial, batch[i].adversarial,
+                "{}: image {i}",
+                config.method
+            );
+        }
+    }
+}

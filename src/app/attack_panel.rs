@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::activity::Activity;
 use super::page::{AttackRun, Page, PhotoState};
-use crate::attacks::{AttackConfig, Method, default_steps};
+use crate::attacks::{AttackConfig, Method, Start};
 use crate::imagenet;
 use crate::worker::protocol::Problem;
 
@@ -21,20 +21,10 @@ pub fn AttackPanel() -> impl IntoView {
     let steps = RwSignal::new(String::new());
     let early_stop = RwSignal::new(false);
     let target = RwSignal::new(None::<usize>);
-    let default_alpha = move || {
-        if method.get().is_single_step() {
-            eps.get()
-        } else {
-            1.0
-        }
-    };
-    let default_step_count = move || {
-        if method.get().is_single_step() {
-            1
-        } else {
-            default_steps(eps.get())
-        }
-    };
+    let extras = Extras::new();
+    let defaults = move || AttackConfig::new(method.get(), eps.get());
+    let default_alpha = move || defaults().alpha();
+    let default_step_count = move || defaults().steps();
 
     let run = move |_| {
         let parse_alpha = alpha.get_untracked().trim().parse::<f32>().ok();
@@ -59,7 +49,7 @@ pub fn AttackPanel() -> impl IntoView {
                 None
             },
             early_stop: early_stop.get_untracked(),
-            ..AttackConfig::new(m, eps.get_untracked())
+            ..extras.apply(AttackConfig::new(m, eps.get_untracked()))
         };
         page.run_attack(config);
     };
@@ -90,10 +80,23 @@ pub fn AttackPanel() -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
-            <label>
-                {move || format!("ε = {} / 255", eps.get())}
-                <Slider value=eps min=0.0 max=32.0 step=0.5 testid="eps" label="Budget ε, in 255ths"/>
-            </label>
+            <Show
+                when=move || method.get().uses_eps()
+                fallback=move || view! {
+                    <p class="explain" data-testid="no-eps">
+                        {move || if method.get() == Method::Fooling {
+                            "No ε: a fooling image is made from scratch."
+                        } else {
+                            "No ε: this attack looks for the smallest change (L2) that fools the model."
+                        }}
+                    </p>
+                }
+            >
+                <label>
+                    {move || format!("ε = {} / 255", eps.get())}
+                    <Slider value=eps min=0.0 max=32.0 step=0.5 testid="eps" label="Budget ε, in 255ths"/>
+                </label>
+            </Show>
             <div class="row">
                 <label>
                     "Step α "
@@ -122,6 +125,7 @@ pub fn AttackPanel() -> impl IntoView {
                 <input type="checkbox" data-testid="early-stop" bind:checked=early_stop/>
                 " Stop as soon as the goal is reached"
             </label>
+            <MethodOptions method=method extras=extras/>
             <Show when=move || method.get().accepts_target()>
                 <ClassPicker target=target required=Signal::derive(move || method.get().needs_target())/>
             </Show>
@@ -180,6 +184,133 @@ fn explain(method: Method) -> &'static str {
         Method::MiFgsm => {
             "Iterative FGSM with momentum on the gradient, which fools other models more often (Dong et al. 2018)."
         }
+        Method::DiFgsm => {
+            "Iterative FGSM whose steps see randomly shrunk and padded copies of the photo, which fools other models more often (Xie et al. 2019)."
+        }
+        Method::CwL2 => {
+            "Searches for the smallest change, measured as L2, that fools the model by a margin κ (Carlini & Wagner 2017). Slow: many small steps."
+        }
+        Method::DeepFool => {
+            "Walks to the nearest decision boundary the gradient shows, then just past it: a minimal L2 change (Moosavi-Dezfooli et al. 2016)."
+        }
+        Method::Fooling => {
+            "Starts from grey or noise instead of the photo and climbs until the model is sure it sees the class you choose (Nguyen et al. 2015)."
+        }
+    }
+}
+
+/// The parameters only some methods have, with their defaults.
+#[derive(Clone, Copy)]
+struct Extras {
+    restarts: RwSignal<f32>,
+    diversity: RwSignal<f32>,
+    confidence: RwSignal<f32>,
+    search_steps: RwSignal<f32>,
+    overshoot: RwSignal<f32>,
+    threshold: RwSignal<f32>,
+    tv: RwSignal<f32>,
+    noise: RwSignal<bool>,
+}
+
+impl Extras {
+    fn new() -> Self {
+        let d = AttackConfig::new(Method::Ifgsm, 8.0);
+        Self {
+            restarts: RwSignal::new(d.restarts as f32),
+            diversity: RwSignal::new(d.diversity),
+            confidence: RwSignal::new(d.confidence),
+            search_steps: RwSignal::new(d.search_steps as f32),
+            overshoot: RwSignal::new(d.overshoot),
+            threshold: RwSignal::new(d.threshold),
+            tv: RwSignal::new(d.tv),
+            noise: RwSignal::new(d.start == Start::Noise),
+        }
+    }
+
+    /// `config` with these values.
+    fn apply(&self, config: AttackConfig) -> AttackConfig {
+        AttackConfig {
+            restarts: self.restarts.get_untracked().round().max(1.0) as usize,
+            diversity: self.diversity.get_untracked(),
+            confidence: self.confidence.get_untracked(),
+            search_steps: self.search_steps.get_untracked().round().max(1.0) as usize,
+            overshoot: self.overshoot.get_untracked(),
+            threshold: self.threshold.get_untracked(),
+            tv: self.tv.get_untracked(),
+            start: if self.noise.get_untracked() {
+                Start::Noise
+            } else {
+                Start::Grey
+            },
+            ..config
+        }
+    }
+}
+
+/// The chosen method's own parameters.
+#[component]
+fn MethodOptions(method: RwSignal<Method>, extras: Extras) -> impl IntoView {
+    let Extras {
+        restarts,
+        diversity,
+        confidence,
+        search_steps,
+        overshoot,
+        threshold,
+        tv,
+        noise,
+    } = extras;
+    move || {
+        match method.get() {
+        Method::Pgd => view! {
+            <label>
+                {move || format!("Random restarts: {}", restarts.get())}
+                <Slider value=restarts min=1.0 max=10.0 step=1.0 testid="restarts" label="Random restarts"/>
+            </label>
+        }
+        .into_any(),
+        Method::DiFgsm => view! {
+            <label>
+                {move || format!("Diversity: {:.0}% of steps transformed", diversity.get() * 100.0)}
+                <Slider value=diversity min=0.0 max=1.0 step=0.05 testid="diversity" label="Share of steps that see a transformed copy"/>
+            </label>
+        }
+        .into_any(),
+        Method::CwL2 => view! {
+            <label>
+                {move || format!("Margin κ = {}", confidence.get())}
+                <Slider value=confidence min=0.0 max=20.0 step=0.5 testid="confidence" label="Margin kappa, in logits"/>
+            </label>
+            <label>
+                {move || format!("Search rounds on c: {}", search_steps.get())}
+                <Slider value=search_steps min=1.0 max=9.0 step=1.0 testid="search-steps" label="Rounds of the binary search on c"/>
+            </label>
+        }
+        .into_any(),
+        Method::DeepFool => view! {
+            <label>
+                {move || format!("Overshoot: {}", overshoot.get())}
+                <Slider value=overshoot min=0.0 max=0.2 step=0.01 testid="overshoot" label="How far past the boundary to step"/>
+            </label>
+        }
+        .into_any(),
+        Method::Fooling => view! {
+            <label>
+                {move || format!("Stop at p ≥ {:.2}", threshold.get())}
+                <Slider value=threshold min=0.5 max=0.99 step=0.01 testid="threshold" label="Target probability to reach"/>
+            </label>
+            <label>
+                {move || format!("Smoothness prior (total variation): {}", tv.get())}
+                <Slider value=tv min=0.0 max=1.0 step=0.05 testid="tv" label="Weight of the total-variation prior"/>
+            </label>
+            <label class="check">
+                <input type="checkbox" data-testid="start-noise" bind:checked=noise/>
+                " Start from noise (else grey)"
+            </label>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    }
     }
 }
 

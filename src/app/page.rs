@@ -398,7 +398,7 @@ impl Page {
         let job = self.new_job();
         self.notices.clear();
         self.clear_results();
-        self.run.steps_planned.set(config.steps());
+        self.run.steps_planned.set(config.total_steps());
         self.matrix.last_config.set(Some(config.clone()));
         self.activity.set(Activity::Attacking(job));
         self.send(

@@ -29,11 +29,58 @@ pub enum Method {
     /// Momentum iterative FGSM (Dong et al. 2018): accumulates L1-normalised gradients, which
     /// transfers better to other models; untargeted, or targeted when a target is given.
     MiFgsm,
+    /// Diverse-input iterative FGSM (Xie et al. 2019): each step's gradient is taken through a
+    /// random resize-and-pad of the image, which transfers better; untargeted or targeted.
+    DiFgsm,
+    /// Carlini-Wagner L2 (2017): the smallest L2 change that reaches the goal by a margin
+    /// (confidence kappa), found by Adam in tanh space with a binary search on the constant c.
+    CwL2,
+    /// DeepFool (Moosavi-Dezfooli et al. 2016): steps to the nearest linearised decision
+    /// boundary among the original's top classes, a minimal L2 change; untargeted.
+    DeepFool,
+    /// Fooling image (Nguyen et al. 2015): starts from grey or noise, not from a photo, and
+    /// climbs to the target class until its probability passes a threshold, with an optional
+    /// total-variation prior that makes the image smoother.
+    Fooling,
+}
+
+/// The distance an attack bounds or minimises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Norm {
+    /// Every pixel moves by at most eps (the FGSM family).
+    Linf,
+    /// The Euclidean size of the whole change is minimised (C&W, DeepFool); no eps-ball.
+    L2,
+    /// No bound: a fooling image is made from scratch.
+    None,
+}
+
+/// Where a fooling image starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Start {
+    /// Every pixel 128.
+    #[default]
+    Grey,
+    /// Uniform random 8-bit noise (from the seed).
+    Noise,
+}
+
+impl FromStr for Start {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_lowercase().as_str() {
+            "grey" | "gray" => Ok(Start::Grey),
+            "noise" => Ok(Start::Noise),
+            _ => Err(format!("unknown start '{s}'; use grey or noise")),
+        }
+    }
 }
 
 impl Method {
     /// Every method, in the order menus show them.
-    pub const ALL: [Method; 7] = [
+    pub const ALL: [Method; 11] = [
         Method::Fgsm,
         Method::FgsmTargeted,
         Method::Ifgsm,
@@ -41,6 +88,10 @@ impl Method {
         Method::Targeted,
         Method::Pgd,
         Method::MiFgsm,
+        Method::DiFgsm,
+        Method::CwL2,
+        Method::DeepFool,
+        Method::Fooling,
     ];
 
     /// The name used on the command line.
@@ -53,6 +104,10 @@ impl Method {
             Method::Targeted => "targeted",
             Method::Pgd => "pgd",
             Method::MiFgsm => "mi-fgsm",
+            Method::DiFgsm => "di-fgsm",
+            Method::CwL2 => "cw",
+            Method::DeepFool => "deepfool",
+            Method::Fooling => "fooling",
         }
     }
 
@@ -66,6 +121,10 @@ impl Method {
             Method::Targeted => "Iterative targeted",
             Method::Pgd => "PGD (random start)",
             Method::MiFgsm => "Momentum iterative FGSM",
+            Method::DiFgsm => "Diverse-input FGSM (DI)",
+            Method::CwL2 => "Carlini-Wagner L2",
+            Method::DeepFool => "DeepFool (minimal L2)",
+            Method::Fooling => "Fooling image (from noise)",
         }
     }
 
@@ -76,12 +135,34 @@ impl Method {
 
     /// Whether the method needs a target class given.
     pub fn needs_target(self) -> bool {
-        matches!(self, Method::FgsmTargeted | Method::Targeted)
+        matches!(
+            self,
+            Method::FgsmTargeted | Method::Targeted | Method::Fooling
+        )
     }
 
-    /// Whether the method may take a target class (targeted variants of PGD and MI-FGSM).
+    /// Whether the method may take a target class (targeted variants of PGD, MI-FGSM, DI-FGSM
+    /// and C&W).
     pub fn accepts_target(self) -> bool {
-        self.needs_target() || matches!(self, Method::Pgd | Method::MiFgsm)
+        self.needs_target()
+            || matches!(
+                self,
+                Method::Pgd | Method::MiFgsm | Method::DiFgsm | Method::CwL2
+            )
+    }
+
+    /// The distance the method bounds (L-inf: eps) or minimises (L2).
+    pub fn norm(self) -> Norm {
+        match self {
+            Method::CwL2 | Method::DeepFool => Norm::L2,
+            Method::Fooling => Norm::None,
+            _ => Norm::Linf,
+        }
+    }
+
+    /// Whether eps bounds the change (L-inf methods only).
+    pub fn uses_eps(self) -> bool {
+        self.norm() == Norm::Linf
     }
 }
 
@@ -97,6 +178,10 @@ impl FromStr for Method {
             "targeted" | "iterative-targeted" => Method::Targeted,
             "pgd" => Method::Pgd,
             "mi-fgsm" | "mifgsm" | "momentum" => Method::MiFgsm,
+            "di-fgsm" | "difgsm" | "di" | "di2-fgsm" | "diverse-input" => Method::DiFgsm,
+            "cw" | "cw-l2" | "cwl2" | "carlini-wagner" => Method::CwL2,
+            "deepfool" | "deep-fool" => Method::DeepFool,
+            "fooling" | "fooling-image" => Method::Fooling,
             _ => {
                 let known: Vec<&str> = Method::ALL.iter().map(|m| m.as_str()).collect();
                 return Err(format!(
@@ -130,9 +215,72 @@ pub struct AttackConfig {
     pub early_stop: bool,
     /// Decay of the accumulated gradient for MI-FGSM.
     pub momentum: f32,
-    /// Seed of PGD's random start.
+    /// Seed of every random choice: PGD's start, DI's transforms, a fooling image's noise.
     pub seed: u64,
+    /// PGD: random starts; each image keeps the first that succeeds (else the last).
+    #[serde(default = "one")]
+    pub restarts: usize,
+    /// DI-FGSM: probability that a step's gradient goes through a random resize-and-pad.
+    #[serde(default = "half")]
+    pub diversity: f32,
+    /// C&W: the margin (kappa) by which the goal's logit must win, in logit units.
+    #[serde(default)]
+    pub confidence: f32,
+    /// C&W: the first constant c weighing the goal against the L2 size (images in 0..1).
+    #[serde(default = "one_f32")]
+    pub c: f32,
+    /// C&W: rounds of the binary search on c (each runs `steps` Adam steps).
+    #[serde(default = "five")]
+    pub search_steps: usize,
+    /// C&W: Adam's learning rate, in tanh space.
+    #[serde(default = "cw_rate")]
+    pub learning_rate: f32,
+    /// DeepFool: how far past the linearised boundary each step goes (0.02 in the paper).
+    #[serde(default = "overshoot")]
+    pub overshoot: f32,
+    /// DeepFool: how many of the original's top classes are candidate boundaries.
+    #[serde(default = "ten")]
+    pub candidates: usize,
+    /// Fooling image: the target probability at which it stops.
+    #[serde(default = "threshold")]
+    pub threshold: f32,
+    /// Fooling image: weight of the total-variation prior (0: none).
+    #[serde(default)]
+    pub tv: f32,
+    /// Fooling image: where it starts.
+    #[serde(default)]
+    pub start: Start,
 }
+
+fn one() -> usize {
+    1
+}
+fn five() -> usize {
+    5
+}
+fn ten() -> usize {
+    10
+}
+fn half() -> f32 {
+    0.5
+}
+fn one_f32() -> f32 {
+    1.0
+}
+fn cw_rate() -> f32 {
+    0.01
+}
+fn overshoot() -> f32 {
+    0.02
+}
+fn threshold() -> f32 {
+    0.9
+}
+
+/// Upper bounds of the counts a user sets, so that a typo cannot lock a machine.
+pub const MAX_RESTARTS: usize = 100;
+pub const MAX_SEARCH_STEPS: usize = 30;
+pub const MAX_CANDIDATES: usize = 100;
 
 impl AttackConfig {
     /// A configuration with the seed article's defaults.
@@ -146,6 +294,17 @@ impl AttackConfig {
             early_stop: false,
             momentum: 1.0,
             seed: 0,
+            restarts: one(),
+            diversity: half(),
+            confidence: 0.0,
+            c: one_f32(),
+            search_steps: five(),
+            learning_rate: cw_rate(),
+            overshoot: overshoot(),
+            candidates: ten(),
+            threshold: threshold(),
+            tv: 0.0,
+            start: Start::Grey,
         }
     }
 
@@ -158,12 +317,27 @@ impl AttackConfig {
         }
     }
 
-    /// The number of iterations that will be run (at most, with early stop).
+    /// The number of iterations that will be run (at most, with early stop): for C&W, per
+    /// round of the binary search; for PGD, per restart.
     pub fn steps(&self) -> usize {
         if self.method.is_single_step() {
             return 1;
         }
-        self.steps.unwrap_or_else(|| default_steps(self.eps))
+        self.steps.unwrap_or(match self.method {
+            Method::CwL2 => 100,
+            Method::DeepFool => 50,
+            Method::Fooling => 300,
+            _ => default_steps(self.eps),
+        })
+    }
+
+    /// Gradient steps in all, at most: what a progress bar counts to.
+    pub fn total_steps(&self) -> usize {
+        match self.method {
+            Method::CwL2 => self.steps() * self.search_steps,
+            Method::Pgd => self.steps() * self.restarts,
+            _ => self.steps(),
+        }
     }
 
     /// Checks every parameter; errors say which is wrong and what is allowed.
@@ -182,6 +356,78 @@ impl AttackConfig {
         }
         if !(0.0..=1.0).contains(&self.momentum) {
             return Err(AttackError::Momentum(self.momentum));
+        }
+        let bad = |name: &'static str, allowed: &'static str, value: String| {
+            Err(AttackError::Parameter {
+                name,
+                allowed,
+                value,
+            })
+        };
+        if !(1..=MAX_RESTARTS).contains(&self.restarts) {
+            return bad(
+                "restarts",
+                "a whole number from 1 to 100",
+                self.restarts.to_string(),
+            );
+        }
+        if !(0.0..=1.0).contains(&self.diversity) {
+            return bad(
+                "diversity",
+                "a probability from 0 to 1",
+                self.diversity.to_string(),
+            );
+        }
+        if !(self.confidence.is_finite() && (0.0..=1000.0).contains(&self.confidence)) {
+            return bad(
+                "confidence",
+                "a margin from 0 to 1000 logits",
+                self.confidence.to_string(),
+            );
+        }
+        if !(self.c.is_finite() && self.c > 0.0 && self.c <= 1e6) {
+            return bad("c", "a positive number up to 1e6", self.c.to_string());
+        }
+        if !(1..=MAX_SEARCH_STEPS).contains(&self.search_steps) {
+            return bad(
+                "search steps",
+                "a whole number from 1 to 30",
+                self.search_steps.to_string(),
+            );
+        }
+        if !(self.learning_rate.is_finite()
+            && self.learning_rate > 0.0
+            && self.learning_rate <= 10.0)
+        {
+            return bad(
+                "learning rate",
+                "a positive number up to 10",
+                self.learning_rate.to_string(),
+            );
+        }
+        if !(self.overshoot.is_finite() && (0.0..=1.0).contains(&self.overshoot)) {
+            return bad(
+                "overshoot",
+                "a number from 0 to 1",
+                self.overshoot.to_string(),
+            );
+        }
+        if !(2..=MAX_CANDIDATES).contains(&self.candidates) {
+            return bad(
+                "candidates",
+                "a whole number from 2 to 100",
+                self.candidates.to_string(),
+            );
+        }
+        if !(self.threshold > 0.0 && self.threshold < 1.0) {
+            return bad(
+                "threshold",
+                "a probability between 0 and 1",
+                self.threshold.to_string(),
+            );
+        }
+        if !(self.tv.is_finite() && (0.0..=100.0).contains(&self.tv)) {
+            return bad("tv", "a weight from 0 to 100", self.tv.to_string());
         }
         if self.method.needs_target() && self.target.is_none() {
             return Err(AttackError::NeedsTarget(self.method.as_str()));

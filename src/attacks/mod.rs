@@ -4,18 +4,31 @@
 //! the eps-ball around the original AND onto [0, 255], a record of loss and probabilities, an
 //! optional early stop, a cancel check. The result is rounded to 8 bits and classified again:
 //! that prediction, of the image a user can save, is the one reported.
+//!
+//! The L2 attacks (C&W in `cw`, DeepFool in `deepfool`) have no eps-ball; they bring their
+//! own update and share the rest of the loop. Any attack can run against an [`Ensemble`].
 
 mod config;
+#[cfg(feature = "compute")]
+mod cw;
+#[cfg(feature = "compute")]
+mod deepfool;
+#[cfg(feature = "compute")]
+pub mod diversity;
+#[cfg(feature = "compute")]
+mod ensemble;
 mod outcome;
 #[cfg(feature = "compute")]
 pub mod step;
 pub mod transfer;
 mod verdict;
 
-pub use config::{AttackConfig, Method, default_steps};
+pub use config::{AttackConfig, Method, Norm, Start, default_steps};
+#[cfg(feature = "compute")]
+pub use ensemble::Ensemble;
 pub use outcome::{AttackOutcome, Goal, StepRecord};
 #[cfg(feature = "compute")]
-pub use step::{Flow, NoObserver, Observer, run, run_batch};
+pub use step::{Flow, NoObserver, Observer, run, run_batch, run_ensemble};
 #[cfg(feature = "compute")]
 pub use transfer::judge;
 pub use transfer::{Judgement, Tally, TransferMatrix};
@@ -34,6 +47,14 @@ pub enum AttackError {
     Steps(usize),
     #[error("momentum must be between 0 and 1, not {0}")]
     Momentum(f32),
+    #[error("{name} must be {allowed}, not {value}")]
+    Parameter {
+        name: &'static str,
+        allowed: &'static str,
+        value: String,
+    },
+    #[error("the ensemble's models must all be on the same device")]
+    MixedDevices,
     #[error("the {0} attack needs a target class (--target, an index or a name such as 'gibbon')")]
     NeedsTarget(&'static str),
     #[error("target class {0} does not exist (ImageNet classes are 0..=999)")]

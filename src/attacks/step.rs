@@ -1,11 +1,18 @@
 //! The one loop every attack runs: gradient, step, project, record, stop or go on.
+//!
+//! What is shared lives here: checking the inputs, the goals, the per-step records with early
+//! stop and cancel ([`Tracker`]), and the end, where the result is rounded to 8 bits and
+//! classified again. The L-inf family (FGSM, I-FGSM, ILLC, targeted, PGD, MI-FGSM, DI-FGSM
+//! and fooling images) steps along the gradient's sign here; C&W ([`super::cw`]) and DeepFool
+//! ([`super::deepfool`]) bring their own update and use the same tracker and ending.
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use burn::tensor::activation::log_softmax;
 use image::RgbImage;
 
-use super::{AttackConfig, AttackError, AttackOutcome, Goal, Method, StepRecord, Truth};
+use super::diversity::{Diversity, SplitMix64, Transform};
+use super::ensemble::Ensemble;
+use super::{AttackConfig, AttackError, AttackOutcome, Goal, Method, Start, StepRecord, Truth};
 use crate::imaging;
 use crate::metrics::Distance;
 use crate::models::Classifier;
@@ -71,19 +78,32 @@ pub async fn run_batch(
     config: &AttackConfig,
     observer: &mut impl Observer,
 ) -> Result<Vec<AttackOutcome>, AttackError> {
+    run_ensemble(&Ensemble::single(model), images, truths, config, observer).await
+}
+
+/// [`run_batch`] against an ensemble: the images have its first member's input size, each
+/// step follows the members' average loss, and the outcome's predictions are the ensemble's
+/// (average probabilities).
+pub async fn run_ensemble(
+    ensemble: &Ensemble<'_>,
+    images: &[RgbImage],
+    truths: &[Truth],
+    config: &AttackConfig,
+    observer: &mut impl Observer,
+) -> Result<Vec<AttackOutcome>, AttackError> {
     config.validate()?;
     assert_eq!(images.len(), truths.len(), "one truth per image");
     if images.is_empty() {
         return Ok(Vec::new());
     }
-    let size = model.input_size();
+    let size = ensemble.input_size();
     for image in images {
         if image.dimensions() != (size as u32, size as u32) {
             return Err(AttackError::Size {
                 got: image.width(),
                 got2: image.height(),
                 need: size,
-                model: model.id().display_name(),
+                model: ensemble.primary().id().display_name(),
             });
         }
     }
@@ -95,51 +115,348 @@ pub async fn run_batch(
             return Err(AttackError::BadLabel(l));
         }
     }
-    let n = images.len();
-    let device = model.device().clone();
-    let original = Tensor::cat(
-        images
-            .iter()
-            .map(|image| imaging::to_tensor(image, &device))
-            .collect(),
-        0,
-    );
-    let original_probs = model.probabilities(original.clone()).await?;
-    let goals: Vec<Goal> = original_probs
-        .iter()
-        .zip(truths)
-        .map(|(probs, truth)| {
-            let label = truth.attack_label(probs.top1().index);
-            match (config.method, config.target) {
-                (Method::LeastLikely, _) => Goal::Targeted {
-                    label,
-                    target: probs.least_likely().index,
-                },
-                (_, Some(target)) if config.method.accepts_target() => {
-                    Goal::Targeted { label, target }
-                }
-                _ => Goal::Untargeted { label },
-            }
-        })
-        .collect();
-    // Untargeted attacks climb the loss of the true class; targeted ones descend the target's.
-    let followed: Vec<usize> = goals
-        .iter()
-        .map(|goal| match *goal {
-            Goal::Untargeted { label } => label,
-            Goal::Targeted { target, .. } => target,
-        })
-        .collect();
-    let direction_sign = |goal: &Goal| match goal {
-        Goal::Untargeted { .. } => 1.0f32,
-        Goal::Targeted { .. } => -1.0f32,
-    };
+    if config.method == Method::Pgd && config.restarts > 1 {
+        return with_restarts(ensemble, images, truths, config, observer).await;
+    }
+    run_once(ensemble, images, truths, config, observer).await
+}
 
-    let eps = config.eps;
+async fn run_once(
+    ensemble: &Ensemble<'_>,
+    images: &[RgbImage],
+    truths: &[Truth],
+    config: &AttackConfig,
+    observer: &mut impl Observer,
+) -> Result<Vec<AttackOutcome>, AttackError> {
+    let setup = Setup::new(ensemble, images, truths, config).await?;
+    let mut tracker = Tracker::new(setup.n, observer);
+    let result = match config.method {
+        Method::CwL2 => super::cw::attack(&setup, &mut tracker).await?,
+        Method::DeepFool => super::deepfool::attack(&setup, &mut tracker).await?,
+        _ => sign_steps(&setup, &mut tracker).await?,
+    };
+    setup.finish(result, tracker).await
+}
+
+/// PGD with restarts: each restart (seed, seed + 1, ...) attacks the images no earlier restart
+/// fooled; each image keeps its first success, or else its strongest try.
+async fn with_restarts(
+    ensemble: &Ensemble<'_>,
+    images: &[RgbImage],
+    truths: &[Truth],
+    config: &AttackConfig,
+    observer: &mut impl Observer,
+) -> Result<Vec<AttackOutcome>, AttackError> {
+    let n = images.len();
+    let mut best: Vec<Option<AttackOutcome>> = vec![None; n];
+    for restart in 0..config.restarts {
+        let pending: Vec<usize> = (0..n)
+            .filter(|&i| !best[i].as_ref().is_some_and(AttackOutcome::success))
+            .collect();
+        if pending.is_empty() {
+            break;
+        }
+        let once = AttackConfig {
+            seed: config.seed.wrapping_add(restart as u64),
+            restarts: 1,
+            ..config.clone()
+        };
+        let some_images: Vec<RgbImage> = pending.iter().map(|&i| images[i].clone()).collect();
+        let some_truths: Vec<Truth> = pending.iter().map(|&i| truths[i].clone()).collect();
+        let outcomes = run_once(ensemble, &some_images, &some_truths, &once, observer).await?;
+        let cancelled = outcomes.iter().any(|o| o.cancelled);
+        for (i, mut outcome) in pending.into_iter().zip(outcomes) {
+            outcome.config = config.clone();
+            let keep = match &best[i] {
+                None => true,
+                Some(old) => strength(&outcome) > strength(old),
+            };
+            if keep {
+                best[i] = Some(outcome);
+            }
+        }
+        if cancelled {
+            break;
+        }
+    }
+    Ok(best
+        .into_iter()
+        .map(|o| o.expect("every image ran once"))
+        .collect())
+}
+
+/// How far an outcome got: success first, then the goal's probability.
+fn strength(outcome: &AttackOutcome) -> (bool, f32) {
+    let progress = match outcome.adversarial_target_prob {
+        Some(p) => p,
+        None => 1.0 - outcome.adversarial_true_prob,
+    };
+    (outcome.success(), progress)
+}
+
+/// What every attack starts from: the images as a tensor, the models' answers and the goals.
+pub(super) struct Setup<'a> {
+    pub ensemble: &'a Ensemble<'a>,
+    pub config: &'a AttackConfig,
+    pub truths: &'a [Truth],
+    /// The images attacked (for a fooling image: its grey or noise start).
+    pub images: Vec<RgbImage>,
+    /// The same, [N, 3, S, S].
+    pub original: Tensor<4>,
+    pub original_probs: Vec<Probabilities>,
+    pub goals: Vec<Goal>,
+    /// The class whose loss each image's steps follow (true class, or target).
+    pub followed: Vec<usize>,
+    pub n: usize,
+    pub size: usize,
+    pub device: Device,
+}
+
+impl<'a> Setup<'a> {
+    async fn new(
+        ensemble: &'a Ensemble<'a>,
+        images: &[RgbImage],
+        truths: &'a [Truth],
+        config: &'a AttackConfig,
+    ) -> Result<Self, AttackError> {
+        let n = images.len();
+        let size = ensemble.input_size();
+        let device = ensemble.device().clone();
+        let images: Vec<RgbImage> = if config.method == Method::Fooling {
+            (0..n).map(|_| fooling_start(config, size)).collect()
+        } else {
+            images.to_vec()
+        };
+        let original = Tensor::cat(
+            images
+                .iter()
+                .map(|image| imaging::to_tensor(image, &device))
+                .collect(),
+            0,
+        );
+        let original_probs = ensemble.probabilities(original.clone()).await?;
+        let goals: Vec<Goal> = original_probs
+            .iter()
+            .zip(truths)
+            .map(|(probs, truth)| {
+                let label = truth.attack_label(probs.top1().index);
+                match (config.method, config.target) {
+                    (Method::LeastLikely, _) => Goal::Targeted {
+                        label,
+                        target: probs.least_likely().index,
+                    },
+                    (_, Some(target)) if config.method.accepts_target() => {
+                        Goal::Targeted { label, target }
+                    }
+                    _ => Goal::Untargeted { label },
+                }
+            })
+            .collect();
+        // Untargeted attacks climb the loss of the true class; targeted ones descend the target's.
+        let followed = goals
+            .iter()
+            .map(|goal| match *goal {
+                Goal::Untargeted { label } => label,
+                Goal::Targeted { target, .. } => target,
+            })
+            .collect();
+        Ok(Self {
+            ensemble,
+            config,
+            truths,
+            images,
+            original,
+            original_probs,
+            goals,
+            followed,
+            n,
+            size,
+            device,
+        })
+    }
+
+    /// The record of image `i` at step `step`, from its probabilities there.
+    pub fn record(&self, i: usize, step: usize, probs: &Probabilities) -> StepRecord {
+        let goal = &self.goals[i];
+        StepRecord {
+            step,
+            loss: probs.cross_entropy(self.followed[i]),
+            true_prob: probs.prob(goal.label()),
+            target_prob: goal.target().map(|t| probs.prob(t)),
+            top1: probs.top1(),
+        }
+    }
+
+    /// Whether image `i` has reached its goal at an iterate with these probabilities (for a
+    /// fooling image: the target with at least the threshold probability).
+    pub fn reached(&self, i: usize, probs: &Probabilities) -> bool {
+        let goal = &self.goals[i];
+        if self.config.method == Method::Fooling {
+            return goal
+                .target()
+                .is_some_and(|t| probs.prob(t) >= self.config.threshold);
+        }
+        goal.reached_by(probs.top1().index)
+    }
+
+    /// The end of every attack: `result` [N, 3, S, S] is read back, rounded to 8 bits and
+    /// classified again; that, the image a user can save, is what the outcome reports.
+    async fn finish(
+        self,
+        result: Tensor<4>,
+        tracker: Tracker<'_, impl Observer>,
+    ) -> Result<Vec<AttackOutcome>, AttackError> {
+        let size = self.size;
+        let values = read_values(result).await?;
+        let plane = 3 * size * size;
+        let adversarial: Vec<RgbImage> = values
+            .chunks(plane)
+            .map(|chw| imaging::from_chw(chw, size, size))
+            .collect();
+        let rounded = Tensor::cat(
+            adversarial
+                .iter()
+                .map(|image| imaging::to_tensor(image, &self.device))
+                .collect(),
+            0,
+        );
+        let final_probs = self.ensemble.probabilities(rounded).await?;
+        let Tracker {
+            mut histories,
+            steps_run,
+            cancelled,
+            ..
+        } = tracker;
+        let mut outcomes = Vec::with_capacity(self.n);
+        for (i, adversarial) in adversarial.into_iter().enumerate() {
+            let (goal, probs) = (self.goals[i], &final_probs[i]);
+            let mut history = std::mem::take(&mut histories[i]);
+            history.push(self.record(i, steps_run[i], probs));
+            outcomes.push(AttackOutcome {
+                config: self.config.clone(),
+                truth: self.truths[i].clone(),
+                goal,
+                original_prediction: self.original_probs[i].top1(),
+                adversarial_prediction: probs.top1(),
+                adversarial_top: probs.top(5),
+                adversarial_true_prob: probs.prob(goal.label()),
+                adversarial_target_prob: goal.target().map(|t| probs.prob(t)),
+                distance: Distance::between(&self.images[i], &adversarial),
+                original: self.images[i].clone(),
+                adversarial,
+                steps_run: steps_run[i],
+                history,
+                cancelled,
+            });
+        }
+        Ok(outcomes)
+    }
+}
+
+/// A fooling image's first iterate: grey, or 8-bit noise from the seed.
+fn fooling_start(config: &AttackConfig, size: usize) -> RgbImage {
+    match config.start {
+        Start::Grey => RgbImage::from_pixel(size as u32, size as u32, image::Rgb([128; 3])),
+        Start::Noise => {
+            let mut rng = SplitMix64(config.seed);
+            RgbImage::from_fn(size as u32, size as u32, |_, _| {
+                let v = rng.next_u64();
+                image::Rgb([v as u8, (v >> 8) as u8, (v >> 16) as u8])
+            })
+        }
+    }
+}
+
+/// Keeps each image's records and step count, stops images that are done, and tells the
+/// observer after every step.
+pub(super) struct Tracker<'o, O: Observer> {
+    observer: &'o mut O,
+    pub histories: Vec<Vec<StepRecord>>,
+    pub steps_run: Vec<usize>,
+    /// Images still moving.
+    pub active: Vec<bool>,
+    pub cancelled: bool,
+}
+
+impl<'o, O: Observer> Tracker<'o, O> {
+    fn new(n: usize, observer: &'o mut O) -> Self {
+        Self {
+            observer,
+            histories: vec![Vec::new(); n],
+            steps_run: vec![0; n],
+            active: vec![true; n],
+            cancelled: false,
+        }
+    }
+
+    /// Records step `step` of every moving image; with `stop`, an image that `done` says has
+    /// reached its goal stops here (this iterate is its result). Returns every image's record.
+    pub fn record(
+        &mut self,
+        setup: &Setup,
+        step: usize,
+        probs: &[Probabilities],
+        stop: bool,
+    ) -> Vec<StepRecord> {
+        let records: Vec<StepRecord> = (0..setup.n)
+            .map(|i| setup.record(i, step, &probs[i]))
+            .collect();
+        for i in 0..setup.n {
+            if !self.active[i] {
+                continue;
+            }
+            self.histories[i].push(records[i]);
+            if stop && setup.reached(i, &probs[i]) {
+                self.active[i] = false;
+            }
+        }
+        records
+    }
+
+    /// Whether any image still moves.
+    pub fn any_active(&self) -> bool {
+        self.active.contains(&true)
+    }
+
+    /// After a step moved the active images to `iterate`: counts it and asks the observer.
+    /// Returns false when the user cancelled.
+    pub async fn moved(&mut self, records: &[StepRecord], iterate: &Tensor<4>) -> bool {
+        for (run, _) in self
+            .steps_run
+            .iter_mut()
+            .zip(&self.active)
+            .filter(|(_, a)| **a)
+        {
+            *run += 1;
+        }
+        if self.observer.on_step(records, iterate).await == Flow::Cancel {
+            self.cancelled = true;
+        }
+        !self.cancelled
+    }
+}
+
+/// The L-inf family: steps of alpha along the sign of the gradient (or of MI-FGSM's momentum),
+/// projected onto the eps-ball and onto [0, 255]. A fooling image has no ball: only [0, 255].
+async fn sign_steps(
+    setup: &Setup<'_>,
+    tracker: &mut Tracker<'_, impl Observer>,
+) -> Result<Tensor<4>, AttackError> {
+    let (config, n, size, device) = (setup.config, setup.n, setup.size, &setup.device);
+    let original = &setup.original;
+    let eps = if config.method.uses_eps() {
+        config.eps
+    } else {
+        255.0
+    };
     let alpha = config.alpha();
     let lower = original.clone().sub_scalar(eps).clamp_min(0.0);
     let upper = original.clone().add_scalar(eps).clamp_max(255.0);
     let project = |x: Tensor<4>| x.max_pair(lower.clone()).min_pair(upper.clone());
+    let direction_sign = |goal: &Goal| match goal {
+        Goal::Untargeted { .. } => 1.0f32,
+        Goal::Targeted { .. } => -1.0f32,
+    };
 
     let mut x = if config.method == Method::Pgd && eps > 0.0 {
         // The same random start for every image, as when each is attacked alone.
@@ -149,7 +466,7 @@ pub async fn run_batch(
                 Tensor::<4>::random(
                     [1, 3, size, size],
                     Distribution::Uniform(-eps as f64, eps as f64),
-                    &device,
+                    device,
                 )
             })
             .collect();
@@ -157,28 +474,27 @@ pub async fn run_batch(
     } else {
         original.clone()
     };
+    let mut diversity = (config.method == Method::DiFgsm)
+        .then(|| Diversity::new(config.seed, config.diversity, size));
+    let tv = if config.method == Method::Fooling {
+        config.tv
+    } else {
+        0.0
+    };
+    // A fooling image always stops at its threshold.
+    let stop = config.early_stop || config.method == Method::Fooling;
     let mut velocity: Option<Tensor<4>> = None;
-    let mut histories: Vec<Vec<StepRecord>> = vec![Vec::new(); n];
-    let mut steps_run = vec![0usize; n];
-    let mut active = vec![true; n];
-    let mut cancelled = false;
 
     for step in 0..config.steps() {
-        let (gradient, probs) = gradient_at_batch(model, &x, &followed).await?;
-        let records: Vec<StepRecord> = (0..n)
-            .map(|i| record(step, &probs[i], followed[i], &goals[i]))
-            .collect();
-        for i in 0..n {
-            if !active[i] {
-                continue;
-            }
-            histories[i].push(records[i]);
-            if config.early_stop && step > 0 && goals[i].reached_by(records[i].top1.index) {
-                // This iterate is the image's result.
-                active[i] = false;
-            }
+        let transform = diversity.as_mut().and_then(Diversity::next_transform);
+        let (gradient, mut probs) =
+            gradient_of(setup.ensemble, &x, &setup.followed, transform.as_ref(), tv).await?;
+        if transform.is_some() {
+            // The records are of the iterate itself, not of its transformed view.
+            probs = setup.ensemble.probabilities(x.clone()).await?;
         }
-        if !active.contains(&true) {
+        let records = tracker.record(setup, step, &probs, stop && step > 0);
+        if !tracker.any_active() {
             break;
         }
         let direction = match config.method {
@@ -204,62 +520,20 @@ pub async fn run_batch(
         // Each image's step: alpha along its own direction, nothing for finished images.
         let scale: Vec<f32> = (0..n)
             .map(|i| {
-                if active[i] {
-                    alpha * direction_sign(&goals[i])
+                if tracker.active[i] {
+                    alpha * direction_sign(&setup.goals[i])
                 } else {
                     0.0
                 }
             })
             .collect();
-        let scale = Tensor::<1>::from_floats(scale.as_slice(), &device).reshape([n, 1, 1, 1]);
+        let scale = Tensor::<1>::from_floats(scale.as_slice(), device).reshape([n, 1, 1, 1]);
         x = project(x + direction * scale);
-        for i in (0..n).filter(|&i| active[i]) {
-            steps_run[i] += 1;
-        }
-        if observer.on_step(&records, &x).await == Flow::Cancel {
-            cancelled = true;
+        if !tracker.moved(&records, &x).await {
             break;
         }
     }
-
-    // The truth is the rounded image: read back, round to 8 bits, classify again.
-    let values = read_values(x).await?;
-    let plane = 3 * size * size;
-    let adversarial: Vec<RgbImage> = values
-        .chunks(plane)
-        .map(|chw| imaging::from_chw(chw, size, size))
-        .collect();
-    let rounded = Tensor::cat(
-        adversarial
-            .iter()
-            .map(|image| imaging::to_tensor(image, &device))
-            .collect(),
-        0,
-    );
-    let final_probs = model.probabilities(rounded).await?;
-    let mut outcomes = Vec::with_capacity(n);
-    for (i, adversarial) in adversarial.into_iter().enumerate() {
-        let (goal, probs) = (goals[i], &final_probs[i]);
-        let mut history = std::mem::take(&mut histories[i]);
-        history.push(record(steps_run[i], probs, followed[i], &goal));
-        outcomes.push(AttackOutcome {
-            config: config.clone(),
-            truth: truths[i].clone(),
-            goal,
-            original: images[i].clone(),
-            original_prediction: original_probs[i].top1(),
-            adversarial_prediction: probs.top1(),
-            adversarial_top: probs.top(5),
-            adversarial_true_prob: probs.prob(goal.label()),
-            adversarial_target_prob: goal.target().map(|t| probs.prob(t)),
-            distance: Distance::between(&images[i], &adversarial),
-            adversarial,
-            steps_run: steps_run[i],
-            history,
-            cancelled,
-        });
-    }
-    Ok(outcomes)
+    Ok(x)
 }
 
 /// Gradient of the cross-entropy of class `class` with respect to the pixels `x` (one image),
@@ -281,34 +555,76 @@ pub async fn gradient_at_batch(
     x: &Tensor<4>,
     classes: &[usize],
 ) -> Result<(Tensor<4>, Vec<Probabilities>), DeviceError> {
+    gradient_of(&Ensemble::single(model), x, classes, None, 0.0).await
+}
+
+/// The gradient with respect to the pixels `x` of each image's loss: the ensemble's mean
+/// cross-entropy of class `classes[i]` on x (or on its `transform`ed view, inside the graph),
+/// plus `tv` times the image's total variation when `tv` > 0. Also each image's
+/// probabilities on what the models saw.
+async fn gradient_of(
+    ensemble: &Ensemble<'_>,
+    x: &Tensor<4>,
+    classes: &[usize],
+    transform: Option<&Transform>,
+    tv: f32,
+) -> Result<(Tensor<4>, Vec<Probabilities>), DeviceError> {
+    let n = classes.len();
+    if n == 0 {
+        return Err(DeviceError("an empty batch".into()));
+    }
     let input = x.clone().autodiff().require_grad();
-    let log_probs = log_softmax(model.logits(input.clone()), 1);
-    let loss = classes
+    let view = match transform {
+        Some(t) => t.apply(input.clone()),
+        None => input.clone(),
+    };
+    let log_probs = ensemble.log_probs(view);
+    let picks = one_hot(classes, &x.device());
+    let members = log_probs.len() as f32;
+    let mut loss = log_probs
         .iter()
-        .enumerate()
-        .map(|(i, &c)| log_probs.clone().slice([i..i + 1, c..c + 1]).sum())
+        .map(|lp| (lp.clone() * picks.clone()).sum())
         .reduce(|a, b| a + b)
-        .ok_or_else(|| DeviceError("an empty batch".into()))?
+        .expect("an ensemble has a member")
         .neg();
+    if members > 1.0 {
+        loss = loss.div_scalar(members);
+    }
+    if tv > 0.0 {
+        loss = loss + total_variation(input.clone()).mul_scalar(tv);
+    }
     let grads = loss.backward();
     let gradient = input
         .grad(&grads)
         .ok_or_else(|| DeviceError("no gradient reached the input".into()))?;
-    let values = read_values(log_probs.without_autodiff()).await?;
-    let classes_per_image = values.len() / classes.len();
-    let probs = values
-        .chunks(classes_per_image)
-        .map(|c| Probabilities::from_log_probs(c.to_vec()))
-        .collect();
+    let probs = ensemble
+        .read(
+            log_probs
+                .into_iter()
+                .map(|lp| lp.without_autodiff())
+                .collect(),
+            n,
+        )
+        .await?;
     Ok((gradient, probs))
 }
 
-fn record(step: usize, probs: &Probabilities, followed: usize, goal: &Goal) -> StepRecord {
-    StepRecord {
-        step,
-        loss: probs.cross_entropy(followed),
-        true_prob: probs.prob(goal.label()),
-        target_prob: goal.target().map(|t| probs.prob(t)),
-        top1: probs.top1(),
+/// Rows of one-hot weights [N, 1000]: 1 at each image's class.
+pub(super) fn one_hot(classes: &[usize], device: &Device) -> Tensor<2> {
+    let k = crate::imagenet::NUM_CLASSES;
+    let mut values = vec![0f32; classes.len() * k];
+    for (i, &c) in classes.iter().enumerate() {
+        values[i * k + c] = 1.0;
     }
+    Tensor::from_data(TensorData::new(values, [classes.len(), k]), device)
+}
+
+/// Sum over the batch of each image's squared total variation, in 0..1 units:
+/// sum of (x[h+1] - x[h])^2 + (x[w+1] - x[w])^2 over pixels and channels, / 255^2.
+fn total_variation(x: Tensor<4>) -> Tensor<1> {
+    let [n, c, h, w] = x.dims();
+    let down =
+        x.clone().slice([0..n, 0..c, 1..h, 0..w]) - x.clone().slice([0..n, 0..c, 0..h - 1, 0..w]);
+    let right = x.clone().slice([0..n, 0..c, 0..h, 1..w]) - x.slice([0..n, 0..c, 0..h, 0..w - 1]);
+    (down.square().sum() + right.square().sum()).div_scalar(255.0 * 255.0)
 }

@@ -12,12 +12,12 @@ use serde_json::json;
 use super::inputs::Input;
 use super::{CliError, Context, ModelSpec, emit, inputs, parse_model_spec};
 use crate::attacks::{
-    self, AttackConfig, AttackOutcome, Goal, Judgement, Method, NoObserver, TransferMatrix, Truth,
-    Verdict,
+    self, AttackConfig, AttackOutcome, Ensemble, Goal, Judgement, Method, NoObserver, Start,
+    TransferMatrix, Truth, Verdict,
 };
 use crate::imagenet;
 use crate::imaging::{self, Preprocess};
-use crate::models::{Classifier, ModelId};
+use crate::models::Classifier;
 use crate::prediction::Prediction;
 
 /// Make adversarial examples and report how each model classifies them.
@@ -42,6 +42,11 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', value_parser = parse_model_spec, value_name = "MODELS")]
     transfer: Vec<ModelSpec>,
 
+    /// Attack --model and these models together (their average loss; images at --model's
+    /// input size, resized for the others inside the graph). Each member also judges.
+    #[arg(long, value_delimiter = ',', value_parser = parse_model_spec, value_name = "MODELS")]
+    ensemble: Vec<ModelSpec>,
+
     /// One JSON object per line per image instead of the table.
     #[arg(long)]
     json: bool,
@@ -53,7 +58,9 @@ pub struct Args {
 /// The attack's parameters and its images, shared by `attack` and `transfer`.
 #[derive(clap::Args, Debug)]
 pub struct AttackOptions {
-    /// fgsm, fgsm-targeted, ifgsm (BIM), ill (iterative least-likely), targeted, pgd, mi-fgsm.
+    /// fgsm, fgsm-targeted, ifgsm (BIM), ill (iterative least-likely), targeted, pgd, mi-fgsm,
+    /// di-fgsm; the L2 attacks cw (Carlini-Wagner) and deepfool; fooling (an image made from
+    /// grey or noise until --target passes --threshold; no IMAGE needed).
     #[arg(long, default_value = "ill")]
     method: Method,
 
@@ -81,9 +88,78 @@ pub struct AttackOptions {
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     momentum: f32,
 
-    /// Seed of the random start (pgd).
+    /// Seed of every random choice (pgd's start, di-fgsm's transforms, fooling noise).
     #[arg(long, default_value_t = 0)]
     seed: u64,
+
+    /// pgd: random starts; an image keeps the first that fools the model.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    restarts: usize,
+
+    /// di-fgsm: probability that a step sees a random shrink-and-pad of the image.
+    #[arg(long, default_value_t = 0.5, value_name = "P")]
+    diversity: f32,
+
+    /// cw: margin kappa by which the goal's logit must win.
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "KAPPA",
+        allow_negative_numbers = true
+    )]
+    confidence: f32,
+
+    /// cw: first value of the constant c (images on a 0..1 scale).
+    #[arg(
+        long = "cw-c",
+        default_value_t = 1.0,
+        value_name = "C",
+        allow_negative_numbers = true
+    )]
+    cw_c: f32,
+
+    /// cw: rounds of the binary search on c; each runs --steps Adam steps [default steps: 100].
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    search_steps: usize,
+
+    /// cw: Adam's learning rate (in tanh space).
+    #[arg(
+        long,
+        default_value_t = 0.01,
+        value_name = "LR",
+        allow_negative_numbers = true
+    )]
+    learning_rate: f32,
+
+    /// deepfool: how far past the linearised boundary each step goes.
+    #[arg(long, default_value_t = 0.02, allow_negative_numbers = true)]
+    overshoot: f32,
+
+    /// deepfool: how many of the original's top classes are candidate boundaries.
+    #[arg(long, default_value_t = 10, value_name = "K")]
+    candidates: usize,
+
+    /// fooling: stop when the target's probability reaches this [default steps: 300].
+    #[arg(
+        long,
+        default_value_t = 0.9,
+        value_name = "P",
+        allow_negative_numbers = true
+    )]
+    threshold: f32,
+
+    /// fooling: weight of the total-variation prior (smoother images; 0 = none).
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "WEIGHT",
+        allow_negative_numbers = true
+    )]
+    tv: f32,
+
+    /// fooling: start from grey or from noise.
+    #[arg(long, default_value = "grey", value_name = "grey|noise")]
+    start: Start,
 
     /// How a photo becomes the model's square input.
     #[arg(long, default_value = "crop", value_name = "crop|stretch")]
@@ -117,9 +193,15 @@ impl AttackOptions {
             None => None,
         };
         if target.is_some() && !self.method.accepts_target() {
+            let takers: Vec<&str> = Method::ALL
+                .iter()
+                .filter(|m| m.accepts_target())
+                .map(|m| m.as_str())
+                .collect();
             return Err(CliError::usage(format!(
-                "--target does not apply to {}; use fgsm-targeted, targeted, pgd or mi-fgsm",
-                self.method
+                "--target does not apply to {}; use {}",
+                self.method,
+                takers.join(", ")
             )));
         }
         let config = AttackConfig {
@@ -129,14 +211,36 @@ impl AttackOptions {
             early_stop: self.early_stop,
             momentum: self.momentum,
             seed: self.seed,
+            restarts: self.restarts,
+            diversity: self.diversity,
+            confidence: self.confidence,
+            c: self.cw_c,
+            search_steps: self.search_steps,
+            learning_rate: self.learning_rate,
+            overshoot: self.overshoot,
+            candidates: self.candidates,
+            threshold: self.threshold,
+            tv: self.tv,
+            start: self.start,
             ..AttackConfig::new(self.method, self.eps)
         };
         config.validate()?;
         Ok(config)
     }
 
-    /// The images to attack.
+    /// The images to attack. A fooling image needs none: without any, one is made, named
+    /// after its start.
     pub fn inputs(&self) -> Result<Vec<Input>, CliError> {
+        if self.method == Method::Fooling && self.images.is_empty() && self.list.is_none() {
+            let name = match self.start {
+                Start::Grey => "grey",
+                Start::Noise => "noise",
+            };
+            return Ok(vec![Input {
+                path: PathBuf::from(name),
+                truth: Truth::Unknown,
+            }]);
+        }
         inputs::collect(&self.images, self.list.as_deref())
     }
 
@@ -219,28 +323,51 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     let inputs = args.options.inputs()?;
     let spec = args.model.clone().with_weights(args.weights.clone())?;
     let model = ctx.load_model(&spec)?;
-    let judges: Vec<Classifier> = unique_models(&args.transfer)
+    let members: Vec<Classifier> = unique_models(&args.ensemble)
         .iter()
         .filter(|m| m.id != spec.id)
         .map(|m| ctx.load_model(m))
         .collect::<Result<_, _>>()?;
-    let mut matrix = TransferMatrix::new(&[spec.id]);
+    let ensemble = Ensemble::new(std::iter::once(&model).chain(&members).collect())?;
+    // With an ensemble, every member judges too; the attacked "model" is the ensemble.
+    let mut judge_specs: Vec<ModelSpec> = args.ensemble.clone();
+    judge_specs.extend(args.transfer.iter().cloned());
+    let judge_specs: Vec<ModelSpec> = unique_models(&judge_specs)
+        .into_iter()
+        .filter(|m| m.id != spec.id)
+        .collect();
+    // A single model's own verdict is its outcome's; an ensemble's members each judge alone
+    // (loaded once more: the members are borrowed by the ensemble).
+    let mut judges: Vec<Classifier> = Vec::new();
+    if !members.is_empty() {
+        judges.push(ctx.load_model(&spec)?);
+    }
+    for js in &judge_specs {
+        judges.push(ctx.load_model(js)?);
+    }
+    let source = ensemble.primary().id();
+    let mut matrix = TransferMatrix::new(&[source]);
+    let mut ensemble_tally = attacks::Tally::default();
     let mut rows = Vec::new();
     let mut failures = 0;
     attack_all(
         ctx,
-        &model,
+        &ensemble,
         &inputs,
         &args.options.plan(&config, args.out.as_deref()),
         &mut failures,
         |a| {
             let row = a.judge_by(&judges)?;
-            matrix.add(spec.id, spec.id, a.outcome.verdict());
+            if members.is_empty() {
+                matrix.add(source, source, a.outcome.verdict());
+            } else {
+                ensemble_tally.add(a.outcome.verdict());
+            }
             for j in &row.judgements {
-                matrix.add(spec.id, j.model, row.verdict(j));
+                matrix.add(source, j.model, row.verdict(j));
             }
             if args.json {
-                emit(json_line(a, &row, spec.id))?;
+                emit(json_line(a, &row, &ensemble))?;
             } else {
                 emit(a.table_line())?;
             }
@@ -253,7 +380,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         for (i, judge) in judges.iter().enumerate() {
             emit(format!(
                 "# transfer: made on {}, judged by {}",
-                spec.id,
+                ensemble.describe(),
                 judge.id()
             ))?;
             for row in &rows {
@@ -261,18 +388,23 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
             }
         }
         let targeted = config.method.needs_target() || config.target.is_some();
-        let summary: Vec<String> = matrix
-            .models()
-            .iter()
-            .map(|&judge| {
-                let tally = matrix.cell(judge, spec.id);
-                let mut text = format!("{judge} {}", tally.fooled_rate().describe());
-                if targeted || config.method == Method::LeastLikely {
-                    text.push_str(&format!(", target {}", tally.target_rate().describe()));
-                }
-                text
-            })
-            .collect();
+        let describe = |name: &str, tally: &attacks::Tally| {
+            let mut text = format!("{name} {}", tally.fooled_rate().describe());
+            if targeted || config.method == Method::LeastLikely {
+                text.push_str(&format!(", target {}", tally.target_rate().describe()));
+            }
+            text
+        };
+        let mut summary: Vec<String> = Vec::new();
+        if !members.is_empty() {
+            summary.push(describe("the ensemble", &ensemble_tally));
+        }
+        summary.extend(
+            matrix
+                .models()
+                .iter()
+                .map(|&judge| describe(judge.as_str(), &matrix.cell(judge, source))),
+        );
         emit(format!("# fooled{RULE}: {}", summary.join("; ")))?;
     }
     Ok(if failures == 0 {
@@ -311,27 +443,26 @@ pub struct Plan<'a> {
 /// `failures`. Returns how many images were attacked.
 pub fn attack_all(
     ctx: &Context,
-    model: &Classifier,
+    ensemble: &Ensemble,
     inputs: &[Input],
     plan: &Plan,
     failures: &mut usize,
     mut report: impl FnMut(&Attacked) -> Result<(), CliError>,
 ) -> Result<usize, CliError> {
-    let id = model.id();
+    let folder = folder_name(ensemble);
     let config = plan.config;
     if let Some(dir) = plan.out {
-        for sub in ["Original", id.as_str()] {
+        for sub in ["Original", folder.as_str()] {
             std::fs::create_dir_all(dir.join(sub)).map_err(|e| {
                 CliError::failed(format!("cannot create {}: {e}", dir.join(sub).display()))
             })?;
         }
     }
     ctx.note(&format!(
-        "{} on {id}: eps {}, alpha {}, {} step(s){}",
+        "{} on {}: {}{}",
         config.method.title(),
-        config.eps,
-        config.alpha(),
-        config.steps(),
+        ensemble.describe(),
+        budget(config),
         if plan.batch > 1 {
             format!(", {} images per batch", plan.batch)
         } else {
@@ -349,7 +480,7 @@ pub fn attack_all(
         Ok(())
     };
     let stems = inputs::unique_stems(inputs);
-    let size = model.input_size() as u32;
+    let size = ensemble.input_size() as u32;
     for chunk in inputs
         .iter()
         .zip(&stems)
@@ -361,7 +492,13 @@ pub fn attack_all(
         for &(input, stem) in chunk {
             let shown = input.path.display().to_string();
             progress.set_message(shown.clone());
-            match imaging::open(&input.path) {
+            // A fooling image starts from grey or noise: no photo is read.
+            let photo = if config.method == Method::Fooling {
+                Ok(RgbImage::new(size, size))
+            } else {
+                imaging::open(&input.path)
+            };
+            match photo {
                 Ok(photo) => ready.push((
                     input,
                     stem,
@@ -379,8 +516,8 @@ pub fn attack_all(
         }
         let images: Vec<RgbImage> = ready.iter().map(|r| r.3.clone()).collect();
         let truths: Vec<Truth> = ready.iter().map(|r| r.0.truth.clone()).collect();
-        let outcomes = pollster::block_on(attacks::run_batch(
-            model,
+        let outcomes = pollster::block_on(attacks::run_ensemble(
+            ensemble,
             &images,
             &truths,
             config,
@@ -399,7 +536,7 @@ pub fn attack_all(
             }
         };
         for ((_, stem, shown, _), outcome) in ready.into_iter().zip(outcomes) {
-            let result = save(&outcome, stem, id, plan.out).and_then(|saved| {
+            let result = save(&outcome, stem, &folder, plan.out).and_then(|saved| {
                 let a = Attacked {
                     shown: shown.clone(),
                     outcome,
@@ -418,11 +555,67 @@ pub fn attack_all(
     Ok(attacked)
 }
 
+/// The folder an attack's images are saved in: the model's name, or
+/// `ensemble-<model>+<model>...`.
+fn folder_name(ensemble: &Ensemble) -> String {
+    match ensemble.members() {
+        [one] => one.id().as_str().to_string(),
+        all => {
+            let names: Vec<&str> = all.iter().map(|m| m.id().as_str()).collect();
+            format!("ensemble-{}", names.join("+"))
+        }
+    }
+}
+
+/// The attack's budget in words: eps, alpha and steps, or what an L2 attack runs.
+fn budget(config: &AttackConfig) -> String {
+    match config.method {
+        Method::CwL2 => format!(
+            "L2, kappa {}, c from {}, {} round(s) of {} Adam step(s), learning rate {}",
+            config.confidence,
+            config.c,
+            config.search_steps,
+            config.steps(),
+            config.learning_rate
+        ),
+        Method::DeepFool => format!(
+            "L2, overshoot {}, {} candidate classes, at most {} step(s)",
+            config.overshoot,
+            config.candidates,
+            config.steps()
+        ),
+        Method::Fooling => format!(
+            "from {:?}, alpha {}, until p >= {} or {} step(s), tv {}",
+            config.start,
+            config.alpha(),
+            config.threshold,
+            config.steps(),
+            config.tv
+        )
+        .to_lowercase(),
+        _ => {
+            let mut text = format!(
+                "eps {}, alpha {}, {} step(s)",
+                config.eps,
+                config.alpha(),
+                config.steps()
+            );
+            if config.method == Method::Pgd && config.restarts > 1 {
+                text.push_str(&format!(" x {} restarts", config.restarts));
+            }
+            if config.method == Method::DiFgsm {
+                text.push_str(&format!(", diversity {}", config.diversity));
+            }
+            text
+        }
+    }
+}
+
 /// Saves the original and the adversarial PNG under `out`, if given.
 fn save(
     outcome: &AttackOutcome,
     stem: &str,
-    model: ModelId,
+    folder: &str,
     out: Option<&Path>,
 ) -> Result<Option<PathBuf>, CliError> {
     let Some(dir) = out else {
@@ -432,7 +625,7 @@ fn save(
         &outcome.original,
         &dir.join("Original").join(format!("{stem}.png")),
     )?;
-    let path = dir.join(model.as_str()).join(format!("{stem}.png"));
+    let path = dir.join(folder).join(format!("{stem}.png"));
     save_png(&outcome.adversarial, &path)?;
     Ok(Some(path))
 }
@@ -469,14 +662,16 @@ fn verdict_json(v: &Verdict) -> serde_json::Value {
     json!({"counted": v.counted, "fooled": v.fooled, "target_hit": v.target_hit})
 }
 
-fn json_line(a: &Attacked, row: &Row, model: ModelId) -> serde_json::Value {
+fn json_line(a: &Attacked, row: &Row, ensemble: &Ensemble) -> serde_json::Value {
     let o = &a.outcome;
     let label = o.goal.label();
     json!({
         "path": a.shown,
-        "model": model.as_str(),
+        "model": ensemble.primary().id().as_str(),
+        "ensemble": (ensemble.members().len() > 1).then(|| ensemble.members().iter().map(|m| m.id().as_str()).collect::<Vec<_>>()),
         "method": o.config.method,
-        "eps": o.config.eps,
+        "norm": o.config.method.norm(),
+        "eps": o.config.method.uses_eps().then_some(o.config.eps),
         "alpha": o.config.alpha(),
         "label": {"index": label, "name": imagenet::name(label)},
         "truth": o.truth,

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::attack::{self, AttackOptions, RULE, Row, unique_models};
 use super::{CliError, Context, ModelSpec, emit, parse_model_spec};
-use crate::attacks::TransferMatrix;
+use crate::attacks::{Ensemble, TransferMatrix};
 use crate::models::Classifier;
 
 /// Attack on each model, judge with every model: the transfer matrix.
@@ -60,7 +60,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         let mut made = Vec::new();
         attack::attack_all(
             ctx,
-            model,
+            &Ensemble::single(model),
             &inputs,
             &args.options.plan(&config, args.out.as_deref()),
             &mut failures,

@@ -1,0 +1,146 @@
+//! DeepFool (Moosavi-Dezfooli et al. 2016): at each step, linearise the model around the
+//! iterate and move to the nearest of the boundaries between the original class l and the
+//! original's next most likely classes k:
+//! r = (|f_k| + 1e-4) / ||w_k||^2 w_k, with f_k = Z_k - Z_l and w_k = grad f_k, for the k that
+//! minimises |f_k| / ||w_k||. The change accumulates, and the iterate is
+//! x0 + (1 + overshoot) r_total, clipped to [0, 255] and rounded to whole levels: DeepFool
+//! stops as soon as the model is fooled by an image a user can save.
+//!
+//! The gradients of the candidate differences come from one backward pass over copies of the
+//! image (one copy per candidate), image by image, so a batch gives the same results as
+//! images attacked alone. Logit differences are taken on log-probabilities (equal).
+
+use burn::prelude::*;
+
+use super::AttackError;
+use super::step::{Observer, Setup, Tracker};
+use crate::imaging;
+use crate::prediction::{Probabilities, read_values};
+
+pub(super) async fn attack(
+    setup: &Setup<'_>,
+    tracker: &mut Tracker<'_, impl Observer>,
+) -> Result<Tensor<4>, AttackError> {
+    let (config, n, size, device) = (setup.config, setup.n, setup.size, &setup.device);
+    let plane = 3 * size * size;
+    let originals: Vec<Vec<f32>> = setup.images.iter().map(imaging::to_chw).collect();
+    // Each image's candidates: the original's next most likely classes.
+    let candidates: Vec<Vec<usize>> = (0..n)
+        .map(|i| {
+            let label = setup.goals[i].label();
+            setup.original_probs[i]
+                .top(config.candidates)
+                .into_iter()
+                .map(|p| p.index)
+                .filter(|&k| k != label)
+                .take(config.candidates - 1)
+                .collect()
+        })
+        .collect();
+    let mut total: Vec<Vec<f32>> = vec![vec![0.0; plane]; n];
+    let mut current = originals.clone();
+    let mut last_probs: Vec<Probabilities> = setup.original_probs.clone();
+
+    for step in 0..config.steps() {
+        // Gradients and probabilities at each moving image's iterate.
+        let mut moves: Vec<Option<Vec<f32>>> = vec![None; n];
+        for i in 0..n {
+            if !tracker.active[i] {
+                continue;
+            }
+            let (probs, r) = nearest_boundary(setup, i, &current[i], &candidates[i]).await?;
+            last_probs[i] = probs;
+            moves[i] = Some(r);
+        }
+        let records = tracker.record(setup, step, &last_probs, true);
+        if !tracker.any_active() {
+            break;
+        }
+        for i in (0..n).filter(|&i| tracker.active[i]) {
+            let Some(r) = &moves[i] else { continue };
+            for (t, d) in total[i].iter_mut().zip(r) {
+                *t += d;
+            }
+            current[i] = originals[i]
+                .iter()
+                .zip(&total[i])
+                .map(|(o, t)| imaging::round_pixel(o + (1.0 + config.overshoot) * t) as f32)
+                .collect();
+        }
+        let iterate = Tensor::from_data(
+            TensorData::new(current.concat(), [n, 3, size, size]),
+            device,
+        );
+        if !tracker.moved(&records, &iterate).await {
+            break;
+        }
+    }
+    Ok(Tensor::from_data(
+        TensorData::new(current.concat(), [n, 3, size, size]),
+        device,
+    ))
+}
+
+/// At image `i`'s iterate `x` (CHW pixels): its probabilities, and the step to the nearest
+/// linearised boundary among `candidates`.
+async fn nearest_boundary(
+    setup: &Setup<'_>,
+    i: usize,
+    x: &[f32],
+    candidates: &[usize],
+) -> Result<(Probabilities, Vec<f32>), AttackError> {
+    let (size, device) = (setup.size, &setup.device);
+    let plane = 3 * size * size;
+    let classes = crate::imagenet::NUM_CLASSES;
+    let label = setup.goals[i].label();
+    let k = candidates.len().max(1);
+    // k copies; copy j's loss is Z_{candidate j} - Z_label, so its gradient is w_j.
+    let copies: Vec<f32> = (0..k).flat_map(|_| x.iter().copied()).collect();
+    let input = Tensor::<4>::from_data(TensorData::new(copies, [k, 3, size, size]), device)
+        .autodiff()
+        .require_grad();
+    let log_probs = setup.ensemble.log_probs(input.clone());
+    let members = log_probs.len() as f32;
+    let mut weights = vec![0f32; k * classes];
+    for (j, &c) in candidates.iter().enumerate() {
+        weights[j * classes + c] += 1.0;
+        weights[j * classes + label] -= 1.0;
+    }
+    let weights = Tensor::<2>::from_data(TensorData::new(weights, [k, classes]), device);
+    let mean = log_probs
+        .iter()
+        .cloned()
+        .reduce(|a, b| a + b)
+        .expect("an ensemble has a member")
+        .div_scalar(members);
+    let differences = (mean * weights).sum_dim(1);
+    let grads = differences.clone().sum().backward();
+    let gradient = input
+        .grad(&grads)
+        .ok_or_else(|| crate::prediction::DeviceError("no gradient reached the input".into()))?;
+    let f = read_values(differences.without_autodiff()).await?;
+    let w = read_values(gradient).await?;
+    let first: Vec<Tensor<2>> = log_probs
+        .into_iter()
+        .map(|lp| lp.without_autodiff().slice([0..1, 0..classes]))
+        .collect();
+    let probs = setup.ensemble.read(first, 1).await?.remove(0);
+    // The nearest boundary.
+    let mut best = (f32::INFINITY, 0usize, 1f32);
+    for j in 0..candidates.len() {
+        let wj = &w[j * plane..(j + 1) * plane];
+        let norm2: f64 = wj.iter().map(|v| (*v as f64).powi(2)).sum();
+        let norm = (norm2.sqrt() as f32).max(1e-12);
+        let distance = f[j].abs() / norm;
+        if distance < best.0 {
+            best = (distance, j, norm2.max(1e-24) as f32);
+        }
+    }
+    let (_, j, norm2) = best;
+    let scale = (f[j].abs() + 1e-4) / norm2;
+    let r = w[j * plane..(j + 1) * plane]
+        .iter()
+        .map(|v| v * scale)
+        .collect();
+    Ok((probs, r))
+}
