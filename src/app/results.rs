@@ -197,7 +197,7 @@ fn Distances() -> impl IntoView {
                 "∞".into()
             };
             view! {
-                <dl class="distances" data-testid="distances" data-linf=d.linf>
+                <dl class="distances" data-testid="distances" data-linf=d.linf data-l2=d.l2>
                     <dt>"L∞"</dt>
                     <dd>{format!("{}", d.linf)}</dd>
                     <dt>"L2"</dt>

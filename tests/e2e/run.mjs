@@ -324,6 +324,38 @@ await scenario("activity: the matrix blocks other work; a model switch cancels i
   await context.close();
 });
 
+// ---------------------------------------------------------------- the modern attacks in the page
+await scenario("cpu: DeepFool (minimal L2) and a fooling image from grey", async () => {
+  const { context, page, errors } = await newPage("?backend=cpu");
+  await page.click(testid("sample-chelsea"));
+  const original = await top1(page, "original-predictions");
+  await page.selectOption(testid("method"), "deepfool");
+  await page.waitForSelector(testid("no-eps"));
+  check(!(await page.$(testid("eps"))), "no eps slider for an L2 attack");
+  await page.click(testid("run"));
+  await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(600) });
+  const verdict = await page.textContent(testid("verdict"));
+  const l2 = Number(await page.getAttribute(testid("distances"), "data-l2"));
+  const linf = Number(await page.getAttribute(testid("distances"), "data-linf"));
+  console.log(`\n  DeepFool: ${verdict} (L2 ${l2.toFixed(1)}, L-inf ${linf})`);
+  check((await page.getAttribute(testid("verdict"), "data-fooled")) === "true", "DeepFool: " + verdict);
+  check(l2 > 0 && l2 < 1500, `DeepFool's L2 ${l2}`);
+  check((await top1(page, "results")) !== original, "DeepFool changed the top-1");
+
+  await page.selectOption(testid("method"), "fooling");
+  await page.fill(testid("target-search"), "gibbon");
+  await page.click(`${testid("target-matches")} button[data-index="368"]`);
+  await page.click(testid("run"));
+  await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(600) });
+  const adversarial = await top1(page, "results");
+  const start = await canvasRgb(page, "result-original");
+  console.log(`  fooling image from grey: ${await page.textContent(testid("verdict"))}`);
+  check(adversarial === 368, `the fooling image is classified as ${adversarial}, not gibbon`);
+  check(start.rgb.every((v) => v === 128), "the fooling image starts from grey");
+  check(errors.length === 0, "console errors: " + errors.join(" | "));
+  await context.close();
+});
+
 // ---------------------------------------------------------------- the worker dies; the page lives
 await scenario("recovery: a lost GPU device and a crashed worker keep the photo and the result", async () => {
   const { context, page } = await newPage("");
