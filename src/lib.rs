@@ -22,6 +22,7 @@ pub mod models;
 pub mod prediction;
 pub mod samples;
 pub mod stats;
+pub mod study;
 pub mod weights;
 pub mod worker;
 

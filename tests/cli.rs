@@ -428,3 +428,81 @@ fn a_closed_pipe_is_not_an_error() {
         "{err}"
     );
 }
+
+/// A study split over two machines (`--shard 0/2`, `--shard 1/2`) and merged gives, byte for
+/// byte, the report of one run: records, cells, CSV and plot.
+#[test]
+fn sharded_sweep_merges_into_the_one_run_report() {
+    require!(Need::Weights);
+    let dir = temp_dir("sweep");
+    let list = dir.join("list.txt");
+    std::fs::write(
+        &list,
+        format!(
+            "{} 967\n{} 872\n{} 665\n",
+            crop("coffee"),
+            crop("camera"),
+            crop("motorcycle_left")
+        ),
+    )
+    .unwrap();
+    let sweep = |extra: &[&str], out: &Path| {
+        let mut args = vec![
+            "sweep",
+            "--methods",
+            "fgsm,deepfool",
+            "--eps",
+            "1,4",
+            "--steps",
+            "3",
+            "--list",
+            list.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = gibbon(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        o
+    };
+    let whole = sweep(&[], &dir.join("whole"));
+    sweep(&["--shard", "0/2"], &dir.join("s0"));
+    sweep(&["--shard", "1/2"], &dir.join("s1"));
+    let merged = gibbon(&[
+        "merge",
+        dir.join("s1/records.jsonl").to_str().unwrap(),
+        dir.join("s0/records.jsonl").to_str().unwrap(),
+        "--out",
+        dir.join("merged").to_str().unwrap(),
+    ]);
+    assert!(merged.status.success(), "{}", stderr(&merged));
+    assert_eq!(stdout(&merged), stdout(&whole));
+    for file in ["records.jsonl", "sweep.jsonl", "sweep.csv", "sweep.svg"] {
+        let a = std::fs::read(dir.join("whole").join(file)).unwrap();
+        let b = std::fs::read(dir.join("merged").join(file)).unwrap();
+        assert!(a == b, "{file} differs between one run and merged shards");
+    }
+    let s0 = std::fs::read_to_string(dir.join("s0/records.jsonl")).unwrap();
+    assert_eq!(
+        s0.lines().count(),
+        2 * 2 + 2,
+        "shard 0 takes images 0 and 2"
+    );
+    let csv = std::fs::read_to_string(dir.join("whole/sweep.csv")).unwrap();
+    println!("{csv}");
+    assert_eq!(
+        csv.lines().count(),
+        1 + 3,
+        "fgsm at eps 1 and 4, deepfool once"
+    );
+    assert!(csv.contains("efficientnet-lite0,deepfool,0,3,"), "{csv}");
+    // Overlapping shards are refused.
+    let twice = gibbon(&[
+        "merge",
+        dir.join("s0/records.jsonl").to_str().unwrap(),
+        dir.join("s0/records.jsonl").to_str().unwrap(),
+    ]);
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(stderr(&twice).contains("twice"), "{}", stderr(&twice));
+    std::fs::remove_dir_all(dir).unwrap();
+}

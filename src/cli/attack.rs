@@ -19,6 +19,7 @@ use crate::imagenet;
 use crate::imaging::{self, Preprocess};
 use crate::models::Classifier;
 use crate::prediction::Prediction;
+use crate::study::Shard;
 
 /// Make adversarial examples and report how each model classifies them.
 ///
@@ -68,6 +69,31 @@ pub struct AttackOptions {
     #[arg(long, default_value_t = 8.0, allow_negative_numbers = true)]
     eps: f32,
 
+    #[command(flatten)]
+    pub params: AttackParams,
+}
+
+impl AttackOptions {
+    /// The validated attack configuration.
+    pub fn config(&self) -> Result<AttackConfig, CliError> {
+        self.params.config(self.method, self.eps)
+    }
+
+    /// The images to attack (this shard's).
+    pub fn inputs(&self) -> Result<Vec<Input>, CliError> {
+        self.params.inputs(self.method)
+    }
+
+    /// How to attack the images, with `config` and saving under `out`.
+    pub fn plan<'a>(&self, config: &'a AttackConfig, out: Option<&'a Path>) -> Plan<'a> {
+        self.params.plan(config, out)
+    }
+}
+
+/// Everything about an attack but its method and eps: shared by `attack`, `transfer` and
+/// `sweep` (which runs several methods and budgets).
+#[derive(clap::Args, Debug)]
+pub struct AttackParams {
     /// Step size in pixel units [default: 1, or eps for one-step methods].
     #[arg(long, allow_negative_numbers = true)]
     alpha: Option<f32>,
@@ -175,15 +201,21 @@ pub struct AttackOptions {
     #[arg(long, value_name = "FILE")]
     list: Option<PathBuf>,
 
+    /// Take only image k of the list where k mod n = i (0 <= i < n): one of n machines'
+    /// share, e.g. `--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`. JSON lines carry
+    /// each image's place in the whole list ("index").
+    #[arg(long, value_name = "i/n")]
+    pub shard: Option<Shard>,
+
     /// Images, each optionally with its true class and other right classes: photo.jpg:388,
     /// photo.jpg:"giant panda", cat.png:"tabby,tiger cat".
     #[arg(value_name = "IMAGE[:LABEL]")]
     images: Vec<String>,
 }
 
-impl AttackOptions {
-    /// The validated attack configuration.
-    pub fn config(&self) -> Result<AttackConfig, CliError> {
+impl AttackParams {
+    /// The validated configuration of `method` at `eps`.
+    pub fn config(&self, method: Method, eps: f32) -> Result<AttackConfig, CliError> {
         let target = match &self.target {
             Some(t) => Some(
                 imagenet::lookup(t)
@@ -192,15 +224,14 @@ impl AttackOptions {
             ),
             None => None,
         };
-        if target.is_some() && !self.method.accepts_target() {
+        if target.is_some() && !method.accepts_target() {
             let takers: Vec<&str> = Method::ALL
                 .iter()
                 .filter(|m| m.accepts_target())
                 .map(|m| m.as_str())
                 .collect();
             return Err(CliError::usage(format!(
-                "--target does not apply to {}; use {}",
-                self.method,
+                "--target does not apply to {method}; use {}",
                 takers.join(", ")
             )));
         }
@@ -222,7 +253,7 @@ impl AttackOptions {
             threshold: self.threshold,
             tv: self.tv,
             start: self.start,
-            ..AttackConfig::new(self.method, self.eps)
+            ..AttackConfig::new(method, eps)
         };
         config.validate()?;
         Ok(config)
@@ -230,18 +261,18 @@ impl AttackOptions {
 
     /// The images to attack. A fooling image needs none: without any, one is made, named
     /// after its start.
-    pub fn inputs(&self) -> Result<Vec<Input>, CliError> {
-        if self.method == Method::Fooling && self.images.is_empty() && self.list.is_none() {
+    pub fn inputs(&self, method: Method) -> Result<Vec<Input>, CliError> {
+        let all = if method == Method::Fooling && self.images.is_empty() && self.list.is_none() {
             let name = match self.start {
                 Start::Grey => "grey",
                 Start::Noise => "noise",
             };
-            return Ok(vec![Input {
-                path: PathBuf::from(name),
-                truth: Truth::Unknown,
-            }]);
-        }
-        inputs::collect(&self.images, self.list.as_deref())
+            vec![Input::new(PathBuf::from(name), Truth::Unknown)]
+        } else {
+            inputs::collect(&self.images, self.list.as_deref())?
+        };
+        let shard = self.shard.unwrap_or(Shard::ALL);
+        Ok(all.into_iter().filter(|i| shard.takes(i.index)).collect())
     }
 
     /// How to attack the images, with `config` and saving under `out`.
@@ -258,6 +289,8 @@ impl AttackOptions {
 /// One attacked image, while it is reported; nothing of it is kept afterwards but its
 /// [`Row`] (a long list must not hold every image in memory).
 pub struct Attacked {
+    /// The image's place in the whole input list.
+    pub index: usize,
     pub shown: String,
     pub outcome: AttackOutcome,
     pub saved: Option<PathBuf>,
@@ -479,17 +512,12 @@ pub fn attack_all(
         *failures += 1;
         Ok(())
     };
-    let stems = inputs::unique_stems(inputs);
     let size = ensemble.input_size() as u32;
-    for chunk in inputs
-        .iter()
-        .zip(&stems)
-        .collect::<Vec<_>>()
-        .chunks(plan.batch.max(1))
-    {
+    for chunk in inputs.chunks(plan.batch.max(1)) {
         // Decode and prepare; an image that cannot be read leaves the batch.
         let mut ready = Vec::new();
-        for &(input, stem) in chunk {
+        for input in chunk {
+            let stem = &input.stem;
             let shown = input.path.display().to_string();
             progress.set_message(shown.clone());
             // A fooling image starts from grey or noise: no photo is read.
@@ -535,9 +563,10 @@ pub fn attack_all(
                 continue;
             }
         };
-        for ((_, stem, shown, _), outcome) in ready.into_iter().zip(outcomes) {
+        for ((input, stem, shown, _), outcome) in ready.into_iter().zip(outcomes) {
             let result = save(&outcome, stem, &folder, plan.out).and_then(|saved| {
                 let a = Attacked {
+                    index: input.index,
                     shown: shown.clone(),
                     outcome,
                     saved,
@@ -666,6 +695,7 @@ fn json_line(a: &Attacked, row: &Row, ensemble: &Ensemble) -> serde_json::Value 
     let o = &a.outcome;
     let label = o.goal.label();
     json!({
+        "index": a.index,
         "path": a.shown,
         "model": ensemble.primary().id().as_str(),
         "ensemble": (ensemble.members().len() > 1).then(|| ensemble.members().iter().map(|m| m.id().as_str()).collect::<Vec<_>>()),

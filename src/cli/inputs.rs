@@ -11,6 +11,10 @@ use crate::imagenet;
 pub struct Input {
     pub path: PathBuf,
     pub truth: Truth,
+    /// Place in the whole input list (set by [`collect`]).
+    pub index: usize,
+    /// Name for saved images, unique in the whole list (set by [`collect`]).
+    pub stem: String,
 }
 
 /// Parses `LABEL[,LABEL...]`: the true class, then other classes that are also right, each an
@@ -25,8 +29,20 @@ pub fn parse_truth(text: &str) -> Result<Truth, imagenet::ClassError> {
 }
 
 impl Input {
-    /// The file name without extension, used to name saved images.
-    pub fn stem(&self) -> String {
+    /// An input not yet placed in a list.
+    pub fn new(path: PathBuf, truth: Truth) -> Self {
+        let mut input = Self {
+            path,
+            truth,
+            index: 0,
+            stem: String::new(),
+        };
+        input.stem = input.file_stem();
+        input
+    }
+
+    /// The file name without extension.
+    pub fn file_stem(&self) -> String {
         self.path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -39,23 +55,14 @@ impl Input {
 /// whole, so file names with colons work.
 pub fn parse_arg(arg: &str) -> Result<Input, CliError> {
     if Path::new(arg).exists() {
-        return Ok(Input {
-            path: arg.into(),
-            truth: Truth::Unknown,
-        });
+        return Ok(Input::new(arg.into(), Truth::Unknown));
     }
     match arg.rsplit_once(':') {
         Some((path, label)) if !path.is_empty() && !label.contains(['/', '\\']) => {
             let truth = parse_truth(label).map_err(|e| CliError::usage(format!("{arg}: {e}")))?;
-            Ok(Input {
-                path: path.into(),
-                truth,
-            })
+            Ok(Input::new(path.into(), truth))
         }
-        _ => Ok(Input {
-            path: arg.into(),
-            truth: Truth::Unknown,
-        }),
+        _ => Ok(Input::new(arg.into(), Truth::Unknown)),
     }
 }
 
@@ -85,7 +92,7 @@ pub fn read_list(list: &Path) -> Result<Vec<Input>, CliError> {
         if path.is_relative() && !path.exists() && base.join(&path).exists() {
             path = base.join(path);
         }
-        inputs.push(Input { path, truth });
+        inputs.push(Input::new(path, truth));
     }
     Ok(inputs)
 }
@@ -104,6 +111,11 @@ pub fn collect(args: &[String], list: Option<&Path>) -> Result<Vec<Input>, CliEr
             "no images given: name image files, or a list with --list FILE",
         ));
     }
+    let stems = unique_stems(&inputs);
+    for (index, (input, stem)) in inputs.iter_mut().zip(stems).enumerate() {
+        input.index = index;
+        input.stem = stem;
+    }
     Ok(inputs)
 }
 
@@ -113,7 +125,7 @@ pub fn unique_stems(inputs: &[Input]) -> Vec<String> {
     inputs
         .iter()
         .map(|i| {
-            let stem = i.stem();
+            let stem = i.file_stem();
             let n = seen.entry(stem.clone()).or_insert(0);
             *n += 1;
             if *n == 1 { stem } else { format!("{stem}-{n}") }
@@ -129,10 +141,7 @@ mod tests {
     fn labels_by_index_and_name() {
         assert_eq!(
             parse_arg("cat.png:281").unwrap(),
-            Input {
-                path: "cat.png".into(),
-                truth: Truth::label(281)
-            }
+            Input::new("cat.png".into(), Truth::label(281))
         );
         assert_eq!(
             parse_arg("panda.jpg:giant panda").unwrap().truth,
@@ -159,20 +168,8 @@ mod tests {
         std::fs::write(&list, "# the seed's format\na.png 281\n\nb/c.png tabby\n").unwrap();
         let inputs = read_list(&list).unwrap();
         assert_eq!(inputs.len(), 2);
-        assert_eq!(
-            inputs[0],
-            Input {
-                path: dir.join("a.png"),
-                truth: Truth::label(281)
-            }
-        );
-        assert_eq!(
-            inputs[1],
-            Input {
-                path: "b/c.png".into(),
-                truth: Truth::label(281)
-            }
-        );
+        assert_eq!(inputs[0], Input::new(dir.join("a.png"), Truth::label(281)));
+        assert_eq!(inputs[1], Input::new("b/c.png".into(), Truth::label(281)));
         std::fs::write(&list, "a.png 5000\n").unwrap();
         let err = read_list(&list).unwrap_err().message;
         assert!(err.contains("list.txt:1"), "{err}");
@@ -182,18 +179,9 @@ mod tests {
     #[test]
     fn stems_are_unique() {
         let inputs = vec![
-            Input {
-                path: "x/cat.png".into(),
-                truth: Truth::Unknown,
-            },
-            Input {
-                path: "y/cat.jpg".into(),
-                truth: Truth::Unknown,
-            },
-            Input {
-                path: "dog.png".into(),
-                truth: Truth::Unknown,
-            },
+            Input::new("x/cat.png".into(), Truth::Unknown),
+            Input::new("y/cat.jpg".into(), Truth::Unknown),
+            Input::new("dog.png".into(), Truth::Unknown),
         ];
         assert_eq!(unique_stems(&inputs), vec!["cat", "cat-2", "dog"]);
     }

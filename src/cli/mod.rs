@@ -9,6 +9,7 @@ mod fetch;
 mod headless;
 mod inputs;
 mod models;
+mod sweep;
 mod transfer;
 
 use std::process::ExitCode;
@@ -22,8 +23,9 @@ use crate::models::{Classifier, ModelError, ModelId};
 ///
 /// Gibbon runs real pretrained models (EfficientNet-Lite0/1/2) on your machine, computes
 /// gradients with respect to the input pixels, and makes the noise that turns a panda into a
-/// gibbon: FGSM, iterative FGSM, iterative least-likely, targeted attacks, PGD and MI-FGSM,
-/// with eps in pixel units (0..255) as in the seed article. Every adversarial image is rounded
+/// gibbon: FGSM, iterative FGSM, iterative least-likely, targeted attacks, PGD, MI-FGSM and
+/// DI-FGSM with eps in pixel units (0..255) as in the seed article, the L2 attacks C&W and
+/// DeepFool, fooling images, and ensembles; studies (sweep) that split over machines. Every adversarial image is rounded
 /// to 8 bits and classified again before anything is reported.
 #[derive(Parser, Debug)]
 #[command(name = "gibbon", version, max_term_width = 100)]
@@ -54,6 +56,8 @@ enum Command {
     Convert(convert::Args),
     Bench(bench::Args),
     Transfer(transfer::Args),
+    Sweep(sweep::Args),
+    Merge(sweep::MergeArgs),
     Models(models::Args),
 }
 
@@ -252,6 +256,8 @@ pub fn main() -> ExitCode {
         Command::Convert(args) => convert::run(args, &mut ctx),
         Command::Bench(args) => bench::run(args, &mut ctx),
         Command::Transfer(args) => transfer::run(args, &mut ctx),
+        Command::Sweep(args) => sweep::run(args, &mut ctx),
+        Command::Merge(args) => sweep::merge(args),
         Command::Models(args) => models::run(args, &mut ctx),
     };
     match result {
