@@ -19,6 +19,8 @@ pub enum Activity {
     Transfer(JobId),
     /// Adding the photo to the transfer matrix (an attack on every model).
     Matrix(JobId),
+    /// Attacking the photo at several budgets (the eps sweep).
+    Sweep(JobId),
 }
 
 impl Activity {
@@ -30,7 +32,8 @@ impl Activity {
             | Activity::Preparing(j)
             | Activity::Attacking(j)
             | Activity::Transfer(j)
-            | Activity::Matrix(j) => Some(j),
+            | Activity::Matrix(j)
+            | Activity::Sweep(j) => Some(j),
         }
     }
 
@@ -42,7 +45,10 @@ impl Activity {
     /// The job a Cancel button stops (attacks, transfer tests and the matrix).
     pub fn cancellable(&self) -> Option<JobId> {
         match *self {
-            Activity::Attacking(j) | Activity::Transfer(j) | Activity::Matrix(j) => Some(j),
+            Activity::Attacking(j)
+            | Activity::Transfer(j)
+            | Activity::Matrix(j)
+            | Activity::Sweep(j) => Some(j),
             _ => None,
         }
     }

@@ -156,6 +156,7 @@ pub fn AttackPanel() -> impl IntoView {
                                 run_state.steps_planned.get()
                             ),
                             Activity::Matrix(_) => "attacking every model…".to_string(),
+                            Activity::Sweep(_) => "sweeping ε…".to_string(),
                             Activity::Transfer(_) => "testing the other models…".to_string(),
                             Activity::Loading(_) | Activity::Preparing(_) => "preparing…".to_string(),
                             Activity::Idle => String::new(),

@@ -17,6 +17,7 @@ mod page;
 mod photo_input;
 mod results;
 mod session;
+mod sweep;
 mod transfer;
 mod weights_loader;
 
@@ -99,6 +100,7 @@ fn App() -> impl IntoView {
         </main>
         <results::Results/>
         <transfer::TransferTable/>
+        <sweep::EpsSweep/>
         <transfer::TransferMatrix/>
         <WorkerStats/>
         <footer class="footer">

@@ -18,7 +18,9 @@ use crate::attacks::{
 use crate::models::{Layout, ModelId};
 use crate::prediction::Prediction;
 use crate::samples::Sample;
-use crate::worker::protocol::{Event, JobId, ModelSource, PhotoSource, Problem, Request};
+use crate::worker::protocol::{
+    Event, JobId, ModelSource, PhotoSource, Problem, Request, SweepPoint,
+};
 
 /// The photo the user chose, as the page can send it to a (new) worker again.
 #[derive(Clone)]
@@ -72,6 +74,8 @@ pub struct AttackRun {
     pub live: RwSignal<Option<Rc<Pixels>>, LocalStorage>,
     pub result: RwSignal<Option<Rc<AttackResult>>, LocalStorage>,
     pub transfer: RwSignal<Vec<TransferRow>>,
+    /// The eps sweep of the photo: the method swept and a point per budget done.
+    pub sweep: RwSignal<Option<(Method, Vec<SweepPoint>)>>,
 }
 
 /// The transfer matrix over the photos added so far.
@@ -81,6 +85,9 @@ pub struct MatrixState {
     /// The settings of the last attack, which the matrix reuses.
     pub last_config: RwSignal<Option<AttackConfig>>,
 }
+
+/// The budgets of the page's eps sweep, in pixel levels.
+pub const SWEEP_EPS: [f32; 5] = [1.0, 2.0, 4.0, 8.0, 16.0];
 
 /// Memory the worker reported (for the memory test and the benchmark).
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
@@ -149,6 +156,7 @@ impl Page {
                 live: RwSignal::new_local(None),
                 result: RwSignal::new_local(None),
                 transfer: RwSignal::new(Vec::new()),
+                sweep: RwSignal::new(None),
             },
             matrix: MatrixState {
                 matrix: RwSignal::new(TransferMatrix::default()),
@@ -258,6 +266,7 @@ impl Page {
         self.notices.clear();
         self.photo.photo.set(Some(photo));
         self.clear_results();
+        self.run.sweep.set(None);
         self.send_photo();
     }
 
@@ -308,6 +317,7 @@ impl Page {
         self.interrupt("the model changed");
         self.session.model.set(id);
         self.clear_results();
+        self.run.sweep.set(None);
         if self.photo.photo.with_untracked(Option::is_some) {
             self.reclassify();
         } else {
@@ -419,6 +429,42 @@ impl Page {
             self.cancelled.set_value(Some(job));
             self.send(Request::Cancel { job }, Vec::new(), None);
         }
+    }
+
+    /// Attacks the photo at eps 1, 2, 4, 8 and 16 with the last attack's method (I-FGSM
+    /// before any attack, or when the last one has no eps), for the sweep chart.
+    pub fn run_sweep(&self) {
+        if !self.activity.get_untracked().is_idle() {
+            return;
+        }
+        let Some(photo) = self.photo.photo.get_untracked() else {
+            return self.notices.error(Problem::new("Choose a photo first."));
+        };
+        let config = self
+            .matrix
+            .last_config
+            .get_untracked()
+            .filter(|c| c.method.uses_eps())
+            .unwrap_or_else(|| AttackConfig::new(Method::Ifgsm, 8.0));
+        let job = self.new_job();
+        self.run.sweep.set(Some((config.method, Vec::new())));
+        self.activity.set(Activity::Sweep(job));
+        self.send(
+            Request::Sweep {
+                job,
+                model: self.session.model.get_untracked(),
+                truth: photo.truth(),
+                eps: SWEEP_EPS.to_vec(),
+                // Each budget takes the seed's default steps and step size for itself.
+                config: AttackConfig {
+                    alpha: None,
+                    steps: None,
+                    ..config
+                },
+            },
+            Vec::new(),
+            None,
+        );
     }
 
     /// Lets every other model judge the last result (the seed's transfer test).
@@ -575,6 +621,15 @@ impl Page {
                     self.run
                         .transfer
                         .update(|rows| rows.push(TransferRow { judgement, verdict }));
+                }
+            }
+            Event::SweepPoint { job, point } => {
+                if self.is_current(job) {
+                    self.run.sweep.update(|s| {
+                        if let Some((_, points)) = s {
+                            points.push(point);
+                        }
+                    });
                 }
             }
             Event::MatrixPhoto { job, verdicts } => {

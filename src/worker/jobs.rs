@@ -11,8 +11,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
 use super::protocol::{
-    self, BackendInfo, BenchRow, Event, JobId, ModelSource, PhotoSource, Problem, Request, rgb,
-    rgba,
+    self, BackendInfo, BenchRow, Event, JobId, MAX_SWEEP_POINTS, ModelSource, PhotoSource, Problem,
+    Request, SweepPoint, rgb, rgba,
 };
 use super::scope::{self, post};
 use crate::attacks::{self, AttackConfig, Flow, Observer, StepRecord, Truth};
@@ -203,6 +203,18 @@ fn handle(state: &Shared, request: Request, parts: Parts) {
             let s = state.clone();
             spawn_job(state, job, move |cancel| {
                 matrix(s, job, truth, models, config, cancel)
+            });
+        }
+        Request::Sweep {
+            job,
+            model,
+            truth,
+            config,
+            eps,
+        } => {
+            let s = state.clone();
+            spawn_job(state, job, move |cancel| {
+                sweep(s, job, model, truth, config, eps, cancel)
             });
         }
         Request::Bench { job, steps } => {
@@ -691,6 +703,56 @@ async fn matrix(
         }
     }
     post(&Event::MatrixPhoto { job, verdicts }, Vec::new());
+    Ok(false)
+}
+
+/// The eps sweep for the photo: one attack per budget, each reported as it is done.
+async fn sweep(
+    state: Shared,
+    job: JobId,
+    id: ModelId,
+    truth: Truth,
+    config: AttackConfig,
+    eps: Vec<f32>,
+    cancel: Rc<Cell<bool>>,
+) -> Result<bool, Problem> {
+    if eps.is_empty() || eps.len() > MAX_SWEEP_POINTS {
+        return Err(Problem::new(format!(
+            "A sweep takes 1 to {MAX_SWEEP_POINTS} values of ε."
+        )));
+    }
+    let configs = eps
+        .iter()
+        .map(|&e| {
+            let c = AttackConfig {
+                eps: e,
+                ..config.clone()
+            };
+            c.validate()
+                .map(|_| c)
+                .map_err(|e| Problem::new(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let photo = photo(&state)?;
+    let model = model(&state, id).await?;
+    let input = imaging::prepare(&photo, id.input_size() as u32, Preprocess::Crop);
+    drop(photo);
+    for config in configs {
+        let mut observer = Quiet(cancel.clone());
+        let outcome = attacks::run(&model, &input, &truth, &config, &mut observer)
+            .await
+            .map_err(attack_problem)?;
+        if outcome.cancelled || cancel.get() {
+            return Ok(true);
+        }
+        let point = SweepPoint {
+            eps: config.eps,
+            success: outcome.success(),
+            true_prob: outcome.adversarial_true_prob,
+            linf: outcome.distance.linf,
+        };
+        post(&Event::SweepPoint { job, point }, Vec::new());
+    }
     Ok(false)
 }
 

@@ -93,6 +93,14 @@ pub enum Request {
         models: Vec<ModelId>,
         config: AttackConfig,
     },
+    /// Attack the photo at each eps of the list (the config's method), for the eps sweep.
+    Sweep {
+        job: JobId,
+        model: ModelId,
+        truth: Truth,
+        config: AttackConfig,
+        eps: Vec<f32>,
+    },
     /// Stops job `job` after its current step.
     Cancel { job: JobId },
     /// Reports the worker's memory.
@@ -125,6 +133,20 @@ pub struct BenchRow {
     pub min_ms: f64,
     pub steps: usize,
 }
+
+/// How the photo fared at one eps of a sweep.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SweepPoint {
+    pub eps: f32,
+    /// The attacked model's verdict: the goal was reached.
+    pub success: bool,
+    /// Probability of the true class on the rounded adversarial image.
+    pub true_prob: f32,
+    pub linf: f32,
+}
+
+/// The most budgets one sweep runs.
+pub const MAX_SWEEP_POINTS: usize = 16;
 
 /// A failure, said for a user: one sentence, and the technical details apart.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -194,6 +216,8 @@ pub enum Event {
         judgement: Judgement,
         verdict: Verdict,
     },
+    /// One eps of the sweep, done.
+    SweepPoint { job: JobId, point: SweepPoint },
     /// A complete photo of the matrix: (made on, judged by, verdict) for every pair.
     MatrixPhoto {
         job: JobId,
@@ -230,6 +254,7 @@ impl Event {
             | Event::Attacked { job, .. }
             | Event::Judged { job, .. }
             | Event::MatrixPhoto { job, .. }
+            | Event::SweepPoint { job, .. }
             | Event::Done { job, .. }
             | Event::BenchRow { job, .. }
             | Event::Stats { job, .. } => Some(*job),

@@ -325,7 +325,7 @@ await scenario("activity: the matrix blocks other work; a model switch cancels i
 });
 
 // ---------------------------------------------------------------- the modern attacks in the page
-await scenario("cpu: DeepFool (minimal L2) and a fooling image from grey", async () => {
+await scenario("cpu: DeepFool (minimal L2), a fooling image from grey, the eps sweep", async () => {
   const { context, page, errors } = await newPage("?backend=cpu");
   await page.click(testid("sample-chelsea"));
   const original = await top1(page, "original-predictions");
@@ -352,6 +352,14 @@ await scenario("cpu: DeepFool (minimal L2) and a fooling image from grey", async
   console.log(`  fooling image from grey: ${await page.textContent(testid("verdict"))}`);
   check(adversarial === 368, `the fooling image is classified as ${adversarial}, not gibbon`);
   check(start.rgb.every((v) => v === 128), "the fooling image starts from grey");
+
+  // The eps sweep of the photo (I-FGSM: the last method, fooling, has no eps).
+  await page.click(testid("run-sweep"));
+  await page.waitForSelector(`${testid("sweep-chart")}[data-points="5"]`, { timeout: T(600) });
+  const summary = await page.textContent(testid("sweep-summary"));
+  console.log(`  eps sweep: ${summary}`);
+  check(/ε 16: fooled/.test(summary), "the sweep: " + summary);
+  check((await page.$$(`${testid("sweep-chart")} svg polyline`)).length === 2, "two lines in the sweep chart");
   check(errors.length === 0, "console errors: " + errors.join(" | "));
   await context.close();
 });
