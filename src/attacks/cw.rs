@@ -2,7 +2,8 @@
 //! networks"): minimise ||x - x0||^2 + c * f(x), with x = 255 (tanh(w) + 1) / 2 so that
 //! every pixel stays in [0, 255] without clipping, and
 //! f(x) = max(Z_label - max_{j != label} Z_j, -kappa) (untargeted) or
-//! f(x) = max(max_{j != target} Z_j - Z_target, -kappa) (targeted).
+//! f(x) = max(max_{j != target} Z_j - Z_target, -kappa) (targeted). When a photo has several
+//! right classes, "label" is the most likely of them and j runs over the others.
 //! Adam updates w; a binary search on c (per image) finds the smallest change.
 //!
 //! 8-bit aware: the models see the iterate rounded to whole pixel levels (a straight-through
@@ -13,7 +14,7 @@
 
 use burn::prelude::*;
 
-use super::step::{Observer, Setup, Tracker, one_hot};
+use super::step::{Observer, Setup, Tracker};
 use super::{AttackError, Goal};
 use crate::imaging;
 use crate::prediction::read_values;
@@ -40,7 +41,21 @@ pub(super) async fn attack(
     let w0 = (y.clone().add_scalar(1.0) / y.neg().add_scalar(1.0))
         .log()
         .mul_scalar(0.5);
-    let picks = one_hot(&setup.followed, device);
+    // The classes the margin is about: the target, or (untargeted) every right class, so that
+    // moving from "tabby" to "tiger cat" is not mistaken for success.
+    let classes = crate::imagenet::NUM_CLASSES;
+    let mut mask = vec![0f32; n * classes];
+    for (i, goal) in setup.goals.iter().enumerate() {
+        match goal {
+            Goal::Targeted { target, .. } => mask[i * classes + target] = 1.0,
+            Goal::Untargeted { .. } => {
+                for &c in &setup.right[i] {
+                    mask[i * classes + c] = 1.0;
+                }
+            }
+        }
+    }
+    let picks = Tensor::<2>::from_data(TensorData::new(mask, [n, classes]), device);
     // diff = t (max_other - followed): <= -kappa means the margin is reached.
     let orientation: Vec<f32> = setup
         .goals
@@ -83,7 +98,7 @@ pub(super) async fn attack(
                 .reduce(|a, b| a + b)
                 .expect("an ensemble has a member")
                 .div_scalar(members);
-            let followed = (mean.clone() * picks.clone()).sum_dim(1);
+            let followed = (mean.clone() + (picks.clone() - 1.0).mul_scalar(1e4)).max_dim(1);
             let other = (mean - picks.clone().mul_scalar(1e4)).max_dim(1);
             let diff = (other - followed) * orientation.clone();
             let size_term = (x - x0.clone())

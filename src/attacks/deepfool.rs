@@ -9,6 +9,8 @@
 //! The gradients of the candidate differences come from one backward pass over copies of the
 //! image (one copy per candidate), image by image, so a batch gives the same results as
 //! images attacked alone. Logit differences are taken on log-probabilities (equal).
+//! When a photo has several right classes (a tabby is also a tiger cat), the boundaries are
+//! those between the most likely right class and the classes that are not right.
 
 use burn::prelude::*;
 
@@ -24,15 +26,14 @@ pub(super) async fn attack(
     let (config, n, size, device) = (setup.config, setup.n, setup.size, &setup.device);
     let plane = 3 * size * size;
     let originals: Vec<Vec<f32>> = setup.images.iter().map(imaging::to_chw).collect();
-    // Each image's candidates: the original's next most likely classes.
+    // Each image's candidates: the original's most likely classes that are not right.
     let candidates: Vec<Vec<usize>> = (0..n)
         .map(|i| {
-            let label = setup.goals[i].label();
             setup.original_probs[i]
-                .top(config.candidates)
+                .top(config.candidates + setup.right[i].len())
                 .into_iter()
                 .map(|p| p.index)
-                .filter(|&k| k != label)
+                .filter(|k| !setup.right[i].contains(k))
                 .take(config.candidates - 1)
                 .collect()
         })
@@ -92,7 +93,14 @@ async fn nearest_boundary(
     let (size, device) = (setup.size, &setup.device);
     let plane = 3 * size * size;
     let classes = crate::imagenet::NUM_CLASSES;
-    let label = setup.goals[i].label();
+    // The boundary is with the most likely right class here (a tabby the model now calls a
+    // tiger cat is still right).
+    let here = Tensor::<4>::from_data(TensorData::new(x.to_vec(), [1, 3, size, size]), device);
+    let probs_here = setup.ensemble.probabilities(here).await?.remove(0);
+    let label = *setup.right[i]
+        .iter()
+        .max_by(|&&a, &&b| probs_here.prob(a).total_cmp(&probs_here.prob(b)))
+        .expect("an image has a right class");
     let k = candidates.len().max(1);
     // k copies; copy j's loss is Z_{candidate j} - Z_label, so its gradient is w_j.
     let copies: Vec<f32> = (0..k).flat_map(|_| x.iter().copied()).collect();
@@ -120,11 +128,7 @@ async fn nearest_boundary(
         .ok_or_else(|| crate::prediction::DeviceError("no gradient reached the input".into()))?;
     let f = read_values(differences.without_autodiff()).await?;
     let w = read_values(gradient).await?;
-    let first: Vec<Tensor<2>> = log_probs
-        .into_iter()
-        .map(|lp| lp.without_autodiff().slice([0..1, 0..classes]))
-        .collect();
-    let probs = setup.ensemble.read(first, 1).await?.remove(0);
+    let probs = probs_here;
     // The nearest boundary.
     let mut best = (f32::INFINITY, 0usize, 1f32);
     for j in 0..candidates.len() {

@@ -207,6 +207,9 @@ pub(super) struct Setup<'a> {
     pub goals: Vec<Goal>,
     /// The class whose loss each image's steps follow (true class, or target).
     pub followed: Vec<usize>,
+    /// Each image's right classes: its goal's label and every class its truth accepts. An
+    /// untargeted attack succeeds only outside them (the one rule, [`super::Verdict`]).
+    pub right: Vec<Vec<usize>>,
     pub n: usize,
     pub size: usize,
     pub device: Device,
@@ -260,10 +263,26 @@ impl<'a> Setup<'a> {
                 Goal::Targeted { target, .. } => target,
             })
             .collect();
+        let right = goals
+            .iter()
+            .zip(truths)
+            .map(|(goal, truth)| {
+                let mut classes = vec![goal.label()];
+                if let Truth::Known { label, also } = truth {
+                    for &c in std::iter::once(label).chain(also) {
+                        if !classes.contains(&c) {
+                            classes.push(c);
+                        }
+                    }
+                }
+                classes
+            })
+            .collect();
         Ok(Self {
             ensemble,
             config,
             truths,
+            right,
             images,
             original,
             original_probs,
@@ -296,7 +315,11 @@ impl<'a> Setup<'a> {
                 .target()
                 .is_some_and(|t| probs.prob(t) >= self.config.threshold);
         }
-        goal.reached_by(probs.top1().index)
+        let top = probs.top1().index;
+        match goal {
+            Goal::Untargeted { .. } => !self.right[i].contains(&top),
+            Goal::Targeted { .. } => goal.reached_by(top),
+        }
     }
 
     /// The end of every attack: `result` [N, 3, S, S] is read back, rounded to 8 bits and
