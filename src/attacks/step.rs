@@ -294,6 +294,19 @@ impl<'a> Setup<'a> {
         })
     }
 
+    /// The classes each image's loss is about: the target, or every right class (an
+    /// untargeted attack climbs the loss of all of them together).
+    pub fn pursued(&self) -> Vec<Vec<usize>> {
+        self.goals
+            .iter()
+            .zip(&self.right)
+            .map(|(goal, right)| match goal {
+                Goal::Targeted { target, .. } => vec![*target],
+                Goal::Untargeted { .. } => right.clone(),
+            })
+            .collect()
+    }
+
     /// The record of image `i` at step `step`, from its probabilities there.
     pub fn record(&self, i: usize, step: usize, probs: &Probabilities) -> StepRecord {
         let goal = &self.goals[i];
@@ -511,7 +524,7 @@ async fn sign_steps(
     for step in 0..config.steps() {
         let transform = diversity.as_mut().and_then(Diversity::next_transform);
         let (gradient, mut probs) =
-            gradient_of(setup.ensemble, &x, &setup.followed, transform.as_ref(), tv).await?;
+            gradient_of(setup.ensemble, &x, &setup.pursued(), transform.as_ref(), tv).await?;
         if transform.is_some() {
             // The records are of the iterate itself, not of its transformed view.
             probs = setup.ensemble.probabilities(x.clone()).await?;
@@ -578,17 +591,18 @@ pub async fn gradient_at_batch(
     x: &Tensor<4>,
     classes: &[usize],
 ) -> Result<(Tensor<4>, Vec<Probabilities>), DeviceError> {
-    gradient_of(&Ensemble::single(model), x, classes, None, 0.0).await
+    let sets: Vec<Vec<usize>> = classes.iter().map(|&c| vec![c]).collect();
+    gradient_of(&Ensemble::single(model), x, &sets, None, 0.0).await
 }
 
 /// The gradient with respect to the pixels `x` of each image's loss: the ensemble's mean
-/// cross-entropy of class `classes[i]` on x (or on its `transform`ed view, inside the graph),
-/// plus `tv` times the image's total variation when `tv` > 0. Also each image's
-/// probabilities on what the models saw.
+/// cross-entropy of the classes `classes[i]` (-log of their summed probability) on x (or on
+/// its `transform`ed view, inside the graph), plus `tv` times the image's total variation
+/// when `tv` > 0. Also each image's probabilities on what the models saw.
 async fn gradient_of(
     ensemble: &Ensemble<'_>,
     x: &Tensor<4>,
-    classes: &[usize],
+    classes: &[Vec<usize>],
     transform: Option<&Transform>,
     tv: f32,
 ) -> Result<(Tensor<4>, Vec<Probabilities>), DeviceError> {
@@ -602,14 +616,32 @@ async fn gradient_of(
         None => input.clone(),
     };
     let log_probs = ensemble.log_probs(view);
-    let picks = one_hot(classes, &x.device());
     let members = log_probs.len() as f32;
-    let mut loss = log_probs
-        .iter()
-        .map(|lp| (lp.clone() * picks.clone()).sum())
-        .reduce(|a, b| a + b)
-        .expect("an ensemble has a member")
-        .neg();
+    let mut loss = if classes.iter().all(|c| c.len() == 1) {
+        // One class each: its log-probability, picked by a one-hot product.
+        let single: Vec<usize> = classes.iter().map(|c| c[0]).collect();
+        let picks = one_hot(&single, &x.device());
+        log_probs
+            .iter()
+            .map(|lp| (lp.clone() * picks.clone()).sum())
+            .reduce(|a, b| a + b)
+            .expect("an ensemble has a member")
+    } else {
+        // Several: log of their summed probability, a log-sum-exp over the set.
+        let mask = class_mask(classes, &x.device());
+        log_probs
+            .iter()
+            .map(|lp| {
+                let top = (lp.clone() + (mask.clone() - 1.0).mul_scalar(1e4))
+                    .max_dim(1)
+                    .detach();
+                let shifted = (lp.clone() - top.clone()).exp() * mask.clone();
+                (shifted.sum_dim(1).log() + top).sum()
+            })
+            .reduce(|a, b| a + b)
+            .expect("an ensemble has a member")
+    }
+    .neg();
     if members > 1.0 {
         loss = loss.div_scalar(members);
     }
@@ -630,6 +662,18 @@ async fn gradient_of(
         )
         .await?;
     Ok((gradient, probs))
+}
+
+/// Rows of weights [N, 1000]: 1 at each of the image's classes.
+fn class_mask(classes: &[Vec<usize>], device: &Device) -> Tensor<2> {
+    let k = crate::imagenet::NUM_CLASSES;
+    let mut values = vec![0f32; classes.len() * k];
+    for (i, set) in classes.iter().enumerate() {
+        for &c in set {
+            values[i * k + c] = 1.0;
+        }
+    }
+    Tensor::from_data(TensorData::new(values, [classes.len(), k]), device)
 }
 
 /// Rows of one-hot weights [N, 1000]: 1 at each image's class.
