@@ -59,10 +59,10 @@ def wilson(k, n, z=1.959963984540054):
 
 totals = collections.defaultdict(lambda: [0, 0])
 for c in cells:
-    t = totals[(c["eps"], c["attack"], c["kind"])]
+    t = totals[(float(c["eps"]), c["attack"], c["kind"])]
     t[0] += c["fooled"]
     t[1] += c["of"]
 print(f"{'eps':>3}  {'attack':30} {'kind':9} {'fooled':>7}  rate  95% Wilson")
 for (eps, attack, kind), (k, n) in sorted(totals.items()):
     lo, hi = wilson(k, n)
-    print(f"{eps:>3}  {attack:30} {kind:9} {k:>3}/{n:<3}  {k / max(n, 1):.2f}  [{lo:.2f}, {hi:.2f}]")
+    print(f"{eps:>3g}  {attack:30} {kind:9} {k:>3}/{n:<3}  {k / max(n, 1):.2f}  [{lo:.2f}, {hi:.2f}]")
