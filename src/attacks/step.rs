@@ -115,6 +115,14 @@ pub async fn run_ensemble(
             return Err(AttackError::BadLabel(l));
         }
     }
+    // A fooling image is not the photo: what was right for the photo says nothing about it.
+    let unknown;
+    let truths = if config.method == Method::Fooling {
+        unknown = vec![Truth::Unknown; truths.len()];
+        &unknown[..]
+    } else {
+        truths
+    };
     if config.method == Method::Pgd && config.restarts > 1 {
         return with_restarts(ensemble, images, truths, config, observer).await;
     }

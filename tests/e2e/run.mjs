@@ -349,8 +349,10 @@ await scenario("cpu: DeepFool (minimal L2), a fooling image from grey, the eps s
   await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(600) });
   const adversarial = await top1(page, "results");
   const start = await canvasRgb(page, "result-original");
-  console.log(`  fooling image from grey: ${await page.textContent(testid("verdict"))}`);
+  const foolingVerdict = await page.textContent(testid("verdict"));
+  console.log(`  fooling image from grey: ${foolingVerdict}`);
   check(adversarial === 368, `the fooling image is classified as ${adversarial}, not gibbon`);
+  check((await page.getAttribute(testid("verdict"), "data-fooled")) === "true", "fooling verdict: " + foolingVerdict);
   check(start.rgb.every((v) => v === 128), "the fooling image starts from grey");
 
   // The eps sweep of the photo (I-FGSM: the last method, fooling, has no eps).
