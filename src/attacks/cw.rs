@@ -14,8 +14,8 @@
 
 use burn::prelude::*;
 
-use super::step::{Observer, Setup, Tracker};
-use super::{AttackError, Goal};
+use super::step::{Observer, Setup, Tracker, class_mask};
+use super::{AttackError, Ensemble, Goal};
 use crate::imaging;
 use crate::prediction::read_values;
 
@@ -43,19 +43,7 @@ pub(super) async fn attack(
         .mul_scalar(0.5);
     // The classes the margin is about: the target, or (untargeted) every right class, so that
     // moving from "tabby" to "tiger cat" is not mistaken for success.
-    let classes = crate::imagenet::NUM_CLASSES;
-    let mut mask = vec![0f32; n * classes];
-    for (i, goal) in setup.goals.iter().enumerate() {
-        match goal {
-            Goal::Targeted { target, .. } => mask[i * classes + target] = 1.0,
-            Goal::Untargeted { .. } => {
-                for &c in &setup.right[i] {
-                    mask[i * classes + c] = 1.0;
-                }
-            }
-        }
-    }
-    let picks = Tensor::<2>::from_data(TensorData::new(mask, [n, classes]), device);
+    let picks = class_mask(&setup.pursued(), device);
     // diff = t (max_other - followed): <= -kappa means the margin is reached.
     let orientation: Vec<f32> = setup
         .goals
@@ -91,13 +79,7 @@ pub(super) async fn attack(
             let x = leaf.clone().tanh().add_scalar(1.0).mul_scalar(127.5);
             let rounded = x.clone() + (x.clone().round() - x.clone()).detach();
             let log_probs = setup.ensemble.log_probs(rounded.clone());
-            let members = log_probs.len() as f32;
-            let mean = log_probs
-                .iter()
-                .cloned()
-                .reduce(|a, b| a + b)
-                .expect("an ensemble has a member")
-                .div_scalar(members);
+            let mean = Ensemble::mean(&log_probs);
             let followed = (mean.clone() + (picks.clone() - 1.0).mul_scalar(1e4)).max_dim(1);
             let other = (mean - picks.clone().mul_scalar(1e4)).max_dim(1);
             let diff = (other - followed) * orientation.clone();

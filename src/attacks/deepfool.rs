@@ -14,8 +14,8 @@
 
 use burn::prelude::*;
 
-use super::AttackError;
 use super::step::{Observer, Setup, Tracker};
+use super::{AttackError, Ensemble};
 use crate::imaging;
 use crate::prediction::{Probabilities, read_values};
 
@@ -108,19 +108,13 @@ async fn nearest_boundary(
         .autodiff()
         .require_grad();
     let log_probs = setup.ensemble.log_probs(input.clone());
-    let members = log_probs.len() as f32;
     let mut weights = vec![0f32; k * classes];
     for (j, &c) in candidates.iter().enumerate() {
         weights[j * classes + c] += 1.0;
         weights[j * classes + label] -= 1.0;
     }
     let weights = Tensor::<2>::from_data(TensorData::new(weights, [k, classes]), device);
-    let mean = log_probs
-        .iter()
-        .cloned()
-        .reduce(|a, b| a + b)
-        .expect("an ensemble has a member")
-        .div_scalar(members);
+    let mean = Ensemble::mean(&log_probs);
     let differences = (mean * weights).sum_dim(1);
     let grads = differences.clone().sum().backward();
     let gradient = input

@@ -95,6 +95,21 @@ impl<'a> Ensemble<'a> {
             .collect()
     }
 
+    /// The members' mean log-probabilities: logit differences averaged over the members (what
+    /// C&W's margin and DeepFool's boundaries use).
+    pub fn mean(log_probs: &[Tensor<2>]) -> Tensor<2> {
+        let sum = log_probs
+            .iter()
+            .cloned()
+            .reduce(|a, b| a + b)
+            .expect("an ensemble has a member");
+        if log_probs.len() > 1 {
+            sum.div_scalar(log_probs.len() as f32)
+        } else {
+            sum
+        }
+    }
+
     /// The ensemble's class probabilities for each image of a batch.
     pub async fn probabilities(
         &self,

@@ -627,8 +627,7 @@ async fn gradient_of(
     let members = log_probs.len() as f32;
     let mut loss = if classes.iter().all(|c| c.len() == 1) {
         // One class each: its log-probability, picked by a one-hot product.
-        let single: Vec<usize> = classes.iter().map(|c| c[0]).collect();
-        let picks = one_hot(&single, &x.device());
+        let picks = class_mask(classes, &x.device());
         log_probs
             .iter()
             .map(|lp| (lp.clone() * picks.clone()).sum())
@@ -673,23 +672,13 @@ async fn gradient_of(
 }
 
 /// Rows of weights [N, 1000]: 1 at each of the image's classes.
-fn class_mask(classes: &[Vec<usize>], device: &Device) -> Tensor<2> {
+pub(super) fn class_mask(classes: &[Vec<usize>], device: &Device) -> Tensor<2> {
     let k = crate::imagenet::NUM_CLASSES;
     let mut values = vec![0f32; classes.len() * k];
     for (i, set) in classes.iter().enumerate() {
         for &c in set {
             values[i * k + c] = 1.0;
         }
-    }
-    Tensor::from_data(TensorData::new(values, [classes.len(), k]), device)
-}
-
-/// Rows of one-hot weights [N, 1000]: 1 at each image's class.
-pub(super) fn one_hot(classes: &[usize], device: &Device) -> Tensor<2> {
-    let k = crate::imagenet::NUM_CLASSES;
-    let mut values = vec![0f32; classes.len() * k];
-    for (i, &c) in classes.iter().enumerate() {
-        values[i * k + c] = 1.0;
     }
     Tensor::from_data(TensorData::new(values, [classes.len(), k]), device)
 }
