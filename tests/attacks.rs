@@ -586,11 +586,85 @@ fn new_attacks_batch_like_single_images() {
                 &mut NoObserver,
             ))
             .unwrap();
-            assert_eq!(
-                alone.adversarial, batch[i].adversarial,
-                "{}: image {i}",
+            // The same steps; a batch's convolutions sum in another order, so a gradient
+            // component within float noise of zero may take the other sign: a handful of
+            // values may differ by a level per step.
+            let (a, b) = (alone.adversarial.as_raw(), batch[i].adversarial.as_raw());
+            let differ = a.iter().zip(b).filter(|(x, y)| x != y).count();
+            let most = a.iter().zip(b).map(|(&x, &y)| x.abs_diff(y)).max().unwrap();
+            println!(
+                "{}: image {i}: {differ} values differ, by at most {most}",
                 config.method
+            );
+            assert!(
+                differ * 2000 <= a.len() && most as usize <= config.steps(),
+                "{}: image {i}: {differ} values differ, by up to {most}",
+                config.method
+            );
+            assert_eq!(
+                alone.adversarial_prediction.index,
+                batch[i].adversarial_prediction.index
             );
         }
     }
+}
+
+/// Rounding can undo an attack that was just over the line: I-FGSM with steps of a quarter
+/// level stops early at an iterate that fools Lite0, but those quarter levels round back to
+/// the photo. The lattice refinement takes whole-level steps from the rounded image and
+/// rescues it, inside the eps-ball; the saved PNG, classified again, is fooled. A fractional
+/// eps never lets rounding go past it.
+#[test]
+fn lattice_refinement_rescues_rounded_near_misses() {
+    require!(Need::Weights);
+    let model = lite0();
+    let images = [reference_crop("camera"), reference_crop("motorcycle_left")];
+    let truths = [Truth::label(872), Truth::label(665)];
+    let run = |refine: usize| {
+        let config = AttackConfig {
+            alpha: Some(0.25),
+            steps: Some(20),
+            early_stop: true,
+            refine,
+            ..AttackConfig::new(Method::Ifgsm, 2.0)
+        };
+        pollster::block_on(attacks::run_batch(
+            &model,
+            &images,
+            &truths,
+            &config,
+            &mut NoObserver,
+        ))
+        .unwrap()
+    };
+    let plain = run(0);
+    let refined = run(10);
+    for ((p, r), truth) in plain.iter().zip(&refined).zip(&truths) {
+        println!(
+            "plain: success {} linf {}; refined: success {} in {} lattice step(s), linf {}",
+            p.success(),
+            p.distance.linf,
+            r.success(),
+            r.lattice_steps,
+            r.distance.linf
+        );
+        // The unrounded iterate fooled the model, the rounded one did not.
+        assert_eq!(p.steps_run, 1);
+        assert!(!p.success() && p.lattice_steps == 0);
+        assert!(r.rescued() && (1..=10).contains(&r.lattice_steps));
+        assert!(r.distance.linf >= 1.0 && r.distance.linf <= 2.0);
+        let label = truth.known_label().unwrap();
+        assert_ne!(reclassified(&model, r).top1().index, label);
+    }
+    // FGSM at eps 2.5 steps 2.5 levels; the saved image moves at most 2.
+    let image = reference_crop("coffee");
+    let fgsm = pollster::block_on(attacks::run(
+        &model,
+        &image,
+        &Truth::label(967),
+        &AttackConfig::new(Method::Fgsm, 2.5),
+        &mut NoObserver,
+    ))
+    .unwrap();
+    assert_eq!(fgsm.distance.linf, 2.0);
 }

@@ -506,3 +506,181 @@ fn sharded_sweep_merges_into_the_one_run_report() {
     assert!(stderr(&twice).contains("twice"), "{}", stderr(&twice));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A transfer test split over two machines and merged gives the one run's matrix, byte for
+/// byte; records of a sweep and of a transfer test are not merged together.
+#[test]
+fn sharded_transfer_merges_into_the_one_run_matrix() {
+    require!(Need::Weights);
+    let dir = temp_dir("transfer-shards");
+    let list = dir.join("list.txt");
+    std::fs::write(
+        &list,
+        format!(
+            "{} 967\n{} 872\n{} 665\n",
+            crop("coffee"),
+            crop("camera"),
+            crop("motorcycle_left")
+        ),
+    )
+    .unwrap();
+    let transfer = |extra: &[&str], out: &Path| {
+        let mut args = vec![
+            "transfer",
+            "--models",
+            "lite0,lite1",
+            "--method",
+            "fgsm",
+            "--eps",
+            "4",
+            "--list",
+            list.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let o = gibbon(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        o
+    };
+    let whole = transfer(&[], &dir.join("whole"));
+    transfer(&["--shard", "0/2"], &dir.join("s0"));
+    transfer(&["--shard", "1/2"], &dir.join("s1"));
+    let merged = gibbon(&[
+        "merge",
+        dir.join("s1/records.jsonl").to_str().unwrap(),
+        dir.join("s0/records.jsonl").to_str().unwrap(),
+        "--out",
+        dir.join("merged").to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(merged.status.success(), "{}", stderr(&merged));
+    let cells = stdout(&whole);
+    println!("{cells}");
+    assert_eq!(stdout(&merged), cells);
+    for file in ["records.jsonl", "transfer.jsonl", "transfer.csv"] {
+        let a = std::fs::read(dir.join("whole").join(file)).unwrap();
+        let b = std::fs::read(dir.join("merged").join(file)).unwrap();
+        assert!(a == b, "{file} differs between one run and merged shards");
+    }
+    // 2 x 2 cells, each over the 3 images; 3 images x 2 sources x 2 judges records.
+    let lines: Vec<serde_json::Value> = cells
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["images"] == 3 && l["ci95"].is_array())
+    );
+    let records = std::fs::read_to_string(dir.join("whole/records.jsonl")).unwrap();
+    assert_eq!(records.lines().count(), 12);
+    let csv = std::fs::read_to_string(dir.join("merged/transfer.csv")).unwrap();
+    assert!(csv.starts_with("method,eps,judge,source,"), "{csv}");
+    assert_eq!(csv.lines().count(), 1 + 4);
+    // A sweep's records and a transfer test's do not mix.
+    let sweep = dir.join("sweep.jsonl");
+    std::fs::write(
+        &sweep,
+        r#"{"index":0,"path":"a.png","model":"efficientnet-lite0","method":"fgsm","eps":4.0,"verdict":{"counted":true,"fooled":true,"target_hit":null},"original":1,"adversarial":2,"linf":4.0,"l2":100.0}"#,
+    )
+    .unwrap();
+    let mixed = gibbon(&[
+        "merge",
+        sweep.to_str().unwrap(),
+        dir.join("s0/records.jsonl").to_str().unwrap(),
+    ]);
+    assert_eq!(mixed.status.code(), Some(2));
+    assert!(
+        stderr(&mixed).contains("both sweeps and transfer"),
+        "{}",
+        stderr(&mixed)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `--survival`: each adversarial image is checked after JPEG, downscaling, 5-bit colour and a
+/// median filter. The 5-bit check is redone here independently (quantise the saved PNG with
+/// the textbook formula, classify it with `gibbon classify`) and must agree.
+#[test]
+fn attack_survival_checks_agree_with_classifying_the_changed_png() {
+    require!(Need::Weights);
+    let dir = temp_dir("survival");
+    let list = dir.join("list.txt");
+    std::fs::write(&list, format!("{} 967\n", crop("coffee"))).unwrap();
+    let out = gibbon(&[
+        "attack",
+        "--method",
+        "ifgsm",
+        "--eps",
+        "8",
+        "--survival",
+        "--json",
+        "--out",
+        dir.to_str().unwrap(),
+        "--list",
+        list.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let line: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let survival = line["survival"].as_array().expect("a survival list");
+    let keys: Vec<&str> = survival
+        .iter()
+        .map(|s| s["transform"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "jpeg95",
+            "jpeg75",
+            "jpeg50",
+            "scale0.75",
+            "scale0.5",
+            "5bit",
+            "median3"
+        ]
+    );
+    println!("{}", serde_json::to_string_pretty(survival).unwrap());
+    let five = &survival[5];
+    let saved = line["saved"].as_str().unwrap();
+    let adversarial = image::open(saved).unwrap().to_rgb8();
+    let mut squeezed = adversarial.clone();
+    for v in squeezed.iter_mut() {
+        *v = ((*v as f64 / 255.0 * 31.0).round() / 31.0 * 255.0).round() as u8;
+    }
+    let path = dir.join("five-bit.png");
+    squeezed.save(&path).unwrap();
+    let c = gibbon(&["classify", "--json", "--top", "1", path.to_str().unwrap()]);
+    assert!(c.status.success(), "{}", stderr(&c));
+    let c: serde_json::Value = serde_json::from_str(stdout(&c).trim()).unwrap();
+    assert_eq!(c["top"][0]["index"], five["adversarial"]["index"]);
+    let (p, q) = (
+        c["top"][0]["prob"].as_f64().unwrap(),
+        five["adversarial"]["prob"].as_f64().unwrap(),
+    );
+    assert!((p - q).abs() < 1e-4, "{p} vs {q}");
+    // The one rule: survived = counted and still fooled (the label is espresso, 967).
+    for s in survival {
+        let counted = s["original"]["index"] == 967;
+        assert_eq!(s["verdict"]["counted"], counted, "{s}");
+        let fooled = counted && s["adversarial"]["index"] != 967;
+        assert_eq!(s["survived"], fooled, "{s}");
+    }
+    // The table names every check and gives a rate per transform.
+    let table = gibbon(&[
+        "attack",
+        "--method",
+        "fgsm",
+        "--eps",
+        "4",
+        "--survival",
+        &crop("coffee"),
+    ]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    let text = stdout(&table);
+    assert!(text.contains("# survived: jpeg95 "), "{text}");
+    assert!(text.contains("median3"), "{text}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

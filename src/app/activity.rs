@@ -17,6 +17,8 @@ pub enum Activity {
     Attacking(JobId),
     /// Letting the other models judge the last result.
     Transfer(JobId),
+    /// Checking whether the last result survives JPEG, downscaling and the like.
+    Survival(JobId),
     /// Adding the photo to the transfer matrix (an attack on every model).
     Matrix(JobId),
     /// Attacking the photo at several budgets (the eps sweep).
@@ -32,6 +34,7 @@ impl Activity {
             | Activity::Preparing(j)
             | Activity::Attacking(j)
             | Activity::Transfer(j)
+            | Activity::Survival(j)
             | Activity::Matrix(j)
             | Activity::Sweep(j) => Some(j),
         }
@@ -47,6 +50,7 @@ impl Activity {
         match *self {
             Activity::Attacking(j)
             | Activity::Transfer(j)
+            | Activity::Survival(j)
             | Activity::Matrix(j)
             | Activity::Sweep(j) => Some(j),
             _ => None,

@@ -5,8 +5,10 @@ use leptos::prelude::*;
 
 use super::activity::Activity;
 use super::page::{AttackRun, Page, PhotoState};
+use super::session::Session;
 use crate::attacks::{AttackConfig, Method, Start};
 use crate::imagenet;
+use crate::models::ModelId;
 use crate::worker::protocol::Problem;
 
 /// Settings and the Run / Cancel buttons.
@@ -22,6 +24,7 @@ pub fn AttackPanel() -> impl IntoView {
     let early_stop = RwSignal::new(false);
     let target = RwSignal::new(None::<usize>);
     let extras = Extras::new();
+    let ensemble = RwSignal::new(Vec::<ModelId>::new());
     let defaults = move || AttackConfig::new(method.get(), eps.get());
     let default_alpha = move || defaults().alpha();
     let default_step_count = move || defaults().steps();
@@ -51,7 +54,7 @@ pub fn AttackPanel() -> impl IntoView {
             early_stop: early_stop.get_untracked(),
             ..extras.apply(AttackConfig::new(m, eps.get_untracked()))
         };
-        page.run_attack(config);
+        page.run_attack(config, ensemble.get_untracked());
     };
 
     view! {
@@ -126,6 +129,7 @@ pub fn AttackPanel() -> impl IntoView {
                 " Stop as soon as the goal is reached"
             </label>
             <MethodOptions method=method extras=extras/>
+            <EnsemblePicker ensemble=ensemble/>
             <Show when=move || method.get().accepts_target()>
                 <ClassPicker target=target required=Signal::derive(move || method.get().needs_target())/>
             </Show>
@@ -134,7 +138,10 @@ pub fn AttackPanel() -> impl IntoView {
                 <button
                     class="run"
                     data-testid="run"
-                    disabled=move || !page.activity.get().is_idle() || photo.input.with(Option::is_none)
+                    disabled=move || {
+                        !page.activity.get().is_idle()
+                            || (photo.input.with(Option::is_none) && method.get() != Method::Fooling)
+                    }
                     on:click=run
                 >
                     "Run"
@@ -158,6 +165,7 @@ pub fn AttackPanel() -> impl IntoView {
                             Activity::Matrix(_) => "attacking every model…".to_string(),
                             Activity::Sweep(_) => "sweeping ε…".to_string(),
                             Activity::Transfer(_) => "testing the other models…".to_string(),
+                            Activity::Survival(_) => "checking JPEG and resizing…".to_string(),
                             Activity::Loading(_) | Activity::Preparing(_) => "preparing…".to_string(),
                             Activity::Idle => String::new(),
                         }
@@ -211,6 +219,7 @@ struct Extras {
     threshold: RwSignal<f32>,
     tv: RwSignal<f32>,
     noise: RwSignal<bool>,
+    refine: RwSignal<bool>,
 }
 
 impl Extras {
@@ -225,6 +234,7 @@ impl Extras {
             threshold: RwSignal::new(d.threshold),
             tv: RwSignal::new(d.tv),
             noise: RwSignal::new(d.start == Start::Noise),
+            refine: RwSignal::new(false),
         }
     }
 
@@ -243,10 +253,18 @@ impl Extras {
             } else {
                 Start::Grey
             },
+            refine: if self.refine.get_untracked() {
+                LATTICE_STEPS
+            } else {
+                0
+            },
             ..config
         }
     }
 }
+
+/// Whole-level steps the lattice refinement may take in the page.
+const LATTICE_STEPS: usize = 10;
 
 /// The chosen method's own parameters.
 #[component]
@@ -260,8 +278,19 @@ fn MethodOptions(method: RwSignal<Method>, extras: Extras) -> impl IntoView {
         threshold,
         tv,
         noise,
+        refine,
     } = extras;
-    move || {
+    let lattice = move || {
+        method.get().uses_eps().then(|| {
+            view! {
+                <label class="check">
+                    <input type="checkbox" data-testid="refine" bind:checked=refine/>
+                    {format!(" If rounding to 8 bits undoes it, up to {LATTICE_STEPS} whole-level steps more")}
+                </label>
+            }
+        })
+    };
+    let options = move || {
         match method.get() {
         Method::Pgd => view! {
             <label>
@@ -312,6 +341,53 @@ fn MethodOptions(method: RwSignal<Method>, extras: Extras) -> impl IntoView {
         .into_any(),
         _ => ().into_any(),
     }
+    };
+    view! { {options} {lattice} }
+}
+
+/// Other models to attack together with the chosen one (an ensemble: their losses averaged),
+/// which makes images that fool models outside the ensemble more often.
+#[component]
+fn EnsemblePicker(ensemble: RwSignal<Vec<ModelId>>) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let others = move || {
+        let chosen = session.model.get();
+        session
+            .models()
+            .into_iter()
+            .filter(move |&m| m != chosen)
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <fieldset class="ensemble" data-testid="ensemble">
+            <legend>"Ensemble: also attack"</legend>
+            {move || {
+                others()
+                    .into_iter()
+                    .map(|m| {
+                        view! {
+                            <label class="check">
+                                <input
+                                    type="checkbox"
+                                    data-testid=format!("ensemble-{}", m.as_str())
+                                    prop:checked=move || ensemble.with(|e| e.contains(&m))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        ensemble.update(|e| {
+                                            e.retain(|&x| x != m);
+                                            if on {
+                                                e.push(m);
+                                            }
+                                        });
+                                    }
+                                />
+                                {format!(" {}", m.display_name())}
+                            </label>
+                        }
+                    })
+                    .collect_view()
+            }}
+        </fieldset>
     }
 }
 

@@ -17,6 +17,7 @@ mod page;
 mod photo_input;
 mod results;
 mod session;
+mod survival;
 mod sweep;
 mod transfer;
 mod weights_loader;
@@ -100,6 +101,7 @@ fn App() -> impl IntoView {
         </main>
         <results::Results/>
         <transfer::TransferTable/>
+        <survival::SurvivalRow/>
         <sweep::EpsSweep/>
         <transfer::TransferMatrix/>
         <WorkerStats/>

@@ -4,6 +4,7 @@
 //! place that turns them into requests and state.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 
@@ -19,7 +20,7 @@ use crate::models::{Layout, ModelId};
 use crate::prediction::Prediction;
 use crate::samples::Sample;
 use crate::worker::protocol::{
-    Event, JobId, ModelSource, PhotoSource, Problem, Request, SweepPoint,
+    Event, JobId, ModelSource, PhotoSource, Problem, Request, SurvivalCheck, SweepPoint,
 };
 
 /// The photo the user chose, as the page can send it to a (new) worker again.
@@ -58,6 +59,13 @@ pub struct AttackResult {
     pub png: Vec<u8>,
 }
 
+/// One survival check of the last result, with the changed adversarial image.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SurvivalView {
+    pub check: SurvivalCheck,
+    pub image: Pixels,
+}
+
 /// One row of the transfer table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TransferRow {
@@ -76,6 +84,10 @@ pub struct AttackRun {
     pub transfer: RwSignal<Vec<TransferRow>>,
     /// The eps sweep of the photo: the method swept and a point per budget done.
     pub sweep: RwSignal<Option<(Method, Vec<SweepPoint>)>>,
+    /// The survival checks of the last result.
+    pub survival: RwSignal<Vec<Arc<SurvivalView>>>,
+    /// The models the last attack ran on: the chosen one first, then the ensemble's others.
+    pub attacked_on: RwSignal<Vec<ModelId>>,
 }
 
 /// The transfer matrix over the photos added so far.
@@ -157,6 +169,8 @@ impl Page {
                 result: RwSignal::new_local(None),
                 transfer: RwSignal::new(Vec::new()),
                 sweep: RwSignal::new(None),
+                attacked_on: RwSignal::new(Vec::new()),
+                survival: RwSignal::new(Vec::new()),
             },
             matrix: MatrixState {
                 matrix: RwSignal::new(TransferMatrix::default()),
@@ -223,6 +237,7 @@ impl Page {
             let what = match activity {
                 Activity::Attacking(_) => "The attack",
                 Activity::Transfer(_) => "The transfer test",
+                Activity::Survival(_) => "The survival check",
                 _ => "The matrix photo",
             };
             self.notices
@@ -236,6 +251,7 @@ impl Page {
         self.run.live.set(None);
         self.run.history.set(Vec::new());
         self.run.transfer.set(Vec::new());
+        self.run.survival.set(Vec::new());
     }
 
     // ------------------------------------------------------------------ the user's actions
@@ -394,14 +410,20 @@ impl Page {
         );
     }
 
-    /// Runs an attack on the photo with the chosen model.
-    pub fn run_attack(&self, config: AttackConfig) {
+    /// Runs an attack on the photo with the chosen model, together with `ensemble` (other
+    /// models whose losses are averaged with its own). A fooling image needs no photo.
+    pub fn run_attack(&self, config: AttackConfig, ensemble: Vec<ModelId>) {
         if !self.activity.get_untracked().is_idle() {
             return;
         }
-        let Some(photo) = self.photo.photo.get_untracked() else {
-            return self.notices.error(Problem::new("Choose a photo first."));
+        let photo = self.photo.photo.get_untracked();
+        let truth = match (&photo, config.method) {
+            (_, Method::Fooling) => Truth::Unknown,
+            (Some(photo), _) => photo.truth(),
+            (None, _) => return self.notices.error(Problem::new("Choose a photo first.")),
         };
+        let model = self.session.model.get_untracked();
+        let ensemble: Vec<ModelId> = ensemble.into_iter().filter(|&m| m != model).collect();
         if let Err(e) = config.validate() {
             return self.notices.error(Problem::new(e.to_string()));
         }
@@ -411,11 +433,17 @@ impl Page {
         self.run.steps_planned.set(config.total_steps());
         self.matrix.last_config.set(Some(config.clone()));
         self.activity.set(Activity::Attacking(job));
+        self.run.attacked_on.set(
+            std::iter::once(model)
+                .chain(ensemble.iter().copied())
+                .collect(),
+        );
         self.send(
             Request::Attack {
                 job,
-                model: self.session.model.get_untracked(),
-                truth: photo.truth(),
+                model,
+                ensemble,
+                truth,
                 config,
             },
             Vec::new(),
@@ -487,6 +515,38 @@ impl Page {
         self.activity.set(Activity::Transfer(job));
         self.send(
             Request::Transfer {
+                job,
+                size: result.original.width,
+                truth: result.outcome.truth.clone(),
+                target: result.outcome.goal.target(),
+                models,
+            },
+            vec![
+                result.original.rgba.clone(),
+                result.adversarial.rgba.clone(),
+            ],
+            None,
+        );
+    }
+
+    /// Checks whether the last result survives JPEG (the browser's encoder), downscaling,
+    /// 5-bit colour and a median filter, judged by the model(s) it was made on.
+    pub fn run_survival(&self) {
+        if !self.activity.get_untracked().is_idle() {
+            return;
+        }
+        let Some(result) = self.run.result.get_untracked() else {
+            return;
+        };
+        let mut models = self.run.attacked_on.get_untracked();
+        if models.is_empty() {
+            models.push(self.session.model.get_untracked());
+        }
+        let job = self.new_job();
+        self.run.survival.set(Vec::new());
+        self.activity.set(Activity::Survival(job));
+        self.send(
+            Request::Survival {
                 job,
                 size: result.original.width,
                 truth: result.outcome.truth.clone(),
@@ -621,6 +681,26 @@ impl Page {
                     self.run
                         .transfer
                         .update(|rows| rows.push(TransferRow { judgement, verdict }));
+                }
+            }
+            Event::Survived { job, checks } => {
+                if self.is_current(job) {
+                    let views = checks
+                        .into_iter()
+                        .zip(buffers.drain(..))
+                        .filter(|(c, b)| b.len() as u64 == c.width as u64 * c.height as u64 * 4)
+                        .map(|(check, rgba)| {
+                            Arc::new(SurvivalView {
+                                check,
+                                image: Pixels {
+                                    width: check.width,
+                                    height: check.height,
+                                    rgba,
+                                },
+                            })
+                        })
+                        .collect();
+                    self.run.survival.set(views);
                 }
             }
             Event::SweepPoint { job, point } => {

@@ -5,8 +5,9 @@ use leptos::prelude::*;
 
 use super::attack_panel::Slider;
 use super::browser::{self, Pixels};
-use super::page::{AttackRun, Page, PhotoState};
+use super::page::{AttackRun, MatrixState, Page, PhotoState};
 use super::photo_input::ProbabilityBars;
+use crate::attacks::Method;
 use crate::imagenet;
 use crate::worker::protocol::Problem;
 
@@ -44,6 +45,7 @@ pub fn Results() -> impl IntoView {
 fn CanvasTriptych() -> impl IntoView {
     let run = expect_context::<AttackRun>();
     let photo = expect_context::<PhotoState>();
+    let matrix = expect_context::<MatrixState>();
     let amplify = RwSignal::new(10.0f32);
     let (original, perturbation, adversarial) = (
         NodeRef::<leptos::html::Canvas>::new(),
@@ -51,12 +53,26 @@ fn CanvasTriptych() -> impl IntoView {
         NodeRef::<leptos::html::Canvas>::new(),
     );
     Effect::new(move |_| {
-        // The attacked original: the result's own, or the photo's input while it runs.
+        // The attacked original: the result's own, or the photo's input while it runs (not
+        // for a fooling image, which does not start from the photo).
+        let fooling = matrix
+            .last_config
+            .with(|c| c.as_ref().is_some_and(|c| c.method == Method::Fooling));
         let input = run
             .result
             .with(|r| r.as_ref().map(|r| r.original.clone()))
-            .or_else(|| photo.input.get().map(|p| (*p).clone()));
-        let (Some(input), Some(live)) = (input, run.live.get()) else {
+            .or_else(|| {
+                (!fooling)
+                    .then(|| photo.input.get().map(|p| (*p).clone()))
+                    .flatten()
+            });
+        let Some(live) = run.live.get() else {
+            return;
+        };
+        let Some(input) = input else {
+            if let Some(c) = adversarial.get() {
+                browser::draw(&c, &live);
+            }
             return;
         };
         if (input.width, input.height) != (live.width, live.height) {
@@ -170,6 +186,27 @@ fn Verdict() -> impl IntoView {
                 .into_any();
         };
         let fooled = result.outcome.verdict().fooled;
+        let members = run.attacked_on.get();
+        let o = &result.outcome;
+        let lattice = (o.lattice_steps > 0).then(|| {
+            let text = if o.rescued() {
+                format!("Rounding to 8 bits undid the attack; {} whole-level step(s) on the 8-bit image rescued it.", o.lattice_steps)
+            } else {
+                format!("Rounding to 8 bits undid the attack, and {} whole-level step(s) did not rescue it.", o.lattice_steps)
+            };
+            view! { <p class="explain" data-testid="lattice" data-rescued=o.rescued().to_string()>{text}</p> }
+        });
+        let ensemble = (members.len() > 1).then(|| {
+            let names: Vec<&str> = members.iter().map(|m| m.display_name()).collect();
+            view! {
+                <p class="explain" data-testid="attacked-on">
+                    {format!(
+                        "Attacked on the ensemble {}: the predictions are their average.",
+                        names.join(" + ")
+                    )}
+                </p>
+            }
+        });
         view! {
             <p
                 class=if fooled { "verdict fooled" } else { "verdict held" }
@@ -179,6 +216,8 @@ fn Verdict() -> impl IntoView {
             >
                 {verdict_sentence(&result.outcome)}
             </p>
+            {ensemble}
+            {lattice}
         }
         .into_any()
     }

@@ -250,6 +250,10 @@ pub struct AttackConfig {
     /// Fooling image: where it starts.
     #[serde(default)]
     pub start: Start,
+    /// L-inf attacks: at most this many steps on the 8-bit lattice after rounding, for an
+    /// image whose rounded result misses its goal (0: none). See [`super::step`].
+    #[serde(default)]
+    pub refine: usize,
 }
 
 fn one() -> usize {
@@ -281,6 +285,7 @@ fn threshold() -> f32 {
 pub const MAX_RESTARTS: usize = 100;
 pub const MAX_SEARCH_STEPS: usize = 30;
 pub const MAX_CANDIDATES: usize = 100;
+pub const MAX_REFINE: usize = 100;
 
 impl AttackConfig {
     /// A configuration with the seed article's defaults.
@@ -305,6 +310,7 @@ impl AttackConfig {
             threshold: threshold(),
             tv: 0.0,
             start: Start::Grey,
+            refine: 0,
         }
     }
 
@@ -410,6 +416,13 @@ impl AttackConfig {
                 "overshoot",
                 "a number from 0 to 1",
                 self.overshoot.to_string(),
+            );
+        }
+        if self.refine > MAX_REFINE {
+            return bad(
+                "lattice refinement steps",
+                "a whole number from 0 to 100",
+                self.refine.to_string(),
             );
         }
         if !(2..=MAX_CANDIDATES).contains(&self.candidates) {

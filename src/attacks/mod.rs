@@ -20,6 +20,7 @@ mod ensemble;
 mod outcome;
 #[cfg(feature = "compute")]
 pub mod step;
+pub mod survival;
 pub mod transfer;
 mod verdict;
 
@@ -29,6 +30,7 @@ pub use ensemble::Ensemble;
 pub use outcome::{AttackOutcome, Goal, StepRecord};
 #[cfg(feature = "compute")]
 pub use step::{Flow, NoObserver, Observer, run, run_batch, run_ensemble};
+pub use survival::{Survival, Transform};
 #[cfg(feature = "compute")]
 pub use transfer::judge;
 pub use transfer::{Judgement, Tally, TransferMatrix};

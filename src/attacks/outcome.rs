@@ -81,6 +81,10 @@ pub struct AttackOutcome {
     pub adversarial_target_prob: Option<f32>,
     /// Iterations run (fewer than configured after an early stop or a cancel).
     pub steps_run: usize,
+    /// Steps taken on the 8-bit lattice after rounding (`refine`; 0 when the rounded result
+    /// already reached its goal or no refinement was asked for).
+    #[serde(default)]
+    pub lattice_steps: usize,
     /// One record per iteration, then one for the final rounded image.
     pub history: Vec<StepRecord>,
     /// Whether the caller cancelled the attack.
@@ -90,6 +94,11 @@ pub struct AttackOutcome {
 }
 
 impl AttackOutcome {
+    /// Whether the lattice refinement turned a rounded near-miss into a success.
+    pub fn rescued(&self) -> bool {
+        self.lattice_steps > 0 && self.success()
+    }
+
     /// The attacked model's own verdict on the rounded adversarial image.
     pub fn verdict(&self) -> Verdict {
         Verdict::decide(

@@ -143,7 +143,65 @@ async fn run_once(
         Method::DeepFool => super::deepfool::attack(&setup, &mut tracker).await?,
         _ => sign_steps(&setup, &mut tracker).await?,
     };
-    setup.finish(result, tracker).await
+    let (result, lattice_steps) = if config.refine > 0 && config.method.uses_eps() {
+        refine_on_lattice(&setup, result).await?
+    } else {
+        (result, vec![0; setup.n])
+    };
+    let mut outcomes = setup.finish(result, tracker).await?;
+    for (outcome, steps) in outcomes.iter_mut().zip(lattice_steps) {
+        outcome.lattice_steps = steps;
+    }
+    Ok(outcomes)
+}
+
+/// The 8-bit lattice refinement. Rounding the last iterate to whole levels can undo an attack
+/// that was just over the line. From the rounded image, each step moves every pixel by one
+/// whole level along the gradient's sign, inside the eps-ball (whole levels: floor(eps)) and
+/// [0, 255], so every iterate is itself an 8-bit image; an image stops at the first that
+/// reaches its goal, after at most `config.refine` steps. Returns the result and each image's
+/// step count.
+async fn refine_on_lattice(
+    setup: &Setup<'_>,
+    result: Tensor<4>,
+) -> Result<(Tensor<4>, Vec<usize>), AttackError> {
+    let (n, device) = (setup.n, &setup.device);
+    let (lower, upper) = setup.lattice_bounds();
+    let mut x = setup.to_lattice(result);
+    let mut steps = vec![0; n];
+    let reached = |probs: &[Probabilities]| -> Vec<bool> {
+        (0..n).map(|i| setup.reached(i, &probs[i])).collect()
+    };
+    // Most rounded results already reach their goal: a forward pass tells, without a gradient.
+    if reached(&setup.ensemble.probabilities(x.clone()).await?)
+        .iter()
+        .all(|&r| r)
+    {
+        return Ok((x, steps));
+    }
+    let pursued = setup.pursued();
+    for _ in 0..setup.config.refine {
+        let (gradient, probs) = gradient_of(setup.ensemble, &x, &pursued, None, 0.0).await?;
+        let done = reached(&probs);
+        if done.iter().all(|&d| d) {
+            break;
+        }
+        let scale: Vec<f32> = (0..n)
+            .map(|i| match (done[i], &setup.goals[i]) {
+                (true, _) => 0.0,
+                (false, Goal::Untargeted { .. }) => 1.0,
+                (false, Goal::Targeted { .. }) => -1.0,
+            })
+            .collect();
+        for (s, d) in steps.iter_mut().zip(&done) {
+            *s += usize::from(!d);
+        }
+        let scale = Tensor::<1>::from_floats(scale.as_slice(), device).reshape([n, 1, 1, 1]);
+        x = (x + gradient.sign() * scale)
+            .max_pair(lower.clone())
+            .min_pair(upper.clone());
+    }
+    Ok((x, steps))
 }
 
 /// PGD with restarts: each restart (seed, seed + 1, ...) attacks the images no earlier restart
@@ -343,14 +401,37 @@ impl<'a> Setup<'a> {
         }
     }
 
-    /// The end of every attack: `result` [N, 3, S, S] is read back, rounded to 8 bits and
-    /// classified again; that, the image a user can save, is what the outcome reports.
+    /// The 8-bit images inside the eps-ball: whole levels within floor(eps) of the original,
+    /// and [0, 255] ([N, 3, S, S] each).
+    fn lattice_bounds(&self) -> (Tensor<4>, Tensor<4>) {
+        let eps = self.config.eps.floor();
+        (
+            self.original.clone().sub_scalar(eps).clamp_min(0.0),
+            self.original.clone().add_scalar(eps).clamp_max(255.0),
+        )
+    }
+
+    /// `x` rounded to whole levels and kept inside the eps-ball: a fractional eps must not let
+    /// rounding go past it (orig + 2.5 would round to orig + 3).
+    fn to_lattice(&self, x: Tensor<4>) -> Tensor<4> {
+        let (lower, upper) = self.lattice_bounds();
+        x.round().max_pair(lower).min_pair(upper)
+    }
+
+    /// The end of every attack: `result` [N, 3, S, S] is read back, rounded to 8 bits (inside
+    /// the eps-ball for an L-inf attack) and classified again; that, the image a user can
+    /// save, is what the outcome reports.
     async fn finish(
         self,
         result: Tensor<4>,
         tracker: Tracker<'_, impl Observer>,
     ) -> Result<Vec<AttackOutcome>, AttackError> {
         let size = self.size;
+        let result = if self.config.method.uses_eps() {
+            self.to_lattice(result)
+        } else {
+            result
+        };
         let values = read_values(result).await?;
         let plane = 3 * size * size;
         let adversarial: Vec<RgbImage> = values
@@ -389,6 +470,7 @@ impl<'a> Setup<'a> {
                 original: self.images[i].clone(),
                 adversarial,
                 steps_run: steps_run[i],
+                lattice_steps: 0,
                 history,
                 cancelled,
             });

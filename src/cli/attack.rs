@@ -13,7 +13,7 @@ use super::inputs::Input;
 use super::{CliError, Context, ModelSpec, emit, inputs, parse_model_spec};
 use crate::attacks::{
     self, AttackConfig, AttackOutcome, Ensemble, Goal, Judgement, Method, NoObserver, Start,
-    TransferMatrix, Truth, Verdict,
+    Survival, TransferMatrix, Transform, Truth, Verdict,
 };
 use crate::imagenet;
 use crate::imaging::{self, Preprocess};
@@ -51,6 +51,12 @@ pub struct Args {
     /// One JSON object per line per image instead of the table.
     #[arg(long)]
     json: bool,
+
+    /// Check whether each adversarial image survives JPEG (quality 95, 75, 50), downscaling
+    /// (to 75% and 50%), 5-bit colour and a 3x3 median filter: a `survival` list in --json,
+    /// a table and rates otherwise.
+    #[arg(long)]
+    survival: bool,
 
     #[command(flatten)]
     options: AttackOptions,
@@ -187,6 +193,12 @@ pub struct AttackParams {
     #[arg(long, default_value = "grey", value_name = "grey|noise")]
     start: Start,
 
+    /// L-inf attacks: when rounding to 8 bits undoes an image's success, take up to N more
+    /// steps of one whole level each (inside eps) from the rounded image. The JSON says
+    /// "lattice_steps"; the table's summary counts the images it rescued.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    refine: usize,
+
     /// How a photo becomes the model's square input.
     #[arg(long, default_value = "crop", value_name = "crop|stretch")]
     pub preprocess: Preprocess,
@@ -253,6 +265,7 @@ impl AttackParams {
             threshold: self.threshold,
             tv: self.tv,
             start: self.start,
+            refine: self.refine,
             ..AttackConfig::new(method, eps)
         };
         config.validate()?;
@@ -382,6 +395,8 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     let mut matrix = TransferMatrix::new(&[source]);
     let mut ensemble_tally = attacks::Tally::default();
     let mut rows = Vec::new();
+    let (mut refined, mut rescued) = (0usize, 0usize);
+    let mut survivals: Vec<(String, Vec<Survival>)> = Vec::new();
     let mut failures = 0;
     attack_all(
         ctx,
@@ -391,6 +406,18 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         &mut failures,
         |a| {
             let row = a.judge_by(&judges)?;
+            refined += usize::from(a.outcome.lattice_steps > 0);
+            rescued += usize::from(a.outcome.rescued());
+            let survival = if args.survival {
+                pollster::block_on(attacks::survival::check(
+                    &ensemble,
+                    &a.outcome,
+                    &Transform::CHECKS,
+                ))
+                .map_err(|e| CliError::from(e).context("survival check"))?
+            } else {
+                Vec::new()
+            };
             if members.is_empty() {
                 matrix.add(source, source, a.outcome.verdict());
             } else {
@@ -400,11 +427,12 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
                 matrix.add(source, j.model, row.verdict(j));
             }
             if args.json {
-                emit(json_line(a, &row, &ensemble))?;
+                emit(json_line(a, &row, &ensemble, &survival))?;
             } else {
                 emit(a.table_line())?;
             }
             rows.push(row);
+            survivals.push((a.shown.clone(), survival));
             Ok(())
         },
     )?;
@@ -439,6 +467,15 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
                 .map(|&judge| describe(judge.as_str(), &matrix.cell(judge, source))),
         );
         emit(format!("# fooled{RULE}: {}", summary.join("; ")))?;
+        if config.refine > 0 {
+            emit(format!(
+                "# lattice refinement: {refined} rounded result(s) missed the goal; {rescued} rescued in at most {} whole-level step(s)",
+                config.refine
+            ))?;
+        }
+        if args.survival {
+            survival_table(&ensemble.describe(), &survivals)?;
+        }
     }
     Ok(if failures == 0 {
         ExitCode::SUCCESS
@@ -691,7 +728,45 @@ fn verdict_json(v: &Verdict) -> serde_json::Value {
     json!({"counted": v.counted, "fooled": v.fooled, "target_hit": v.target_hit})
 }
 
-fn json_line(a: &Attacked, row: &Row, ensemble: &Ensemble) -> serde_json::Value {
+/// The survival checks: a column per transform, a row per image, then the rates.
+fn survival_table(model: &str, survivals: &[(String, Vec<Survival>)]) -> Result<(), CliError> {
+    emit(format!(
+        "# survival: does the adversarial image still reach its goal on {model} after each change? ('-': the changed original was not right either)"
+    ))?;
+    let mut header = String::new();
+    for t in Transform::CHECKS {
+        header.push_str(&format!("{:<11}", t.key()));
+    }
+    emit(format!("{header}image"))?;
+    for (shown, checks) in survivals {
+        let mut line = String::new();
+        for s in checks {
+            line.push_str(&format!("{:<11}", s.word()));
+        }
+        emit(format!("{line}{shown}"))?;
+    }
+    let rates: Vec<String> = Transform::CHECKS
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut p = crate::stats::Proportion::default();
+            for (_, checks) in survivals {
+                if let Some(s) = checks.get(i).filter(|s| s.verdict.counted) {
+                    p.add(crate::stats::Proportion::new(s.survived() as usize, 1));
+                }
+            }
+            format!("{} {}", t.key(), p.describe())
+        })
+        .collect();
+    emit(format!("# survived: {}", rates.join("; ")))
+}
+
+fn json_line(
+    a: &Attacked,
+    row: &Row,
+    ensemble: &Ensemble,
+    survival: &[Survival],
+) -> serde_json::Value {
     let o = &a.outcome;
     let label = o.goal.label();
     json!({
@@ -716,8 +791,17 @@ fn json_line(a: &Attacked, row: &Row, ensemble: &Ensemble) -> serde_json::Value 
         "psnr": if o.distance.psnr.is_finite() { json!(o.distance.psnr) } else { json!(null) },
         "ssim": o.distance.ssim,
         "steps": o.steps_run,
+        "lattice_steps": o.lattice_steps,
+        "rescued": o.rescued(),
         "history": o.history.iter().map(|r| json!({"step": r.step, "loss": r.loss, "label_prob": r.true_prob, "target_prob": r.target_prob})).collect::<Vec<_>>(),
         "saved": a.saved.as_ref().map(|p| p.display().to_string()),
+        "survival": (!survival.is_empty()).then(|| survival.iter().map(|s| json!({
+            "transform": s.transform.key(),
+            "original": prediction_json(&s.original),
+            "adversarial": prediction_json(&s.adversarial),
+            "verdict": verdict_json(&s.verdict),
+            "survived": s.survived(),
+        })).collect::<Vec<_>>()),
         "transfer": row.judgements.iter().map(|j| {
             let v = row.verdict(j);
             json!({

@@ -9,7 +9,7 @@ use super::attack::{self, AttackParams, unique_models};
 use super::{CliError, Context, ModelSpec, emit, parse_model_spec};
 use crate::attacks::{Ensemble, Method};
 use crate::models::Classifier;
-use crate::study::{Record, Report, canonical, parse_records};
+use crate::study::{Record, RecordKind, Report, canonical, parse_records, record_kind};
 
 /// Success rate against eps for several attacks and models, with 95% Wilson intervals.
 ///
@@ -54,14 +54,16 @@ pub struct Args {
     params: AttackParams,
 }
 
-/// Merge the records of sharded sweeps into the report one run gives.
+/// Merge the records of sharded sweeps or transfer tests into the report one run gives.
 #[derive(clap::Args, Debug)]
 pub struct MergeArgs {
-    /// records.jsonl files written by `gibbon sweep --shard i/n --out DIR`.
+    /// records.jsonl files written by `gibbon sweep --shard i/n --out DIR` or by
+    /// `gibbon transfer --shard i/n --out DIR` (one kind at a time).
     #[arg(required = true, value_name = "RECORDS")]
     records: Vec<PathBuf>,
 
-    /// Write records.jsonl, sweep.jsonl, sweep.csv and sweep.svg here.
+    /// Write the merged report here: records.jsonl and sweep.jsonl, sweep.csv and
+    /// sweep.svg, or transfer.jsonl and transfer.csv.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 
@@ -141,14 +143,37 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
 }
 
 pub fn merge(args: MergeArgs) -> Result<ExitCode, CliError> {
-    let mut records = Vec::new();
+    let mut texts = Vec::new();
     for path in &args.records {
         let text = std::fs::read_to_string(path)
             .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
-        records.extend(parse_records(&text, &path.display().to_string()).map_err(CliError::usage)?);
+        texts.push((path.display().to_string(), text));
     }
-    let records = canonical(records).map_err(CliError::usage)?;
-    report(&records, args.out.as_deref(), args.json)?;
+    // Every file holds one kind of record (or none): a sweep's or a transfer test's.
+    let mut kinds: Vec<RecordKind> = texts.iter().filter_map(|(_, t)| record_kind(t)).collect();
+    kinds.dedup();
+    match kinds[..] {
+        [] | [RecordKind::Sweep] => {
+            let mut records: Vec<Record> = Vec::new();
+            for (name, text) in &texts {
+                records.extend(parse_records(text, name).map_err(CliError::usage)?);
+            }
+            let records = canonical(records).map_err(CliError::usage)?;
+            report(&records, args.out.as_deref(), args.json)?;
+        }
+        [RecordKind::Transfer] => {
+            let mut records = Vec::new();
+            for (name, text) in &texts {
+                records.extend(parse_records(text, name).map_err(CliError::usage)?);
+            }
+            super::transfer::merge(records, args.out.as_deref(), args.json)?;
+        }
+        _ => {
+            return Err(CliError::usage(
+                "the files hold records of both sweeps and transfer tests; merge each kind on its own",
+            ));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

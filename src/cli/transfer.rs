@@ -1,15 +1,14 @@
 //! `gibbon transfer`: the seed article's whole experiment. Attack the images on each model in
 //! turn, let every model judge every adversarial image, and print the transfer matrix.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-use serde_json::json;
 
 use super::attack::{self, AttackOptions, RULE, Row, unique_models};
 use super::{CliError, Context, ModelSpec, emit, parse_model_spec};
-use crate::attacks::{Ensemble, TransferMatrix};
+use crate::attacks::Ensemble;
 use crate::models::Classifier;
+use crate::study::{TransferRecord, TransferReport, TransferStudy, canonical_transfer};
 
 /// Attack on each model, judge with every model: the transfer matrix.
 ///
@@ -23,7 +22,9 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', required = true, value_parser = parse_model_spec, value_name = "MODELS")]
     models: Vec<ModelSpec>,
 
-    /// Save DIR/Original/<name>.png and DIR/<model>/<name>.png for every model.
+    /// Save DIR/Original/<name>.png and DIR/<model>/<name>.png for every model, and the
+    /// study: DIR/records.jsonl (one line per image and judge, what `gibbon merge` reads),
+    /// DIR/transfer.jsonl (one line per cell) and DIR/transfer.csv.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 
@@ -49,7 +50,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         .map(|s| ctx.load_model(s))
         .collect::<Result<_, _>>()?;
     let ids: Vec<_> = models.iter().map(Classifier::id).collect();
-    let mut matrix = TransferMatrix::new(&ids);
+    let mut records = Vec::new();
     let mut failures = 0;
     // rows[source]: how every model judged each image made on `source`.
     let mut rows: Vec<Vec<Row>> = Vec::new();
@@ -70,7 +71,17 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
                 }
                 let row = a.judge_by(&models)?;
                 for j in &row.judgements {
-                    matrix.add(model.id(), j.model, row.verdict(j));
+                    records.push(TransferRecord {
+                        index: a.index,
+                        path: a.shown.clone(),
+                        source: model.id().as_str().to_string(),
+                        judge: j.model.as_str().to_string(),
+                        method: config.method,
+                        eps: config.eps,
+                        verdict: row.verdict(j),
+                        original: j.original.index,
+                        adversarial: j.adversarial.index,
+                    });
                 }
                 made.push(row);
                 Ok(())
@@ -78,26 +89,9 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         )?;
         rows.push(made);
     }
-
+    let records = canonical_transfer(records).map_err(CliError::failed)?;
     if args.json {
-        for &judge in matrix.models() {
-            for &source in matrix.models() {
-                let tally = matrix.cell(judge, source);
-                let rate = tally.fooled_rate();
-                emit(json!({
-                    "judge": judge.as_str(),
-                    "source": source.as_str(),
-                    "fooled": tally.fooled,
-                    "of": tally.counted,
-                    "images": tally.images,
-                    "rate": rate.rate(),
-                    "ci95": rate.wilson95(),
-                    "target_hits": (tally.targeted > 0).then_some(tally.target_hits),
-                    "method": config.method,
-                    "eps": config.eps,
-                }))?;
-            }
-        }
+        report(&records, args.out.as_deref(), true)?;
         return Ok(exit_code(failures));
     }
     // The seed's change_model table, one per (source, judge) pair.
@@ -112,8 +106,56 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
             }
         }
     }
+    report(&records, args.out.as_deref(), false)?;
+    Ok(exit_code(failures))
+}
+
+/// Merges the records of sharded transfer tests (`gibbon merge`).
+pub fn merge(records: Vec<TransferRecord>, out: Option<&Path>, json: bool) -> Result<(), CliError> {
+    let records = canonical_transfer(records).map_err(CliError::usage)?;
+    report(&records, out, json)
+}
+
+/// Prints the matrices (a table, or JSON lines with `json`) and, with `out`, writes
+/// records.jsonl, transfer.jsonl and transfer.csv there.
+fn report(records: &[TransferRecord], out: Option<&Path>, json: bool) -> Result<(), CliError> {
+    let report = TransferReport::from_records(records).map_err(CliError::usage)?;
+    if let Some(dir) = out {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| CliError::failed(format!("cannot create {}: {e}", dir.display())))?;
+        let mut lines = String::new();
+        for r in records {
+            lines.push_str(&serde_json::to_string(r).expect("a record serialises"));
+            lines.push('\n');
+        }
+        for (name, text) in [
+            ("records.jsonl", lines),
+            ("transfer.jsonl", report.json_lines()),
+            ("transfer.csv", report.csv()),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, text)
+                .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))?;
+        }
+    }
+    if json {
+        for line in report.json_lines().lines() {
+            emit(line)?;
+        }
+        return Ok(());
+    }
+    for study in &report.studies {
+        print_matrix(study)?;
+    }
+    Ok(())
+}
+
+/// The transfer matrix as a table: a row per judge, a column per source.
+fn print_matrix(study: &TransferStudy) -> Result<(), CliError> {
+    let (matrix, ids) = (&study.matrix, study.matrix.models());
     emit(format!(
-        "# transfer matrix: images that fool the row's model / images counted, by the model that made them{RULE}"
+        "# transfer matrix ({} eps {}): images that fool the row's model / images counted, by the model that made them{RULE}",
+        study.method, study.eps
     ))?;
     let cells: Vec<Vec<String>> = ids
         .iter()
@@ -132,7 +174,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         .max(14)
         + 2;
     let mut header = format!("{:<width$}", "judge \\ made on");
-    for m in &ids {
+    for m in ids {
         header.push_str(&format!("{:<width$}", m.as_str()));
     }
     emit(header.trim_end())?;
@@ -143,7 +185,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         }
         emit(line.trim_end())?;
     }
-    Ok(exit_code(failures))
+    Ok(())
 }
 
 fn exit_code(failures: usize) -> ExitCode {

@@ -12,10 +12,12 @@ use wasm_bindgen::prelude::Closure;
 
 use super::protocol::{
     self, BackendInfo, BenchRow, Event, JobId, MAX_SWEEP_POINTS, ModelSource, PhotoSource, Problem,
-    Request, SweepPoint, rgb, rgba,
+    Request, SurvivalCheck, SweepPoint, rgb, rgba,
 };
 use super::scope::{self, post};
-use crate::attacks::{self, AttackConfig, Flow, Observer, StepRecord, Truth};
+use crate::attacks::{
+    self, AttackConfig, Flow, Method, Observer, StepRecord, Transform, Truth, survival,
+};
 use crate::backend::{self, Backend, BackendKind};
 use crate::imaging::{self, Preprocess};
 use crate::models::{Classifier, ModelId};
@@ -174,12 +176,13 @@ fn handle(state: &Shared, request: Request, parts: Parts) {
         Request::Attack {
             job,
             model,
+            ensemble,
             truth,
             config,
         } => {
             let s = state.clone();
             spawn_job(state, job, move |cancel| {
-                attack(s, job, model, truth, config, cancel)
+                attack(s, job, model, ensemble, truth, config, cancel)
             });
         }
         Request::Transfer {
@@ -192,6 +195,18 @@ fn handle(state: &Shared, request: Request, parts: Parts) {
             let s = state.clone();
             spawn_job(state, job, move |cancel| {
                 transfer(s, job, size, truth, target, models, parts, cancel)
+            });
+        }
+        Request::Survival {
+            job,
+            size,
+            truth,
+            target,
+            models,
+        } => {
+            let s = state.clone();
+            spawn_job(state, job, move |cancel| {
+                survival(s, job, size, truth, target, models, parts, cancel)
             });
         }
         Request::Matrix {
@@ -591,25 +606,36 @@ async fn attack(
     state: Shared,
     job: JobId,
     id: ModelId,
+    also: Vec<ModelId>,
     truth: Truth,
     config: AttackConfig,
     cancel: Rc<Cell<bool>>,
 ) -> Result<bool, Problem> {
     config.validate().map_err(|e| Problem::new(e.to_string()))?;
-    let photo = photo(&state)?;
-    let model = model(&state, id).await?;
     let size = id.input_size() as u32;
-    let input = imaging::prepare(&photo, size, Preprocess::Crop);
-    drop(photo);
+    let input = if config.method == Method::Fooling {
+        // A fooling image starts from grey or noise: the photo, if any, plays no part.
+        RgbImage::new(size, size)
+    } else {
+        imaging::prepare(photo(&state)?.as_ref(), size, Preprocess::Crop)
+    };
+    let mut members = vec![model(&state, id).await?];
+    for other in also {
+        members.push(model(&state, other).await?);
+    }
+    let ensemble =
+        attacks::Ensemble::new(members.iter().map(Rc::as_ref).collect()).map_err(attack_problem)?;
     let mut observer = LiveSteps {
         job,
         size,
         cancel,
         last_pixels: scope::now_ms(),
     };
-    let outcome = attacks::run(&model, &input, &truth, &config, &mut observer)
+    let outcome = attacks::run_ensemble(&ensemble, &[input], &[truth], &config, &mut observer)
         .await
-        .map_err(attack_problem)?;
+        .map_err(attack_problem)?
+        .pop()
+        .ok_or_else(|| Problem::new("The attack returned no image."))?;
     let png = imaging::encode_png(&outcome.adversarial)
         .map_err(|e| Problem::with_detail("The PNG could not be made.", e.to_string()))?;
     let buffers = vec![rgba(&outcome.original), rgba(&outcome.adversarial), png];
@@ -661,6 +687,67 @@ async fn transfer(
         );
         scope::yield_now().await;
     }
+    Ok(false)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn survival(
+    state: Shared,
+    job: JobId,
+    size: u32,
+    truth: Truth,
+    target: Option<usize>,
+    models: Vec<ModelId>,
+    parts: Parts,
+    cancel: Rc<Cell<bool>>,
+) -> Result<bool, Problem> {
+    let image = |i| {
+        parts
+            .bytes(i)
+            .and_then(|b| rgb(&b, size, size))
+            .ok_or_else(|| Problem::new("The attack's images did not come with the request."))
+    };
+    let (original, adversarial) = (image(0)?, image(1)?);
+    let mut changed = Vec::new();
+    for t in Transform::CHECKS {
+        if cancel.get() {
+            return Ok(true);
+        }
+        let apply = async |image: &RgbImage| match t {
+            // The browser's own JPEG encoder: what a user's "save as JPEG" gives.
+            Transform::Jpeg { quality } => {
+                let bytes = scope::encode_jpeg(image, quality).await?;
+                survival::decode_jpeg(&bytes)
+            }
+            _ => t.apply(image),
+        };
+        let problem =
+            |why: String| Problem::with_detail(format!("The {} check failed.", t.describe()), why);
+        let o = apply(&original).await.map_err(problem)?;
+        let a = apply(&adversarial).await.map_err(problem)?;
+        changed.push((t, o, a));
+        scope::yield_now().await;
+    }
+    let mut members = Vec::new();
+    for id in models {
+        members.push(model(&state, id).await?);
+    }
+    let ensemble =
+        attacks::Ensemble::new(members.iter().map(Rc::as_ref).collect()).map_err(attack_problem)?;
+    let judged = survival::judge_changed(&ensemble, &truth, target, &changed)
+        .await
+        .map_err(attack_problem)?;
+    let checks = judged
+        .into_iter()
+        .zip(&changed)
+        .map(|(survival, (_, _, a))| SurvivalCheck {
+            survival,
+            width: a.width(),
+            height: a.height(),
+        })
+        .collect();
+    let buffers = changed.iter().map(|(_, _, a)| rgba(a)).collect();
+    post(&Event::Survived { job, checks }, buffers);
     Ok(false)
 }
 

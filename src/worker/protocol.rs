@@ -7,7 +7,9 @@
 //! event names its job, and every job ends with [`Event::Done`] or [`Event::Failed`], so the
 //! page can tell current results from late ones of work it gave up.
 
-use crate::attacks::{AttackConfig, AttackOutcome, Judgement, StepRecord, Truth, Verdict};
+use crate::attacks::{
+    AttackConfig, AttackOutcome, Judgement, StepRecord, Survival, Truth, Verdict,
+};
 use crate::backend::BackendKind;
 use crate::models::{Layout, ModelId};
 use crate::prediction::Prediction;
@@ -69,16 +71,29 @@ pub enum Request {
     },
     /// Prepares the photo for `model` and classifies it.
     Classify { job: JobId, model: ModelId },
-    /// Attacks the photo (as prepared for `model`) on `model`.
+    /// Attacks the photo (as prepared for `model`) on `model`, or on the ensemble of `model`
+    /// and `ensemble` (their losses averaged). A fooling image needs no photo.
     Attack {
         job: JobId,
         model: ModelId,
+        #[serde(default)]
+        ensemble: Vec<ModelId>,
         truth: Truth,
         config: AttackConfig,
     },
     /// Judges an attack's images (buffers: original RGBA, adversarial RGBA, both
     /// `size` x `size`) with each of `models`.
     Transfer {
+        job: JobId,
+        size: u32,
+        truth: Truth,
+        target: Option<usize>,
+        models: Vec<ModelId>,
+    },
+    /// Checks whether an attack's images (buffers as for `Transfer`) survive JPEG (the
+    /// browser's own encoder), downscaling, 5-bit colour and a median filter, judged by
+    /// `models` together (the attack's model, or its ensemble).
+    Survival {
         job: JobId,
         size: u32,
         truth: Truth,
@@ -216,6 +231,12 @@ pub enum Event {
         judgement: Judgement,
         verdict: Verdict,
     },
+    /// The survival checks, in [`crate::attacks::Transform::CHECKS`] order; buffers: each
+    /// changed adversarial image (RGBA, `width` x `height` of its check).
+    Survived {
+        job: JobId,
+        checks: Vec<SurvivalCheck>,
+    },
     /// One eps of the sweep, done.
     SweepPoint { job: JobId, point: SweepPoint },
     /// A complete photo of the matrix: (made on, judged by, verdict) for every pair.
@@ -253,6 +274,7 @@ impl Event {
             | Event::Step { job, .. }
             | Event::Attacked { job, .. }
             | Event::Judged { job, .. }
+            | Event::Survived { job, .. }
             | Event::MatrixPhoto { job, .. }
             | Event::SweepPoint { job, .. }
             | Event::Done { job, .. }
@@ -267,6 +289,14 @@ impl Event {
             | Event::Panicked { .. } => None,
         }
     }
+}
+
+/// One survival check and the size of its changed image.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SurvivalCheck {
+    pub survival: Survival,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// Encodes a message's JSON part.
@@ -310,6 +340,7 @@ mod tests {
         let request = Request::Attack {
             job: 7,
             model: ModelId::EfficientNetLite1,
+            ensemble: vec![ModelId::EfficientNetLite2],
             truth: Truth::Known {
                 label: 281,
                 also: vec![282],

@@ -206,3 +206,38 @@ pub fn wasm_memory_bytes() -> u64 {
         .unchecked_into::<js_sys::ArrayBuffer>()
         .byte_length() as u64
 }
+
+/// Encodes an image as JPEG with the browser's own encoder (an `OffscreenCanvas`), as a user's
+/// "save as JPEG" would; `quality` in 1..=100.
+pub async fn encode_jpeg(image: &image::RgbImage, quality: u8) -> Result<Vec<u8>, String> {
+    use web_sys::{
+        ImageData, ImageEncodeOptions, OffscreenCanvas, OffscreenCanvasRenderingContext2d,
+    };
+    let (w, h) = image.dimensions();
+    let canvas = OffscreenCanvas::new(w, h).map_err(js_error)?;
+    let context: OffscreenCanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .map_err(js_error)?
+        .ok_or("no 2d context on an OffscreenCanvas")?
+        .dyn_into()
+        .map_err(|_| "not a 2d context".to_string())?;
+    let rgba = protocol::rgba(image);
+    let data = ImageData::new_with_u8_clamped_array_and_sh(wasm_bindgen::Clamped(&rgba), w, h)
+        .map_err(js_error)?;
+    context.put_image_data(&data, 0.0, 0.0).map_err(js_error)?;
+    let options = ImageEncodeOptions::new();
+    options.set_type("image/jpeg");
+    options.set_quality(quality as f64 / 100.0);
+    let blob = JsFuture::from(
+        canvas
+            .convert_to_blob_with_options(&options)
+            .map_err(js_error)?,
+    )
+    .await
+    .map_err(js_error)?;
+    let blob: web_sys::Blob = blob.dyn_into().map_err(|_| "not a Blob".to_string())?;
+    let buffer = JsFuture::from(blob.array_buffer())
+        .await
+        .map_err(js_error)?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}

@@ -325,8 +325,24 @@ await scenario("activity: the matrix blocks other work; a model switch cancels i
 });
 
 // ---------------------------------------------------------------- the modern attacks in the page
-await scenario("cpu: DeepFool (minimal L2), a fooling image from grey, the eps sweep", async () => {
+await scenario("cpu: a fooling image from grey (no photo), DeepFool (minimal L2), an ensemble and its survival, the eps sweep", async () => {
   const { context, page, errors } = await newPage("?backend=cpu");
+  // A fooling image needs no photo: Run works before one is chosen.
+  await backendKind(page);
+  await page.selectOption(testid("method"), "fooling");
+  await page.fill(testid("target-search"), "gibbon");
+  await page.click(`${testid("target-matches")} button[data-index="368"]`);
+  await page.waitForSelector(`${testid("run")}:not([disabled])`, { timeout: T(120) });
+  await page.click(testid("run"));
+  await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(600) });
+  const fooledAs = await top1(page, "results");
+  const start = await canvasRgb(page, "result-original");
+  const foolingVerdict = await page.textContent(testid("verdict"));
+  console.log(`\n  fooling image from grey, no photo: ${foolingVerdict}`);
+  check(fooledAs === 368, `the fooling image is classified as ${fooledAs}, not gibbon`);
+  check((await page.getAttribute(testid("verdict"), "data-fooled")) === "true", "fooling verdict: " + foolingVerdict);
+  check(start.rgb.every((v) => v === 128), "the fooling image starts from grey");
+
   await page.click(testid("sample-chelsea"));
   const original = await top1(page, "original-predictions");
   await page.selectOption(testid("method"), "deepfool");
@@ -337,25 +353,38 @@ await scenario("cpu: DeepFool (minimal L2), a fooling image from grey, the eps s
   const verdict = await page.textContent(testid("verdict"));
   const l2 = Number(await page.getAttribute(testid("distances"), "data-l2"));
   const linf = Number(await page.getAttribute(testid("distances"), "data-linf"));
-  console.log(`\n  DeepFool: ${verdict} (L2 ${l2.toFixed(1)}, L-inf ${linf})`);
+  console.log(`  DeepFool: ${verdict} (L2 ${l2.toFixed(1)}, L-inf ${linf})`);
   check((await page.getAttribute(testid("verdict"), "data-fooled")) === "true", "DeepFool: " + verdict);
   check(l2 > 0 && l2 < 1500, `DeepFool's L2 ${l2}`);
   check((await top1(page, "results")) !== original, "DeepFool changed the top-1");
 
-  await page.selectOption(testid("method"), "fooling");
-  await page.fill(testid("target-search"), "gibbon");
-  await page.click(`${testid("target-matches")} button[data-index="368"]`);
+  // An ensemble: I-FGSM on Lite0 and Lite1 together, their average fooled.
+  await page.selectOption(testid("method"), "ifgsm");
+  await page.check(testid("early-stop"));
+  await page.check(testid("ensemble-efficientnet-lite1"));
   await page.click(testid("run"));
   await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(600) });
-  const adversarial = await top1(page, "results");
-  const start = await canvasRgb(page, "result-original");
-  const foolingVerdict = await page.textContent(testid("verdict"));
-  console.log(`  fooling image from grey: ${foolingVerdict}`);
-  check(adversarial === 368, `the fooling image is classified as ${adversarial}, not gibbon`);
-  check((await page.getAttribute(testid("verdict"), "data-fooled")) === "true", "fooling verdict: " + foolingVerdict);
-  check(start.rgb.every((v) => v === 128), "the fooling image starts from grey");
+  const on = await page.textContent(testid("attacked-on"));
+  const ensembleVerdict = await page.textContent(testid("verdict"));
+  const ensembleLinf = Number(await page.getAttribute(testid("distances"), "data-linf"));
+  console.log(`  ${on} ${ensembleVerdict}`);
+  check(/EfficientNet-Lite0 \+ EfficientNet-Lite1/.test(on), "attacked on: " + on);
+  check((await page.getAttribute(testid("verdict"), "data-fooled")) === "true", "ensemble verdict: " + ensembleVerdict);
+  check(ensembleLinf > 0 && ensembleLinf <= 8, `the ensemble's L-inf ${ensembleLinf}`);
+  // Does it survive being shared? Seven changes, each judged by the ensemble it was made on.
+  await page.click(testid("run-survival"));
+  await page.waitForSelector(`${testid("survival-checks")} li:nth-child(7)`, { timeout: T(600) });
+  const checks = await page.$$eval(`${testid("survival-checks")} li`, (lis) =>
+    lis.map((li) => `${li.dataset.transform}:${li.dataset.counted === "true" ? li.dataset.survived : "-"}`));
+  const survivalSummary = await page.textContent(testid("survival-summary"));
+  console.log(`  survival: ${checks.join(" ")}; ${survivalSummary}`);
+  check(checks.length === 7 && checks[0].startsWith("jpeg95:") && checks[6].startsWith("median3:"), "survival checks: " + checks);
+  check(/^It survives \d of the \d changes/.test(survivalSummary), "survival summary: " + survivalSummary);
+  const thumb = await page.$eval(`${testid("survival-checks")} li[data-transform="scale0.5"] canvas`, (c) => [c.width, c.height]);
+  check(thumb[0] === 112 && thumb[1] === 112, `the half-size thumbnail is ${thumb}`);
+  await page.uncheck(testid("ensemble-efficientnet-lite1"));
 
-  // The eps sweep of the photo (I-FGSM: the last method, fooling, has no eps).
+  // The eps sweep of the photo (I-FGSM, the last method).
   await page.click(testid("run-sweep"));
   await page.waitForSelector(`${testid("sweep-chart")}[data-points="5"]`, { timeout: T(600) });
   const summary = await page.textContent(testid("sweep-summary"));
