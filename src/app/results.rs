@@ -151,6 +151,22 @@ fn verdict_sentence(outcome: &crate::attacks::AttackOutcome) -> String {
             format!(" The target was {}.", imagenet::name(t))
         }
     });
+    if outcome.config.method == Method::Fooling {
+        let start = match outcome.config.start {
+            crate::attacks::Start::Grey => "grey",
+            crate::attacks::Start::Noise => "noise",
+        };
+        return format!(
+            "Made from {start}: the model sees {} ({:.1}%) in it.{}",
+            adv.name(),
+            adv.prob * 100.0,
+            if verdict.target_hit == Some(true) {
+                String::new()
+            } else {
+                target.unwrap_or_default()
+            }
+        );
+    }
     if !verdict.counted {
         format!(
             "The model was wrong before the attack already: it saw {}, not {}.",

@@ -342,6 +342,7 @@ await scenario("cpu: a fooling image from grey (no photo), DeepFool (minimal L2)
   check(fooledAs === 368, `the fooling image is classified as ${fooledAs}, not gibbon`);
   check((await page.getAttribute(testid("verdict"), "data-fooled")) === "true", "fooling verdict: " + foolingVerdict);
   check(start.rgb.every((v) => v === 128), "the fooling image starts from grey");
+  check(/^Made from grey: the model sees gibbon/.test(foolingVerdict), "fooling verdict: " + foolingVerdict);
 
   await page.click(testid("sample-chelsea"));
   const original = await top1(page, "original-predictions");
