@@ -668,3 +668,63 @@ fn lattice_refinement_rescues_rounded_near_misses() {
     .unwrap();
     assert_eq!(fgsm.distance.linf, 2.0);
 }
+
+/// The differentiable JPEG of EOT's views is close to a real JPEG: nearer to the `image`
+/// crate's JPEG of the photo than the photo itself is, at quality 50 and 90, and a gradient
+/// passes through it.
+#[test]
+fn eot_jpeg_approximation_is_near_a_real_jpeg() {
+    let device = cpu();
+    let photo = reference_crop("chelsea");
+    let x = imaging::to_tensor(&photo, &device);
+    for quality in [50u8, 90] {
+        let approx = values(attacks::robust::jpeg_approx(x.clone(), quality));
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
+            .encode_image(&photo)
+            .unwrap();
+        let real = imaging::to_chw(&image::load_from_memory(&bytes).unwrap().to_rgb8());
+        let original = imaging::to_chw(&photo);
+        let mean = |a: &[f32], b: &[f32]| {
+            a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.len() as f32
+        };
+        let (to_real, photo_to_real) = (mean(&approx, &real), mean(&original, &real));
+        println!(
+            "quality {quality}: |approx - jpeg| {to_real:.2}, |photo - jpeg| {photo_to_real:.2}, |approx - photo| {:.2}",
+            mean(&approx, &original)
+        );
+        assert!(to_real < photo_to_real, "{to_real} vs {photo_to_real}");
+    }
+    let input = x.autodiff().require_grad();
+    let loss = attacks::robust::jpeg_approx(input.clone(), 75).sum();
+    let gradient = values(input.grad(&loss.backward()).unwrap().clone());
+    let mean = gradient.iter().sum::<f32>() / gradient.len() as f32;
+    // Rounding's stand-in round(x) + (x - round(x))^3 has slope 3 (x - round(x))^2, which
+    // averages 3/12 over a uniform residue: the gradient passes, scaled by about a quarter.
+    assert!(mean > 0.15 && mean < 0.4, "d sum / d pixel averages {mean}");
+}
+
+/// EOT I-FGSM stays in the eps-ball and [0, 255] at every step and fools Lite0 on the rounded
+/// image; its views do not change the image a user saves.
+#[test]
+fn eot_attack_stays_in_the_ball_and_fools() {
+    require!(Need::Weights);
+    let model = lite0();
+    let image = reference_crop("coffee");
+    let mut observer = checker(&image, 8.0);
+    let config = AttackConfig {
+        eot: 4,
+        ..AttackConfig::new(Method::Ifgsm, 8.0)
+    };
+    let outcome = pollster::block_on(attacks::run(
+        &model,
+        &image,
+        &Truth::label(967),
+        &config,
+        &mut observer,
+    ))
+    .unwrap();
+    assert!(outcome.success(), "{:?}", outcome.adversarial_prediction);
+    assert!(outcome.distance.linf <= 8.0);
+    assert_eq!(observer.steps_seen, config.steps());
+}

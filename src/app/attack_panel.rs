@@ -220,6 +220,7 @@ struct Extras {
     tv: RwSignal<f32>,
     noise: RwSignal<bool>,
     refine: RwSignal<bool>,
+    eot: RwSignal<f32>,
 }
 
 impl Extras {
@@ -235,6 +236,7 @@ impl Extras {
             tv: RwSignal::new(d.tv),
             noise: RwSignal::new(d.start == Start::Noise),
             refine: RwSignal::new(false),
+            eot: RwSignal::new(0.0),
         }
     }
 
@@ -253,6 +255,7 @@ impl Extras {
             } else {
                 Start::Grey
             },
+            eot: self.eot.get_untracked().round() as usize,
             refine: if self.refine.get_untracked() {
                 LATTICE_STEPS
             } else {
@@ -279,6 +282,7 @@ fn MethodOptions(method: RwSignal<Method>, extras: Extras) -> impl IntoView {
         tv,
         noise,
         refine,
+        eot,
     } = extras;
     let lattice = move || {
         method.get().uses_eps().then(|| {
@@ -286,6 +290,13 @@ fn MethodOptions(method: RwSignal<Method>, extras: Extras) -> impl IntoView {
                 <label class="check">
                     <input type="checkbox" data-testid="refine" bind:checked=refine/>
                     {format!(" If rounding to 8 bits undoes it, up to {LATTICE_STEPS} whole-level steps more")}
+                </label>
+                <label>
+                    {move || match eot.get().round() as usize {
+                        0 | 1 => "Robust to JPEG and resizing: off".to_string(),
+                        n => format!("Robust to JPEG and resizing: {n} views per step ({n}× the time)"),
+                    }}
+                    <Slider value=eot min=0.0 max=8.0 step=1.0 testid="eot" label="Random views per step (JPEG, rescale, shift) for a robust image"/>
                 </label>
             }
         })

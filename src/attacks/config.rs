@@ -254,6 +254,11 @@ pub struct AttackConfig {
     /// image whose rounded result misses its goal (0: none). See [`super::step`].
     #[serde(default)]
     pub refine: usize,
+    /// Sign-step attacks: each step averages the gradient over this many random views
+    /// (JPEG, rescale, shift; see [`super::robust`]) so that the result survives them (0: the
+    /// image only). Each view costs a forward and backward pass.
+    #[serde(default)]
+    pub eot: usize,
 }
 
 fn one() -> usize {
@@ -286,6 +291,7 @@ pub const MAX_RESTARTS: usize = 100;
 pub const MAX_SEARCH_STEPS: usize = 30;
 pub const MAX_CANDIDATES: usize = 100;
 pub const MAX_REFINE: usize = 100;
+pub const MAX_EOT: usize = 32;
 
 impl AttackConfig {
     /// A configuration with the seed article's defaults.
@@ -311,6 +317,7 @@ impl AttackConfig {
             tv: 0.0,
             start: Start::Grey,
             refine: 0,
+            eot: 0,
         }
     }
 
@@ -416,6 +423,13 @@ impl AttackConfig {
                 "overshoot",
                 "a number from 0 to 1",
                 self.overshoot.to_string(),
+            );
+        }
+        if self.eot > MAX_EOT {
+            return bad(
+                "EOT views",
+                "a whole number from 0 to 32",
+                self.eot.to_string(),
             );
         }
         if self.refine > MAX_REFINE {

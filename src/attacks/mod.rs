@@ -19,6 +19,8 @@ pub mod diversity;
 mod ensemble;
 mod outcome;
 #[cfg(feature = "compute")]
+pub mod robust;
+#[cfg(feature = "compute")]
 pub mod step;
 pub mod survival;
 pub mod transfer;

@@ -10,8 +10,9 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use image::RgbImage;
 
-use super::diversity::{Diversity, SplitMix64, Transform};
+use super::diversity::{Diversity, SplitMix64};
 use super::ensemble::Ensemble;
+use super::robust::Views;
 use super::{AttackConfig, AttackError, AttackOutcome, Goal, Method, Start, StepRecord, Truth};
 use crate::imaging;
 use crate::metrics::Distance;
@@ -611,10 +612,30 @@ async fn sign_steps(
     let stop = config.early_stop || config.method == Method::Fooling;
     let mut velocity: Option<Tensor<4>> = None;
 
+    let mut views = (config.eot > 0).then(|| Views::new(config.seed, size));
+    let pursued = setup.pursued();
     for step in 0..config.steps() {
         let transform = diversity.as_mut().and_then(Diversity::next_transform);
-        let (gradient, mut probs) =
-            gradient_of(setup.ensemble, &x, &setup.pursued(), transform.as_ref(), tv).await?;
+        let shrink_and_pad = transform.map(|t| move |p: Tensor<4>| t.apply(p));
+        let (mut gradient, mut probs) = gradient_of(
+            setup.ensemble,
+            &x,
+            &pursued,
+            shrink_and_pad
+                .as_ref()
+                .map(|f| f as &dyn Fn(Tensor<4>) -> Tensor<4>),
+            tv,
+        )
+        .await?;
+        if let Some(views) = views.as_mut() {
+            // EOT: the mean gradient over random views (the image itself is the first).
+            for _ in 1..config.eot {
+                let view = views.next_view();
+                let apply = move |p: Tensor<4>| view.apply(p);
+                let (g, _) = gradient_of(setup.ensemble, &x, &pursued, Some(&apply), tv).await?;
+                gradient = gradient + g;
+            }
+        }
         if transform.is_some() {
             // The records are of the iterate itself, not of its transformed view.
             probs = setup.ensemble.probabilities(x.clone()).await?;
@@ -693,7 +714,7 @@ async fn gradient_of(
     ensemble: &Ensemble<'_>,
     x: &Tensor<4>,
     classes: &[Vec<usize>],
-    transform: Option<&Transform>,
+    transform: Option<&dyn Fn(Tensor<4>) -> Tensor<4>>,
     tv: f32,
 ) -> Result<(Tensor<4>, Vec<Probabilities>), DeviceError> {
     let n = classes.len();
@@ -702,7 +723,7 @@ async fn gradient_of(
     }
     let input = x.clone().autodiff().require_grad();
     let view = match transform {
-        Some(t) => t.apply(input.clone()),
+        Some(t) => t(input.clone()),
         None => input.clone(),
     };
     let log_probs = ensemble.log_probs(view);

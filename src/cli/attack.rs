@@ -199,6 +199,13 @@ pub struct AttackParams {
     #[arg(long, default_value_t = 0, value_name = "N")]
     refine: usize,
 
+    /// L-inf and fooling attacks: make the image robust (EOT). Each step averages the gradient
+    /// over the image and N-1 random views (a differentiable JPEG at quality 50-95, a rescale
+    /// to 50-100%, a shift of up to 3 px), so it survives them more often. A step costs N
+    /// forward and backward passes instead of one.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    eot: usize,
+
     /// How a photo becomes the model's square input.
     #[arg(long, default_value = "crop", value_name = "crop|stretch")]
     pub preprocess: Preprocess,
@@ -266,6 +273,7 @@ impl AttackParams {
             tv: self.tv,
             start: self.start,
             refine: self.refine,
+            eot: self.eot,
             ..AttackConfig::new(method, eps)
         };
         config.validate()?;
@@ -671,6 +679,12 @@ fn budget(config: &AttackConfig) -> String {
             }
             if config.method == Method::DiFgsm {
                 text.push_str(&format!(", diversity {}", config.diversity));
+            }
+            if config.eot > 1 {
+                text.push_str(&format!(
+                    ", EOT over {} views ({} passes per step)",
+                    config.eot, config.eot
+                ));
             }
             text
         }

@@ -325,7 +325,7 @@ await scenario("activity: the matrix blocks other work; a model switch cancels i
 });
 
 // ---------------------------------------------------------------- the modern attacks in the page
-await scenario("cpu: a fooling image from grey (no photo), DeepFool (minimal L2), an ensemble and its survival, the eps sweep", async () => {
+await scenario("cpu: a fooling image from grey (no photo), DeepFool (minimal L2), an ensemble and its survival, EOT, the eps sweep", async () => {
   const { context, page, errors } = await newPage("?backend=cpu");
   // A fooling image needs no photo: Run works before one is chosen.
   await backendKind(page);
@@ -384,6 +384,20 @@ await scenario("cpu: a fooling image from grey (no photo), DeepFool (minimal L2)
   const thumb = await page.$eval(`${testid("survival-checks")} li[data-transform="scale0.5"] canvas`, (c) => [c.width, c.height]);
   check(thumb[0] === 112 && thumb[1] === 112, `the half-size thumbnail is ${thumb}`);
   await page.uncheck(testid("ensemble-efficientnet-lite1"));
+
+  // A robust image (EOT): each of 3 steps averages the gradient over the image and a random
+  // view (differentiable JPEG, rescale, shift), computed in the worker.
+  await page.uncheck(testid("early-stop"));
+  await page.fill(testid("steps"), "3");
+  await page.fill(testid("eot"), "2");
+  await page.click(testid("run"));
+  await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(600) });
+  const eotVerdict = await page.textContent(testid("verdict"));
+  const eotLinf = Number(await page.getAttribute(testid("distances"), "data-linf"));
+  console.log(`  EOT (2 views, 3 steps): ${eotVerdict}`);
+  check(eotLinf > 0 && eotLinf <= 3, `EOT's L-inf ${eotLinf} after 3 steps of 1`);
+  await page.fill(testid("eot"), "0");
+  await page.fill(testid("steps"), "");
 
   // The eps sweep of the photo (I-FGSM, the last method).
   await page.click(testid("run-sweep"));
