@@ -59,6 +59,23 @@ pub fn draw(canvas: &HtmlCanvasElement, pixels: &Pixels) {
     }
 }
 
+/// A canvas's pixels as PNG bytes.
+pub fn canvas_png(canvas: &HtmlCanvasElement) -> Result<Vec<u8>, String> {
+    let js_error = |e: wasm_bindgen::JsValue| format!("{e:?}");
+    let url = canvas
+        .to_data_url_with_type("image/png")
+        .map_err(js_error)?;
+    let encoded = url
+        .strip_prefix("data:image/png;base64,")
+        .ok_or("the canvas gave no PNG")?;
+    let binary = window()
+        .ok_or("no window")?
+        .atob(encoded)
+        .map_err(js_error)?;
+    // atob gives one char per byte.
+    Ok(binary.chars().map(|c| c as u32 as u8).collect())
+}
+
 /// Offers bytes to the user as a download called `name`.
 pub fn download(bytes: &[u8], name: &str, mime: &str) -> Result<(), String> {
     let js_error = |e: wasm_bindgen::JsValue| format!("{e:?}");

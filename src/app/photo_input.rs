@@ -74,6 +74,7 @@ pub fn PhotoInput() -> impl IntoView {
                 </label>
             </p>
         </div>
+        <super::camera::Camera/>
         <Gallery/>
     }
 }

@@ -315,6 +315,25 @@ fn Downloads() -> impl IntoView {
                 .error(Problem::with_detail("The download could not start.", e));
         }
     };
+    let save_card = move |_| {
+        let Some(r) = run.result.get_untracked() else {
+            return;
+        };
+        let model = run
+            .attacked_on
+            .get_untracked()
+            .iter()
+            .map(|m| m.display_name())
+            .collect::<Vec<_>>()
+            .join(" + ");
+        let result = super::share_card::render(&r, &model).and_then(|png| {
+            browser::download(&png, &format!("{}-share-card.png", stem()), "image/png")
+        });
+        if let Err(e) = result {
+            page.notices
+                .error(Problem::with_detail("The share card could not be made.", e));
+        }
+    };
     view! {
         <div class="downloads">
             <button data-testid="download-adversarial" disabled=move || run.result.with(Option::is_none) on:click=save_adversarial>
@@ -322,6 +341,9 @@ fn Downloads() -> impl IntoView {
             </button>
             <button data-testid="download-perturbation" disabled=move || run.result.with(Option::is_none) on:click=save_perturbation>
                 "Download perturbation (×10)"
+            </button>
+            <button data-testid="download-share-card" disabled=move || run.result.with(Option::is_none) on:click=save_card>
+                "Share card (PNG)"
             </button>
         </div>
     }

@@ -79,7 +79,8 @@ const browser = await chromium.launch({
   headless: true,
   // gibbon.test: a made-up host name for the loopback address, so that the page can be opened
   // as a classroom opens it over the LAN: plain http, not a secure context.
-  args: ["--enable-unsafe-webgpu", "--host-resolver-rules=MAP gibbon.test 127.0.0.1", "--enable-precise-memory-info", "--js-flags=--expose-gc", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
+  // A fake camera (a test pattern) that needs no permission prompt, for the camera scenario.
+  args: ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--enable-unsafe-webgpu", "--host-resolver-rules=MAP gibbon.test 127.0.0.1", "--enable-precise-memory-info", "--js-flags=--expose-gc", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
 });
 
 // ---------------------------------------------------------------- tiny test harness
@@ -216,6 +217,26 @@ async function attackFlow(backend) {
   check(cli.top[0].index === adversarialClass, `CLI says ${cli.top[0].index}, page said ${adversarialClass}`);
   const [perturbation] = await Promise.all([page.waitForEvent("download"), page.click(testid("download-perturbation"))]);
   check(decodePng(fs.readFileSync(await perturbation.path())).width === 224, "perturbation PNG");
+  // The share card: the three panels at their own pixels, side by side, with the captions.
+  const [cardDownload] = await Promise.all([page.waitForEvent("download"), page.click(testid("download-share-card"))]);
+  const cardFile = path.join(output, `${backend}-share-card.png`);
+  await cardDownload.saveAs(cardFile);
+  const card = decodePng(fs.readFileSync(cardFile));
+  const [margin, gap, top] = [24, 16, 24 + 28];
+  check(card.width === 2 * margin + 3 * 224 + 2 * gap && card.height === top + 224 + 64, `share card ${card.width}x${card.height}`);
+  const at = (img, width, x, y) => [0, 1, 2].map((c) => img[(y * width + x) * 3 + c]);
+  let panelsMatch = true;
+  for (const [x, y] of [[0, 0], [111, 57], [223, 223], [40, 180]]) {
+    const o = at(before.rgb, 224, x, y), a = at(png.rgb, 224, x, y);
+    const p = o.map((v, c) => Math.max(0, Math.min(255, Math.round(128 + (a[c] - v) * 10))));
+    const left = margin, middle = margin + 224 + gap, right = margin + 2 * (224 + gap);
+    for (const [want, x0] of [[o, left], [p, middle], [a, right]]) {
+      if (at(card.rgb, card.width, x0 + x, top + y).join() !== want.join()) panelsMatch = false;
+    }
+  }
+  check(panelsMatch, "the share card's panels are the original, the perturbation x10 and the adversarial image");
+  const captionInk = card.rgb.slice((top + 224 + 8) * card.width * 3, (top + 224 + 56) * card.width * 3).some((v) => v < 128);
+  check(captionInk, "the share card has captions");
 
   // Transfer: the two other models judge the same image.
   await page.click(testid("run-transfer"));
@@ -410,6 +431,27 @@ await scenario("cpu: a fooling image from grey (no photo), DeepFool (minimal L2)
   await context.close();
 });
 
+await scenario("camera: a photo from the (fake) camera is classified and attacked", async () => {
+  const { context, page, errors } = await newPage("?backend=cpu");
+  await page.click(testid("camera-open"));
+  await page.waitForFunction(() => document.querySelector('[data-testid="camera-video"]').videoWidth > 0, null, { timeout: T(60) });
+  await page.click(testid("camera-switch"));
+  await page.waitForFunction(() => document.querySelector('[data-testid="camera-video"]').videoWidth > 0, null, { timeout: T(60) });
+  await page.click(testid("camera-take"));
+  const seen = await top1(page, "original-predictions");
+  const input = await canvasRgb(page, "original-canvas");
+  console.log(`\n  the camera's frame is classified as ${seen}; the model's input ${input.width}x${input.height}`);
+  check(!(await page.isVisible(testid("camera-video"))), "the camera closes after the photo");
+  await page.selectOption(testid("method"), "fgsm");
+  await page.click(testid("run"));
+  await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(300) });
+  const linf = Number(await page.getAttribute(testid("distances"), "data-linf"));
+  console.log(`  FGSM on the camera's photo: ${await page.textContent(testid("verdict"))}`);
+  check(linf > 0 && linf <= 8, `FGSM's L-inf ${linf}`);
+  check(errors.length === 0, "console errors: " + errors.join(" | "));
+  await context.close();
+});
+
 // ---------------------------------------------------------------- the worker dies; the page lives
 await scenario("recovery: a lost GPU device and a crashed worker keep the photo and the result", async () => {
   const { context, page } = await newPage("");
@@ -454,6 +496,12 @@ await scenario("classroom: plain http under a host name attacks on the CPU and s
   check((await backendKind(page)) === "CPU", "the CPU computes");
   const why = await page.textContent(`${testid("backend")} .fallback summary`);
   check(/plain http/.test(why), "the page says why: " + why);
+  // No camera outside a secure context: one plain sentence, and the other ways in still work.
+  await page.click(testid("camera-open"));
+  await page.waitForSelector(testid("notice"), { timeout: T(30) });
+  const noCamera = await page.textContent(testid("notice"));
+  check(/no camera/i.test(noCamera), "the camera notice: " + noCamera);
+  await page.click(`${testid("notice")} .close`);
   await page.click(testid("sample-chelsea"));
   check([281, 282, 285].includes(await top1(page, "original-predictions")), "chelsea");
   await page.click(testid("run"));

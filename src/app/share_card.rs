@@ -1,0 +1,113 @@
+//! The share card: one PNG for a slide or a chat, drawn by the page itself (nothing is
+//! uploaded). Original, amplified perturbation and adversarial image side by side at their
+//! own pixels, each with what the model sees, and a line naming the model, the attack and its
+//! budget.
+
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+use super::browser::{self, Pixels};
+use super::page::AttackResult;
+use super::results::perturbation_view;
+
+/// Space around the panels and between them, in pixels.
+pub const MARGIN: u32 = 24;
+pub const GAP: u32 = 16;
+/// Height of the title line above the panels.
+pub const TITLE: u32 = 28;
+/// Height of the captions and the footer below the panels.
+const BELOW: u32 = 64;
+/// How much the perturbation panel is amplified.
+pub const AMPLIFY: f32 = 10.0;
+
+/// The card as PNG bytes. `model` names the model (or ensemble) the image was made on.
+pub fn render(result: &AttackResult, model: &str) -> Result<Vec<u8>, String> {
+    let js_error = |e: wasm_bindgen::JsValue| format!("{e:?}");
+    let side = result.original.width;
+    let width = 2 * MARGIN + 3 * side + 2 * GAP;
+    let height = MARGIN + TITLE + side + BELOW;
+    let document = browser::document().ok_or("no document")?;
+    let canvas: HtmlCanvasElement = document
+        .create_element("canvas")
+        .map_err(js_error)?
+        .unchecked_into();
+    canvas.set_width(width);
+    canvas.set_height(height);
+    let context: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .map_err(js_error)?
+        .ok_or("no 2d context")?
+        .unchecked_into();
+    context.set_fill_style_str("#ffffff");
+    context.fill_rect(0.0, 0.0, width as f64, height as f64);
+
+    let outcome = &result.outcome;
+    let (before, after) = (outcome.original_prediction, outcome.adversarial_prediction);
+    let perturbation = perturbation_view(&result.original, &result.adversarial, AMPLIFY);
+    let panels: [(&Pixels, String); 3] = [
+        (
+            &result.original,
+            format!("Original: {} ({:.0}%)", before.name(), before.prob * 100.0),
+        ),
+        (&perturbation, format!("Perturbation ×{AMPLIFY}")),
+        (
+            &result.adversarial,
+            format!("Adversarial: {} ({:.0}%)", after.name(), after.prob * 100.0),
+        ),
+    ];
+    context.set_fill_style_str("#1f2a24");
+    context.set_font("bold 16px system-ui, sans-serif");
+    let verdict = if outcome.verdict().fooled {
+        "fooled"
+    } else {
+        "not fooled"
+    };
+    context
+        .fill_text(
+            &format!("An adversarial example: the model is {verdict}"),
+            MARGIN as f64,
+            (MARGIN + 14) as f64,
+        )
+        .map_err(js_error)?;
+    context.set_font("13px system-ui, sans-serif");
+    for (i, (pixels, caption)) in panels.iter().enumerate() {
+        let x = MARGIN + i as u32 * (side + GAP);
+        let data = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+            wasm_bindgen::Clamped(&pixels.rgba),
+            pixels.width,
+            pixels.height,
+        )
+        .map_err(js_error)?;
+        context
+            .put_image_data(&data, x as f64, (MARGIN + TITLE) as f64)
+            .map_err(js_error)?;
+        context
+            .fill_text_with_max_width(
+                caption,
+                x as f64,
+                (MARGIN + TITLE + side + 20) as f64,
+                side as f64,
+            )
+            .map_err(js_error)?;
+    }
+    let budget = if outcome.config.method.uses_eps() {
+        format!("ε {}/255", outcome.config.eps)
+    } else {
+        format!("L2 {:.0}", outcome.distance.l2)
+    };
+    context.set_fill_style_str("#5d6b63");
+    context
+        .fill_text_with_max_width(
+            &format!(
+                "{model} · {} · {budget} · largest change {}/255 · made in the browser with Gibbon",
+                outcome.config.method.title(),
+                outcome.distance.linf
+            ),
+            MARGIN as f64,
+            (MARGIN + TITLE + side + 48) as f64,
+            (width - 2 * MARGIN) as f64,
+        )
+        .map_err(js_error)?;
+
+    browser::canvas_png(&canvas)
+}
