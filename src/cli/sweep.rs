@@ -181,24 +181,16 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode, CliError> {
 fn report(records: &[Record], out: Option<&Path>, json: bool) -> Result<(), CliError> {
     let report = Report::from_records(records);
     if let Some(dir) = out {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| CliError::failed(format!("cannot create {}: {e}", dir.display())))?;
-        let mut lines = String::new();
-        for r in records {
-            lines.push_str(&serde_json::to_string(r).expect("a record serialises"));
-            lines.push('\n');
-        }
         let title = "Attack success rate against eps";
-        for (name, text) in [
-            ("records.jsonl", lines),
-            ("sweep.jsonl", report.json_lines()),
-            ("sweep.csv", report.csv()),
-            ("sweep.svg", report.svg(title)),
-        ] {
-            let path = dir.join(name);
-            std::fs::write(&path, text)
-                .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))?;
-        }
+        write_study(
+            dir,
+            records,
+            [
+                ("sweep.jsonl", report.json_lines()),
+                ("sweep.csv", report.csv()),
+                ("sweep.svg", report.svg(title)),
+            ],
+        )?;
     }
     if json {
         for line in report.json_lines().lines() {
@@ -224,6 +216,28 @@ fn report(records: &[Record], out: Option<&Path>, json: bool) -> Result<(), CliE
             format!("{}/{}", p.hits, p.trials),
             rate
         ))?;
+    }
+    Ok(())
+}
+
+/// Writes a study's files into `dir`: records.jsonl (one record per line, what `gibbon merge`
+/// reads) and each report file.
+pub(super) fn write_study<const N: usize>(
+    dir: &Path,
+    records: &[impl serde::Serialize],
+    reports: [(&str, String); N],
+) -> Result<(), CliError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CliError::failed(format!("cannot create {}: {e}", dir.display())))?;
+    let mut lines = String::new();
+    for r in records {
+        lines.push_str(&serde_json::to_string(r).expect("a record serialises"));
+        lines.push('\n');
+    }
+    for (name, text) in std::iter::once(("records.jsonl", lines)).chain(reports) {
+        let path = dir.join(name);
+        std::fs::write(&path, text)
+            .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))?;
     }
     Ok(())
 }

@@ -121,22 +121,14 @@ pub fn merge(records: Vec<TransferRecord>, out: Option<&Path>, json: bool) -> Re
 fn report(records: &[TransferRecord], out: Option<&Path>, json: bool) -> Result<(), CliError> {
     let report = TransferReport::from_records(records).map_err(CliError::usage)?;
     if let Some(dir) = out {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| CliError::failed(format!("cannot create {}: {e}", dir.display())))?;
-        let mut lines = String::new();
-        for r in records {
-            lines.push_str(&serde_json::to_string(r).expect("a record serialises"));
-            lines.push('\n');
-        }
-        for (name, text) in [
-            ("records.jsonl", lines),
-            ("transfer.jsonl", report.json_lines()),
-            ("transfer.csv", report.csv()),
-        ] {
-            let path = dir.join(name);
-            std::fs::write(&path, text)
-                .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))?;
-        }
+        super::sweep::write_study(
+            dir,
+            records,
+            [
+                ("transfer.jsonl", report.json_lines()),
+                ("transfer.csv", report.csv()),
+            ],
+        )?;
     }
     if json {
         for line in report.json_lines().lines() {

@@ -651,6 +651,18 @@ async fn attack(
     Ok(cancelled)
 }
 
+/// The attack's original and adversarial image a request carries (buffers 0 and 1, RGBA,
+/// `size` x `size`).
+fn attack_images(parts: &Parts, size: u32) -> Result<(RgbImage, RgbImage), Problem> {
+    let image = |i| {
+        parts
+            .bytes(i)
+            .and_then(|b| rgb(&b, size, size))
+            .ok_or_else(|| Problem::new("The attack's images did not come with the request."))
+    };
+    Ok((image(0)?, image(1)?))
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn transfer(
     state: Shared,
@@ -662,13 +674,7 @@ async fn transfer(
     parts: Parts,
     cancel: Rc<Cell<bool>>,
 ) -> Result<bool, Problem> {
-    let image = |i| {
-        parts
-            .bytes(i)
-            .and_then(|b| rgb(&b, size, size))
-            .ok_or_else(|| Problem::new("The attack's images did not come with the request."))
-    };
-    let (original, adversarial) = (image(0)?, image(1)?);
+    let (original, adversarial) = attack_images(&parts, size)?;
     for id in models {
         if cancel.get() {
             return Ok(true);
@@ -701,13 +707,7 @@ async fn survival(
     parts: Parts,
     cancel: Rc<Cell<bool>>,
 ) -> Result<bool, Problem> {
-    let image = |i| {
-        parts
-            .bytes(i)
-            .and_then(|b| rgb(&b, size, size))
-            .ok_or_else(|| Problem::new("The attack's images did not come with the request."))
-    };
-    let (original, adversarial) = (image(0)?, image(1)?);
+    let (original, adversarial) = attack_images(&parts, size)?;
     let mut changed = Vec::new();
     for t in Transform::CHECKS {
         if cancel.get() {
