@@ -33,6 +33,9 @@ pub fn Camera() -> impl IntoView {
     let video = NodeRef::<leptos::html::Video>::new();
     let stream = StoredValue::new_local(None::<MediaStream>);
     let open = RwSignal::new(false);
+    // Whether the video shows a frame of the current stream: Take waits for it, since a new
+    // stream (after Open or Switch) has no picture for a moment.
+    let ready = RwSignal::new(false);
     let facing = RwSignal::new(Facing::Environment);
 
     let stop = move || {
@@ -44,6 +47,11 @@ pub fn Camera() -> impl IntoView {
             }
         }
         stream.set_value(None);
+        if let Some(v) = video.get_untracked() {
+            let v: &HtmlVideoElement = &v;
+            v.set_src_object(None);
+        }
+        ready.set(false);
         open.set(false);
     };
     let start = move || {
@@ -85,10 +93,13 @@ pub fn Camera() -> impl IntoView {
             </Show>
             <div class="camera-view" class:open=move || open.get()>
                 <video node_ref=video data-testid="camera-video" autoplay=true muted=true playsinline=true
-                    aria-label="What the camera sees"></video>
+                    aria-label="What the camera sees"
+                    on:loadeddata=move |_| ready.set(stream.with_value(Option::is_some))></video>
                 <Show when=move || open.get()>
                     <div class="buttons">
-                        <button data-testid="camera-take" on:click=take>"Take photo"</button>
+                        <button data-testid="camera-take" on:click=take disabled=move || !ready.get()>
+                            "Take photo"
+                        </button>
                         <button
                             data-testid="camera-switch"
                             on:click=move |_| {

@@ -433,10 +433,13 @@ await scenario("cpu: a fooling image from grey (no photo), DeepFool (minimal L2)
 
 await scenario("camera: a photo from the (fake) camera is classified and attacked", async () => {
   const { context, page, errors } = await newPage("?backend=cpu");
+  // Take is enabled once the stream shows a frame (after Open, and again after Switch).
+  const takeReady = `${testid("camera-take")}:enabled`;
   await page.click(testid("camera-open"));
-  await page.waitForFunction(() => document.querySelector('[data-testid="camera-video"]').videoWidth > 0, null, { timeout: T(60) });
+  await page.waitForSelector(takeReady, { timeout: T(60) });
   await page.click(testid("camera-switch"));
-  await page.waitForFunction(() => document.querySelector('[data-testid="camera-video"]').videoWidth > 0, null, { timeout: T(60) });
+  await page.waitForSelector(takeReady, { timeout: T(60) });
+  check(await page.evaluate(() => document.querySelector('[data-testid="camera-video"]').videoWidth > 0), "the video has a frame");
   await page.click(testid("camera-take"));
   const seen = await top1(page, "original-predictions");
   const input = await canvasRgb(page, "original-canvas");
