@@ -2,7 +2,7 @@
 //! replays their corpora and crash inputs (`tests/fuzz_replay.rs`): each takes arbitrary
 //! bytes, as a user's file would be, and must return, with an error or without, never panic.
 
-use crate::imaging::{self, Preprocess};
+use crate::imaging;
 use crate::weights::{self, pickle};
 
 /// The pickle machine alone.
@@ -27,9 +27,12 @@ pub fn npz(data: &[u8]) {
 
 /// An image file, decoded and prepared for a model as the CLI and the page do.
 pub fn image(data: &[u8]) {
-    if let Ok(photo) = imaging::decode(data) {
-        let _ = imaging::prepare(&photo, 224, Preprocess::Crop);
-        let _ = imaging::prepare(&photo, 240, Preprocess::Stretch);
+    if let Ok(_photo) = imaging::decode(data) {
+        #[cfg(feature = "compute")]
+        {
+            let _ = imaging::prepare(&_photo, 224, imaging::Preprocess::Crop);
+            let _ = imaging::prepare(&_photo, 240, imaging::Preprocess::Stretch);
+        }
     }
 }
 

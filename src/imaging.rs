@@ -4,8 +4,12 @@
 
 #[cfg(feature = "compute")]
 use burn::prelude::*;
-use image::imageops::FilterType;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
+
+#[cfg(feature = "compute")]
+mod fit;
+#[cfg(feature = "compute")]
+pub use fit::{fit, resized};
 
 /// Largest image accepted, in pixels (a 64-megapixel photo decodes to 256 MB of RGBA).
 pub const MAX_PIXELS: u64 = 64_000_000;
@@ -178,33 +182,41 @@ pub fn open(path: &std::path::Path) -> Result<RgbImage, ImageError> {
     decode(&bytes)
 }
 
-/// Resizes (bicubic, antialiased) and crops a photo to `size` x `size`. An image that already
-/// has that size is returned unchanged, so a saved adversarial PNG classifies exactly as it did.
+/// The model's input as an 8-bit image: [`fit`] computed on the CPU and rounded (what an
+/// attack at the model's resolution starts from, and what the page shows as the model's view).
+/// An image that already has that size is returned unchanged, so a saved adversarial PNG
+/// classifies exactly as it did.
+#[cfg(feature = "compute")]
 pub fn prepare(image: &RgbImage, size: u32, preprocess: Preprocess) -> RgbImage {
-    let (w, h) = image.dimensions();
-    if (w, h) == (size, size) {
+    if image.dimensions() == (size, size) {
         return image.clone();
     }
-    match preprocess {
-        Preprocess::Stretch => image::imageops::resize(image, size, size, FilterType::CatmullRom),
-        Preprocess::Crop => {
-            let short = size + 32;
-            let (nw, nh) = if w <= h {
-                (
-                    short,
-                    ((h as f64 * short as f64 / w as f64).round() as u32).max(short),
-                )
-            } else {
-                (
-                    ((w as f64 * short as f64 / h as f64).round() as u32).max(short),
-                    short,
-                )
-            };
-            let resized = image::imageops::resize(image, nw, nh, FilterType::CatmullRom);
-            let (x, y) = ((nw - size) / 2, (nh - size) / 2);
-            image::imageops::crop_imm(&resized, x, y, size, size).to_image()
-        }
+    let device = Device::flex();
+    let input = fit(to_tensor(image, &device), size as usize, preprocess);
+    let values = input
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .expect("f32 values");
+    from_chw(&values, size as usize, size as usize)
+}
+
+/// A copy of `photo` whose long side is at most `max_side` (antialiased Catmull-Rom), for work
+/// on a photo too large to attack at its own size; a photo within it is returned as it is.
+pub fn shrink_to(photo: &RgbImage, max_side: u32) -> RgbImage {
+    let (w, h) = photo.dimensions();
+    let long = w.max(h);
+    if long <= max_side {
+        return photo.clone();
     }
+    let scale = max_side as f64 / long as f64;
+    let side = |v: u32| ((v as f64 * scale).round() as u32).max(1);
+    image::imageops::resize(
+        photo,
+        side(w),
+        side(h),
+        image::imageops::FilterType::CatmullRom,
+    )
 }
 
 /// An RGB image as a pixel tensor [1, 3, H, W] with values 0..255.

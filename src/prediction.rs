@@ -105,7 +105,7 @@ mod compute {
     use image::RgbImage;
 
     use super::{DeviceError, Probabilities};
-    use crate::imaging;
+    use crate::imaging::{self, Preprocess};
     use crate::models::Classifier;
 
     /// Reads a tensor back to the host as f32 values, whatever its dtype, without blocking (the
@@ -140,10 +140,30 @@ mod compute {
                 .collect())
         }
 
-        /// Class probabilities for an 8-bit image of the model's input size.
+        /// Class probabilities for a photo of any size, resized and centre-cropped to the
+        /// model's input by [`imaging::fit`] (an image of the input's size goes in as it is).
         pub async fn classify(&self, image: &RgbImage) -> Result<Probabilities, DeviceError> {
-            let pixels = imaging::to_tensor(image, self.device());
-            let mut all = self.probabilities(pixels).await?;
+            self.classify_with(image, Preprocess::Crop).await
+        }
+
+        /// [`Classifier::classify`] with the given preprocessing: the same tensor function
+        /// a full-resolution attack differentiates through.
+        pub async fn classify_with(
+            &self,
+            image: &RgbImage,
+            preprocess: Preprocess,
+        ) -> Result<Probabilities, DeviceError> {
+            // On the CPU, then moved: a large photo would not fit one GPU buffer.
+            let cpu = Device::flex();
+            let input = imaging::fit(
+                imaging::to_tensor(image, &cpu),
+                self.input_size(),
+                preprocess,
+            );
+            let shape = input.dims();
+            let values = read_values(input).await?;
+            let input = Tensor::<4>::from_data(TensorData::new(values, shape), self.device());
+            let mut all = self.probabilities(input).await?;
             Ok(all.remove(0))
         }
     }

@@ -728,3 +728,87 @@ fn eot_attack_stays_in_the_ball_and_fools() {
     assert!(outcome.distance.linf <= 8.0);
     assert_eq!(observer.steps_seen, config.steps());
 }
+
+/// The photo's own resolution: chelsea upscaled to 1600x1200 is attacked at that size (the
+/// resize and crop to Lite0's input inside the graph). The full-size PNG, decoded and
+/// classified through `classify` (the CLI's path), is misclassified, within eps of the
+/// full-size original; the attack saw the photo exactly as `classify` does.
+#[test]
+fn full_resolution_attack_survives_the_classify_path() {
+    require!(Need::Weights);
+    let model = lite0();
+    let photo = image::imageops::resize(
+        &sample_photo("chelsea.png"),
+        1600,
+        1200,
+        image::imageops::FilterType::CatmullRom,
+    );
+    let before = pollster::block_on(model.classify(&photo)).unwrap();
+    let config = AttackConfig {
+        resolution: attacks::Resolution::Full,
+        ..AttackConfig::new(Method::Ifgsm, 4.0)
+    };
+    let chelsea = &gibbon::samples::SAMPLES[0];
+    assert!(
+        chelsea.accepts(before.top1().index),
+        "the upscaled photo is still a cat"
+    );
+    let mut observer = checker(&photo, 4.0);
+    let outcome = pollster::block_on(attacks::run(
+        &model,
+        &photo,
+        &Truth::of_sample(chelsea),
+        &config,
+        &mut observer,
+    ))
+    .unwrap();
+    // The attack's first classification is `classify`'s, to float tolerance.
+    assert_eq!(outcome.original_prediction.index, before.top1().index);
+    assert!((outcome.original_prediction.prob - before.top1().prob).abs() < 1e-5);
+    assert_eq!(outcome.adversarial.dimensions(), (1600, 1200));
+
+    let png = imaging::encode_png(&outcome.adversarial).unwrap();
+    let decoded = imaging::decode(&png).unwrap();
+    let after = pollster::block_on(model.classify(&decoded)).unwrap();
+    let linf = photo
+        .as_raw()
+        .iter()
+        .zip(decoded.as_raw())
+        .map(|(a, b)| (*a as i32 - *b as i32).abs())
+        .max()
+        .unwrap();
+    println!(
+        "1600x1200 chelsea: {} ({:.3}) -> {} {} ({:.3}), L-inf {linf}, {} steps",
+        before.top1().index,
+        before.top1().prob,
+        after.top1().index,
+        after.top1().name(),
+        after.top1().prob,
+        outcome.steps_run
+    );
+    assert_eq!(after.top1(), outcome.adversarial_prediction);
+    let verdict = outcome.verdict();
+    assert!(
+        verdict.counted && verdict.fooled,
+        "not fooled at full resolution"
+    );
+    assert!(!chelsea.accepts(after.top1().index));
+    assert!(linf <= 4, "L-inf {linf} > eps 4");
+
+    // A photo too large is refused with a message, and DI-FGSM at full resolution too.
+    let huge = image::RgbImage::new(6001, 10);
+    let err = pollster::block_on(attacks::run(
+        &model,
+        &huge,
+        &Truth::Unknown,
+        &config,
+        &mut NoObserver,
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("6000"), "{err}");
+    let di = AttackConfig {
+        resolution: attacks::Resolution::Full,
+        ..AttackConfig::new(Method::DiFgsm, 4.0)
+    };
+    assert!(di.validate().is_err());
+}

@@ -684,3 +684,79 @@ fn attack_survival_checks_agree_with_classifying_the_changed_png() {
     assert!(text.contains("median3"), "{text}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `--resolution full`: the saved PNG has the photo's own size (coffee, 600x400), and `gibbon
+/// classify` of it gives the reported class and probability; the original's prediction is
+/// classify's of the photo. Wrong combinations are usage errors.
+#[test]
+fn full_resolution_attack_saves_the_photo_size() {
+    require!(Need::Weights);
+    let dir = temp_dir("full");
+    let photo = gibbon::home::samples_dir().join("coffee.png");
+    let photo = photo.to_str().unwrap();
+    let (w, h) = image::image_dimensions(photo).unwrap();
+    let out = gibbon(&[
+        "attack",
+        "--resolution",
+        "full",
+        "--method",
+        "ifgsm",
+        "--eps",
+        "4",
+        "--out",
+        dir.to_str().unwrap(),
+        "--json",
+        &format!("{photo}:967"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let line: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(line["resolution"], "full");
+    assert_eq!(
+        (line["width"].as_u64(), line["height"].as_u64()),
+        (Some(w as u64), Some(h as u64))
+    );
+    assert!(line["linf"].as_f64().unwrap() <= 4.0);
+    let saved = line["saved"].as_str().unwrap();
+    assert_eq!(image::image_dimensions(saved).unwrap(), (w, h));
+    let top1 = |path: &str| {
+        let o = gibbon(&["classify", "--json", "--top", "1", path]);
+        let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+        (
+            v["top"][0]["index"].clone(),
+            v["top"][0]["prob"].as_f64().unwrap(),
+        )
+    };
+    for (path, reported) in [(photo, &line["original"]), (saved, &line["adversarial"])] {
+        let (index, p) = top1(path);
+        assert_eq!(index, reported["index"], "{path}");
+        assert!(
+            (p - reported["prob"].as_f64().unwrap()).abs() < 1e-5,
+            "{path}: {p} vs {}",
+            reported["prob"]
+        );
+    }
+
+    for (args, words) in [
+        (
+            vec!["--max-side", "100"],
+            "--max-side applies to --resolution full",
+        ),
+        (
+            vec!["--resolution", "full", "--preprocess", "stretch"],
+            "--preprocess stretch",
+        ),
+        (
+            vec!["--resolution", "full", "--method", "di-fgsm"],
+            "DI-FGSM",
+        ),
+        (vec!["--resolution", "huge"], "use full or model"),
+    ] {
+        let mut all = vec!["attack"];
+        all.extend(args);
+        all.push(photo);
+        let out = gibbon(&all);
+        assert_eq!(out.status.code(), Some(2), "{all:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(words), "{all:?}: {}", stderr(&out));
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::activity::Activity;
 use super::page::{AttackRun, Page, PhotoState};
 use super::session::Session;
-use crate::attacks::{AttackConfig, Method, Start};
+use crate::attacks::{AttackConfig, Method, Resolution, Start};
 use crate::imagenet;
 use crate::models::ModelId;
 use crate::worker::protocol::Problem;
@@ -22,6 +22,8 @@ pub fn AttackPanel() -> impl IntoView {
     let alpha = RwSignal::new(String::new());
     let steps = RwSignal::new(String::new());
     let early_stop = RwSignal::new(false);
+    // The photo at its own size, unless the attack works on the model's crop only.
+    let full = RwSignal::new(true);
     let target = RwSignal::new(None::<usize>);
     let extras = Extras::new();
     let ensemble = RwSignal::new(Vec::<ModelId>::new());
@@ -43,7 +45,7 @@ pub fn AttackPanel() -> impl IntoView {
                 .error(Problem::new("Steps must be a whole number, such as 10."));
         }
         let m = method.get_untracked();
-        let config = AttackConfig {
+        let mut config = AttackConfig {
             alpha: parse_alpha,
             steps: parse_steps,
             target: if m.accepts_target() {
@@ -53,6 +55,11 @@ pub fn AttackPanel() -> impl IntoView {
             },
             early_stop: early_stop.get_untracked(),
             ..extras.apply(AttackConfig::new(m, eps.get_untracked()))
+        };
+        config.resolution = if full.get_untracked() && config.model_resolution_only().is_none() {
+            Resolution::Full
+        } else {
+            Resolution::Model
         };
         page.run_attack(config, ensemble.get_untracked());
     };
@@ -128,6 +135,29 @@ pub fn AttackPanel() -> impl IntoView {
                 <input type="checkbox" data-testid="early-stop" bind:checked=early_stop/>
                 " Stop as soon as the goal is reached"
             </label>
+            <label class="check">
+                <input type="checkbox" data-testid="full-resolution" bind:checked=full/>
+                {move || {
+                    let size = photo
+                        .size
+                        .get()
+                        .map(|(w, h)| format!(" ({w}×{h})"))
+                        .unwrap_or_default();
+                    format!(" Attack the photo at its own size{size}; off: the model's square crop")
+                }}
+            </label>
+            {move || {
+                let config = AttackConfig {
+                    eot: extras.eot.get().round() as usize,
+                    ..AttackConfig::new(method.get(), 8.0)
+                };
+                let why = config.model_resolution_only().filter(|_| full.get())?;
+                Some(view! {
+                    <p class="explain" data-testid="model-size-only">
+                        {format!("On the model's square crop: {why} works at the model's size.")}
+                    </p>
+                })
+            }}
             <MethodOptions method=method extras=extras/>
             <EnsemblePicker ensemble=ensemble/>
             <Show when=move || method.get().accepts_target()>

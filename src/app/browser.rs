@@ -15,13 +15,18 @@ pub struct Pixels {
 }
 
 impl Pixels {
-    /// Pixels of a `size` x `size` image; None when the byte count does not fit.
-    pub fn square(size: u32, rgba: Vec<u8>) -> Option<Self> {
-        (rgba.len() as u64 == size as u64 * size as u64 * 4).then_some(Self {
-            width: size,
-            height: size,
+    /// Pixels of a `width` x `height` image; None when the byte count does not fit.
+    pub fn new(width: u32, height: u32, rgba: Vec<u8>) -> Option<Self> {
+        (rgba.len() as u64 == width as u64 * height as u64 * 4).then_some(Self {
+            width,
+            height,
             rgba,
         })
+    }
+
+    /// Pixels of a `size` x `size` image; None when the byte count does not fit.
+    pub fn square(size: u32, rgba: Vec<u8>) -> Option<Self> {
+        Self::new(size, size, rgba)
     }
 }
 

@@ -20,7 +20,8 @@ use crate::models::{Layout, ModelId};
 use crate::prediction::Prediction;
 use crate::samples::Sample;
 use crate::worker::protocol::{
-    Event, JobId, ModelSource, PhotoSource, Problem, Request, SurvivalCheck, SweepPoint,
+    AttackImages, Event, JobId, ModelSource, PhotoSource, Problem, Request, SurvivalCheck,
+    SweepPoint,
 };
 
 /// The photo the user chose, as the page can send it to a (new) worker again.
@@ -48,6 +49,8 @@ pub struct PhotoState {
     pub input: RwSignal<Option<Rc<Pixels>>, LocalStorage>,
     /// The chosen model's top-5 for it.
     pub top: RwSignal<Vec<Prediction>>,
+    /// The photo's own size, once decoded.
+    pub size: RwSignal<Option<(u32, u32)>>,
 }
 
 /// A finished attack: the outcome and exactly the pixels that were classified.
@@ -57,6 +60,17 @@ pub struct AttackResult {
     pub adversarial: Pixels,
     /// The PNG the user downloads (the worker's encoding of `adversarial`).
     pub png: Vec<u8>,
+}
+
+impl AttackResult {
+    /// What a request carrying its two images says about them.
+    pub fn images(&self) -> AttackImages {
+        AttackImages {
+            width: self.original.width,
+            height: self.original.height,
+            resolution: self.outcome.config.resolution,
+        }
+    }
 }
 
 /// One survival check of the last result, with the changed adversarial image.
@@ -161,6 +175,7 @@ impl Page {
                 photo: RwSignal::new_local(None),
                 input: RwSignal::new_local(None),
                 top: RwSignal::new(Vec::new()),
+                size: RwSignal::new(None),
             },
             run: AttackRun {
                 steps_planned: RwSignal::new(0),
@@ -516,7 +531,7 @@ impl Page {
         self.send(
             Request::Transfer {
                 job,
-                size: result.original.width,
+                images: result.images(),
                 truth: result.outcome.truth.clone(),
                 target: result.outcome.goal.target(),
                 models,
@@ -548,7 +563,7 @@ impl Page {
         self.send(
             Request::Survival {
                 job,
-                size: result.original.width,
+                images: result.images(),
                 truth: result.outcome.truth.clone(),
                 target: result.outcome.goal.target(),
                 models,
@@ -648,7 +663,12 @@ impl Page {
                     }
                 });
             }
-            Event::PhotoDecoded { .. } | Event::BenchRow { .. } => {}
+            Event::PhotoDecoded { job, width, height } => {
+                if self.is_current(job) {
+                    self.photo.size.set(Some((width, height)));
+                }
+            }
+            Event::BenchRow { .. } => {}
             Event::Classified {
                 job, size, top, ..
             } => {
@@ -659,17 +679,32 @@ impl Page {
                     self.photo.top.set(top);
                 }
             }
-            Event::Step { job, record, size } => {
+            Event::Step {
+                job,
+                record,
+                width,
+                height,
+            } => {
                 if self.is_current(job) {
                     self.run.history.update(|h| h.push(record));
-                    if let Some(p) = Pixels::square(size, take(&mut buffers, 0)) {
+                    if let Some(p) = Pixels::new(width, height, take(&mut buffers, 0)) {
                         self.run.live.set(Some(Rc::new(p)));
                     }
                 }
             }
-            Event::Attacked { job, outcome, .. } => {
+            Event::Attacked {
+                job,
+                outcome,
+                width,
+                height,
+                note,
+                ..
+            } => {
                 if self.is_current(job) {
-                    self.on_attacked(*outcome, buffers);
+                    if let Some(note) = note {
+                        self.notices.info(note);
+                    }
+                    self.on_attacked(*outcome, width, height, buffers);
                 }
             }
             Event::Judged {
@@ -792,25 +827,29 @@ impl Page {
         }
     }
 
-    fn on_attacked(&self, outcome: AttackOutcome, mut buffers: Vec<Vec<u8>>) {
+    fn on_attacked(
+        &self,
+        outcome: AttackOutcome,
+        width: u32,
+        height: u32,
+        mut buffers: Vec<Vec<u8>>,
+    ) {
         let png = buffers.pop().unwrap_or_default();
         let adversarial = buffers.pop().unwrap_or_default();
         let original = buffers.pop().unwrap_or_default();
-        // Square images: the side follows from the byte count.
-        let size = ((original.len() / 4) as f64).sqrt().round() as u32;
         let (Some(original), Some(adversarial)) = (
-            Pixels::square(size, original),
-            Pixels::square(size, adversarial),
+            Pixels::new(width, height, original),
+            Pixels::new(width, height, adversarial),
         ) else {
             return self
                 .notices
                 .error(Problem::new("The attack's images did not arrive whole."));
         };
         let mut outcome = outcome;
-        if let Some(o) = crate::worker::protocol::rgb(&original.rgba, size, size) {
+        if let Some(o) = crate::worker::protocol::rgb(&original.rgba, width, height) {
             outcome.original = o;
         }
-        if let Some(a) = crate::worker::protocol::rgb(&adversarial.rgba, size, size) {
+        if let Some(a) = crate::worker::protocol::rgb(&adversarial.rgba, width, height) {
             outcome.adversarial = a;
         }
         if outcome.cancelled {

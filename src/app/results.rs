@@ -69,15 +69,14 @@ fn CanvasTriptych() -> impl IntoView {
         let Some(live) = run.live.get() else {
             return;
         };
-        let Some(input) = input else {
+        // Without the attacked original at hand (a fooling image, or a photo attacked at its
+        // own size while the page holds only the model's crop), the iterate alone.
+        let Some(input) = input.filter(|i| (i.width, i.height) == (live.width, live.height)) else {
             if let Some(c) = adversarial.get() {
                 browser::draw(&c, &live);
             }
             return;
         };
-        if (input.width, input.height) != (live.width, live.height) {
-            return;
-        }
         if let Some(c) = original.get() {
             browser::draw(&c, &input);
         }

@@ -56,6 +56,42 @@ pub enum Norm {
     None,
 }
 
+/// What the attack's pixels are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Resolution {
+    /// The model's input: the photo resized and cropped to it first, as the seed did; the
+    /// result has the model's size.
+    #[default]
+    Model,
+    /// The photo at its own size: the resize and crop to the model's input are inside the
+    /// differentiable graph (see [`crate::imaging::fit`]); the result has the photo's size.
+    Full,
+}
+
+impl Resolution {
+    /// How an image of this resolution reaches a model whose input has another size: a
+    /// model-sized image is stretched to it; a photo is resized and centre-cropped, as
+    /// `classify` does.
+    pub fn preprocess(self) -> crate::imaging::Preprocess {
+        match self {
+            Resolution::Model => crate::imaging::Preprocess::Stretch,
+            Resolution::Full => crate::imaging::Preprocess::Crop,
+        }
+    }
+}
+
+impl FromStr for Resolution {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_lowercase().as_str() {
+            "model" => Ok(Resolution::Model),
+            "full" => Ok(Resolution::Full),
+            _ => Err(format!("unknown resolution '{s}'; use full or model")),
+        }
+    }
+}
+
 /// Where a fooling image starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -259,6 +295,9 @@ pub struct AttackConfig {
     /// image only). Each view costs a forward and backward pass.
     #[serde(default)]
     pub eot: usize,
+    /// Whether the attack works on the model's input or on the photo at its own size.
+    #[serde(default)]
+    pub resolution: Resolution,
 }
 
 fn one() -> usize {
@@ -318,6 +357,7 @@ impl AttackConfig {
             start: Start::Grey,
             refine: 0,
             eot: 0,
+            resolution: Resolution::Model,
         }
     }
 
@@ -350,6 +390,17 @@ impl AttackConfig {
             Method::CwL2 => self.steps() * self.search_steps,
             Method::Pgd => self.steps() * self.restarts,
             _ => self.steps(),
+        }
+    }
+
+    /// What keeps this attack from working on a photo at its own size, if anything: a fooling
+    /// image has no photo; DI-FGSM's and EOT's transforms are of the model's input.
+    pub fn model_resolution_only(&self) -> Option<&'static str> {
+        match self.method {
+            Method::Fooling => Some("a fooling image (it has no photo)"),
+            Method::DiFgsm => Some("DI-FGSM (its resize-and-pad is of the model's input)"),
+            _ if self.eot > 0 => Some("EOT (its views are of the model's input)"),
+            _ => None,
         }
     }
 
@@ -431,6 +482,15 @@ impl AttackConfig {
                 "a whole number from 0 to 32",
                 self.eot.to_string(),
             );
+        }
+        if self.resolution == Resolution::Full
+            && let Some(what) = self.model_resolution_only()
+        {
+            return Err(AttackError::Parameter {
+                name: "the resolution",
+                allowed: "model for this attack",
+                value: format!("full: {what} works at the model's resolution"),
+            });
         }
         if self.refine > MAX_REFINE {
             return bad(

@@ -28,8 +28,9 @@ pub(super) async fn attack(
     setup: &Setup<'_>,
     tracker: &mut Tracker<'_, impl Observer>,
 ) -> Result<Tensor<4>, AttackError> {
-    let (config, n, size, device) = (setup.config, setup.n, setup.size, &setup.device);
-    let plane = 3 * size * size;
+    let (config, n, device) = (setup.config, setup.n, &setup.device);
+    let (h, w) = (setup.height, setup.width);
+    let plane = 3 * h * w;
     let originals: Vec<Vec<f32>> = setup.images.iter().map(imaging::to_chw).collect();
     let x0 = setup.original.clone();
     // tanh-space start: the original, pulled a hair inside (-1, 1).
@@ -171,7 +172,7 @@ pub(super) async fn attack(
         })
         .collect();
     Ok(Tensor::from_data(
-        TensorData::new(result, [n, 3, size, size]),
+        TensorData::new(result, [n, 3, h, w]),
         device,
     ))
 }

@@ -23,8 +23,9 @@ pub(super) async fn attack(
     setup: &Setup<'_>,
     tracker: &mut Tracker<'_, impl Observer>,
 ) -> Result<Tensor<4>, AttackError> {
-    let (config, n, size, device) = (setup.config, setup.n, setup.size, &setup.device);
-    let plane = 3 * size * size;
+    let (config, n, device) = (setup.config, setup.n, &setup.device);
+    let (h, w) = (setup.height, setup.width);
+    let plane = 3 * h * w;
     let originals: Vec<Vec<f32>> = setup.images.iter().map(imaging::to_chw).collect();
     // Each image's candidates: the original's most likely classes that are not right.
     let candidates: Vec<Vec<usize>> = (0..n)
@@ -68,16 +69,13 @@ pub(super) async fn attack(
                 .map(|(o, t)| imaging::round_pixel(o + (1.0 + config.overshoot) * t) as f32)
                 .collect();
         }
-        let iterate = Tensor::from_data(
-            TensorData::new(current.concat(), [n, 3, size, size]),
-            device,
-        );
+        let iterate = Tensor::from_data(TensorData::new(current.concat(), [n, 3, h, w]), device);
         if !tracker.moved(&records, &iterate).await {
             break;
         }
     }
     Ok(Tensor::from_data(
-        TensorData::new(current.concat(), [n, 3, size, size]),
+        TensorData::new(current.concat(), [n, 3, h, w]),
         device,
     ))
 }
@@ -90,12 +88,12 @@ async fn nearest_boundary(
     x: &[f32],
     candidates: &[usize],
 ) -> Result<(Probabilities, Vec<f32>), AttackError> {
-    let (size, device) = (setup.size, &setup.device);
-    let plane = 3 * size * size;
+    let (h, w, device) = (setup.height, setup.width, &setup.device);
+    let plane = 3 * h * w;
     let classes = crate::imagenet::NUM_CLASSES;
     // The boundary is with the most likely right class here (a tabby the model now calls a
     // tiger cat is still right).
-    let here = Tensor::<4>::from_data(TensorData::new(x.to_vec(), [1, 3, size, size]), device);
+    let here = Tensor::<4>::from_data(TensorData::new(x.to_vec(), [1, 3, h, w]), device);
     let probs_here = setup.ensemble.probabilities(here).await?.remove(0);
     let label = *setup.right[i]
         .iter()
@@ -104,7 +102,7 @@ async fn nearest_boundary(
     let k = candidates.len().max(1);
     // k copies; copy j's loss is Z_{candidate j} - Z_label, so its gradient is w_j.
     let copies: Vec<f32> = (0..k).flat_map(|_| x.iter().copied()).collect();
-    let input = Tensor::<4>::from_data(TensorData::new(copies, [k, 3, size, size]), device)
+    let input = Tensor::<4>::from_data(TensorData::new(copies, [k, 3, h, w]), device)
         .autodiff()
         .require_grad();
     let log_probs = setup.ensemble.log_probs(input.clone());

@@ -2,15 +2,15 @@
 //! follows the average of their losses, and the ensemble's answer is the average of their
 //! probabilities. A single model is an ensemble of one, so every attack runs through here.
 //!
-//! The image has the first member's input size; a member with another size sees it resized
-//! (bilinear, inside the graph, so its gradient reaches the pixels).
+//! The pixels attacked are the first member's input, or a photo at its own size; each member
+//! sees them through [`imaging::fit`] (the one preprocessing, inside the graph, so that the
+//! gradient reaches the pixels).
 
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
-use burn::tensor::module::interpolate;
-use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 
 use super::AttackError;
+use crate::imaging::{self, Preprocess};
 use crate::models::Classifier;
 use crate::prediction::{DeviceError, Probabilities, read_values};
 
@@ -18,6 +18,9 @@ use crate::prediction::{DeviceError, Probabilities, read_values};
 #[derive(Debug, Clone)]
 pub struct Ensemble<'a> {
     members: Vec<&'a Classifier>,
+    /// How pixels of another size reach a member: a model-sized image is stretched to a
+    /// member of another size; a photo at full resolution is cropped as `classify` does.
+    preprocess: Preprocess,
 }
 
 impl<'a> Ensemble<'a> {
@@ -25,6 +28,7 @@ impl<'a> Ensemble<'a> {
     pub fn single(model: &'a Classifier) -> Self {
         Self {
             members: vec![model],
+            preprocess: Preprocess::Stretch,
         }
     }
 
@@ -46,7 +50,16 @@ impl<'a> Ensemble<'a> {
         if unique.iter().any(|m| m.device() != first.device()) {
             return Err(AttackError::MixedDevices);
         }
-        Ok(Self { members: unique })
+        Ok(Self {
+            members: unique,
+            preprocess: Preprocess::Stretch,
+        })
+    }
+
+    /// The same models, seeing pixels of another size through `preprocess`.
+    pub fn with_preprocess(mut self, preprocess: Preprocess) -> Self {
+        self.preprocess = preprocess;
+        self
     }
 
     /// The models, the first being the one whose input size the image has.
@@ -78,18 +91,13 @@ impl<'a> Ensemble<'a> {
         format!("ensemble of {}", names.join(" + "))
     }
 
-    /// Each member's log-probabilities [N, 1000] of pixels [N, 3, S, S] (S the first member's
-    /// size), in member order.
+    /// Each member's log-probabilities [N, 1000] of pixels [N, 3, H, W] (its input, or
+    /// any size through [`imaging::fit`]), in member order.
     pub fn log_probs(&self, pixels: Tensor<4>) -> Vec<Tensor<2>> {
-        let size = self.input_size();
         self.members
             .iter()
             .map(|m| {
-                let x = if m.input_size() == size {
-                    pixels.clone()
-                } else {
-                    resize(pixels.clone(), m.input_size())
-                };
+                let x = imaging::fit(pixels.clone(), m.input_size(), self.preprocess);
                 log_softmax(m.logits(x), 1)
             })
             .collect()
@@ -158,15 +166,6 @@ fn combine(per_member: &[Vec<f32>], n: usize) -> Vec<Probabilities> {
             Probabilities::from_log_probs(mean.into_iter().map(|p| p.ln() as f32).collect())
         })
         .collect()
-}
-
-/// Bilinear resize of pixels [N, 3, H, W] to `size` x `size` (half-pixel centres), whose
-/// gradient reaches the input.
-pub fn resize(pixels: Tensor<4>, size: usize) -> Tensor<4> {
-    let mut options = InterpolateOptions::new(InterpolateMode::Bilinear);
-    options.align_corners = false;
-    options.output_size = Some([size, size]);
-    interpolate(pixels, options)
 }
 
 #[cfg(test)]

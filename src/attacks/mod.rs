@@ -26,7 +26,7 @@ pub mod survival;
 pub mod transfer;
 mod verdict;
 
-pub use config::{AttackConfig, Method, Norm, Start, default_steps};
+pub use config::{AttackConfig, Method, Norm, Resolution, Start, default_steps};
 #[cfg(feature = "compute")]
 pub use ensemble::Ensemble;
 pub use outcome::{AttackOutcome, Goal, StepRecord};
@@ -65,6 +65,18 @@ pub enum AttackError {
     BadTarget(usize),
     #[error("true label {0} does not exist (ImageNet classes are 0..=999)")]
     BadLabel(usize),
+    #[error(
+        "the photo is {width}x{height} pixels: attacks at full resolution take at most {max_side} pixels on the long side and {} megapixels; work on a downscaled copy (--max-side) or at the model's resolution",
+        .max_pixels / 1_000_000
+    )]
+    TooLargeForFull {
+        width: u32,
+        height: u32,
+        max_side: u32,
+        max_pixels: u64,
+    },
+    #[error("the images of one batch must have the same size ({0} and {1} differ)")]
+    MixedSizes(String, String),
     #[error("the image is {got}x{got2} but {model} needs {need}x{need}")]
     Size {
         got: u32,

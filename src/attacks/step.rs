@@ -13,7 +13,9 @@ use image::RgbImage;
 use super::diversity::{Diversity, SplitMix64};
 use super::ensemble::Ensemble;
 use super::robust::Views;
-use super::{AttackConfig, AttackError, AttackOutcome, Goal, Method, Start, StepRecord, Truth};
+use super::{
+    AttackConfig, AttackError, AttackOutcome, Goal, Method, Resolution, Start, StepRecord, Truth,
+};
 use crate::imaging;
 use crate::metrics::Distance;
 use crate::models::Classifier;
@@ -97,17 +99,7 @@ pub async fn run_ensemble(
     if images.is_empty() {
         return Ok(Vec::new());
     }
-    let size = ensemble.input_size();
-    for image in images {
-        if image.dimensions() != (size as u32, size as u32) {
-            return Err(AttackError::Size {
-                got: image.width(),
-                got2: image.height(),
-                need: size,
-                model: ensemble.primary().id().display_name(),
-            });
-        }
-    }
+    check_sizes(ensemble, images, config)?;
     for truth in truths {
         if let Some(l) = truth
             .known_label()
@@ -128,6 +120,51 @@ pub async fn run_ensemble(
         return with_restarts(ensemble, images, truths, config, observer).await;
     }
     run_once(ensemble, images, truths, config, observer).await
+}
+
+/// Full-resolution attacks: the largest photo, long side and pixels. A 24-megapixel photo
+/// takes about 290 MB per f32 copy, and an attack holds a handful.
+pub const MAX_FULL_SIDE: u32 = 6000;
+pub const MAX_FULL_PIXELS: u64 = 24_000_000;
+
+/// The images of a batch share one size: the model's input, or for a full-resolution attack
+/// any size within [`MAX_FULL_SIDE`] and [`MAX_FULL_PIXELS`].
+fn check_sizes(
+    ensemble: &Ensemble<'_>,
+    images: &[RgbImage],
+    config: &AttackConfig,
+) -> Result<(), AttackError> {
+    let size = ensemble.input_size();
+    let (w, h) = images[0].dimensions();
+    for image in images {
+        if config.resolution == Resolution::Model
+            && image.dimensions() != (size as u32, size as u32)
+        {
+            return Err(AttackError::Size {
+                got: image.width(),
+                got2: image.height(),
+                need: size,
+                model: ensemble.primary().id().display_name(),
+            });
+        }
+        if image.dimensions() != (w, h) {
+            return Err(AttackError::MixedSizes(
+                format!("{w}x{h}"),
+                format!("{}x{}", image.width(), image.height()),
+            ));
+        }
+    }
+    if config.resolution == Resolution::Full
+        && (w.max(h) > MAX_FULL_SIDE || w as u64 * h as u64 > MAX_FULL_PIXELS)
+    {
+        return Err(AttackError::TooLargeForFull {
+            width: w,
+            height: h,
+            max_side: MAX_FULL_SIDE,
+            max_pixels: MAX_FULL_PIXELS,
+        });
+    }
+    Ok(())
 }
 
 async fn run_once(
@@ -182,7 +219,7 @@ async fn refine_on_lattice(
     }
     let pursued = setup.pursued();
     for _ in 0..setup.config.refine {
-        let (gradient, probs) = gradient_of(setup.ensemble, &x, &pursued, None, 0.0).await?;
+        let (gradient, probs) = gradient_of(&setup.ensemble, &x, &pursued, None, 0.0).await?;
         let done = reached(&probs);
         if done.iter().all(|&d| d) {
             break;
@@ -263,7 +300,8 @@ fn strength(outcome: &AttackOutcome) -> (bool, f32) {
 
 /// What every attack starts from: the images as a tensor, the models' answers and the goals.
 pub(super) struct Setup<'a> {
-    pub ensemble: &'a Ensemble<'a>,
+    /// The models, seeing the pixels through the preprocessing the resolution asks for.
+    pub ensemble: Ensemble<'a>,
     pub config: &'a AttackConfig,
     pub truths: &'a [Truth],
     /// The images attacked (for a fooling image: its grey or noise start).
@@ -278,13 +316,15 @@ pub(super) struct Setup<'a> {
     /// untargeted attack succeeds only outside them (the one rule, [`super::Verdict`]).
     pub right: Vec<Vec<usize>>,
     pub n: usize,
-    pub size: usize,
+    /// The images' size: the model's input, or the photo's at full resolution.
+    pub height: usize,
+    pub width: usize,
     pub device: Device,
 }
 
 impl<'a> Setup<'a> {
     async fn new(
-        ensemble: &'a Ensemble<'a>,
+        ensemble: &Ensemble<'a>,
         images: &[RgbImage],
         truths: &'a [Truth],
         config: &'a AttackConfig,
@@ -297,6 +337,12 @@ impl<'a> Setup<'a> {
         } else {
             images.to_vec()
         };
+        let (width, height) = images[0].dimensions();
+        let (width, height) = (width as usize, height as usize);
+        // A photo at full resolution reaches each model as `classify` sees a photo.
+        let ensemble = ensemble
+            .clone()
+            .with_preprocess(config.resolution.preprocess());
         let original = Tensor::cat(
             images
                 .iter()
@@ -356,7 +402,8 @@ impl<'a> Setup<'a> {
             goals,
             followed,
             n,
-            size,
+            height,
+            width,
             device,
         })
     }
@@ -427,17 +474,16 @@ impl<'a> Setup<'a> {
         result: Tensor<4>,
         tracker: Tracker<'_, impl Observer>,
     ) -> Result<Vec<AttackOutcome>, AttackError> {
-        let size = self.size;
+        let (h, w) = (self.height, self.width);
         let result = if self.config.method.uses_eps() {
             self.to_lattice(result)
         } else {
             result
         };
         let values = read_values(result).await?;
-        let plane = 3 * size * size;
         let adversarial: Vec<RgbImage> = values
-            .chunks(plane)
-            .map(|chw| imaging::from_chw(chw, size, size))
+            .chunks(3 * h * w)
+            .map(|chw| imaging::from_chw(chw, w, h))
             .collect();
         let rounded = Tensor::cat(
             adversarial
@@ -569,7 +615,8 @@ async fn sign_steps(
     setup: &Setup<'_>,
     tracker: &mut Tracker<'_, impl Observer>,
 ) -> Result<Tensor<4>, AttackError> {
-    let (config, n, size, device) = (setup.config, setup.n, setup.size, &setup.device);
+    let (config, n, device) = (setup.config, setup.n, &setup.device);
+    let (h, w) = (setup.height, setup.width);
     let original = &setup.original;
     let eps = if config.method.uses_eps() {
         config.eps
@@ -591,7 +638,7 @@ async fn sign_steps(
             .map(|_| {
                 device.seed(config.seed);
                 Tensor::<4>::random(
-                    [1, 3, size, size],
+                    [1, 3, h, w],
                     Distribution::Uniform(-eps as f64, eps as f64),
                     device,
                 )
@@ -601,8 +648,8 @@ async fn sign_steps(
     } else {
         original.clone()
     };
-    let mut diversity = (config.method == Method::DiFgsm)
-        .then(|| Diversity::new(config.seed, config.diversity, size));
+    let mut diversity =
+        (config.method == Method::DiFgsm).then(|| Diversity::new(config.seed, config.diversity, w));
     let tv = if config.method == Method::Fooling {
         config.tv
     } else {
@@ -612,13 +659,13 @@ async fn sign_steps(
     let stop = config.early_stop || config.method == Method::Fooling;
     let mut velocity: Option<Tensor<4>> = None;
 
-    let mut views = (config.eot > 0).then(|| Views::new(config.seed, size));
+    let mut views = (config.eot > 0).then(|| Views::new(config.seed, w));
     let pursued = setup.pursued();
     for step in 0..config.steps() {
         let transform = diversity.as_mut().and_then(Diversity::next_transform);
         let shrink_and_pad = transform.map(|t| move |p: Tensor<4>| t.apply(p));
         let (mut gradient, mut probs) = gradient_of(
-            setup.ensemble,
+            &setup.ensemble,
             &x,
             &pursued,
             shrink_and_pad
@@ -632,7 +679,7 @@ async fn sign_steps(
             for _ in 1..config.eot {
                 let view = views.next_view();
                 let apply = move |p: Tensor<4>| view.apply(p);
-                let (g, _) = gradient_of(setup.ensemble, &x, &pursued, Some(&apply), tv).await?;
+                let (g, _) = gradient_of(&setup.ensemble, &x, &pursued, Some(&apply), tv).await?;
                 gradient = gradient + g;
             }
         }

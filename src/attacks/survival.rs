@@ -183,33 +183,35 @@ pub async fn check(
         };
         changed.push((t, apply(&outcome.original)?, apply(&outcome.adversarial)?));
     }
-    judge_changed(ensemble, &outcome.truth, outcome.goal.target(), &changed).await
+    let resolution = outcome.config.resolution;
+    judge_changed(
+        ensemble,
+        resolution,
+        &outcome.truth,
+        outcome.goal.target(),
+        &changed,
+    )
+    .await
 }
 
 /// Judges images already changed, each `(transform, original, adversarial)`, under the one
-/// rule (the page changes them itself: JPEG with the browser's own encoder).
+/// rule (the page changes them itself: JPEG with the browser's own encoder). A changed image
+/// reaches the models as an image of the attack's `resolution` does.
 #[cfg(feature = "compute")]
 pub async fn judge_changed(
     ensemble: &super::Ensemble<'_>,
+    resolution: super::Resolution,
     truth: &super::Truth,
     target: Option<usize>,
     changed: &[(Transform, RgbImage, RgbImage)],
 ) -> Result<Vec<Survival>, super::AttackError> {
-    use crate::imaging::{self, Preprocess};
-    use burn::prelude::Tensor;
-    if changed.is_empty() {
-        return Ok(Vec::new());
+    let ensemble = ensemble.clone().with_preprocess(resolution.preprocess());
+    let mut probs = Vec::with_capacity(2 * changed.len());
+    // One image at a time: a rescaled image has its own size.
+    for image in changed.iter().flat_map(|(_, o, a)| [o, a]) {
+        let pixels = crate::imaging::to_tensor(image, ensemble.device());
+        probs.extend(ensemble.probabilities(pixels).await?);
     }
-    let size = ensemble.input_size() as u32;
-    let pixels = changed
-        .iter()
-        .flat_map(|(_, original, adversarial)| [original, adversarial])
-        .map(|image| {
-            let ready = imaging::prepare(image, size, Preprocess::Stretch);
-            imaging::to_tensor(&ready, ensemble.device())
-        })
-        .collect();
-    let probs = ensemble.probabilities(Tensor::cat(pixels, 0)).await?;
     Ok(changed
         .iter()
         .zip(probs.chunks_exact(2))

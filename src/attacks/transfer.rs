@@ -22,21 +22,20 @@ impl Judgement {
 }
 
 /// How `judge` classifies an attack's images: the saved 8-bit original and adversarial image,
-/// resized to the judge's input when its size differs.
+/// reaching its input as images of the attack's `resolution` do (a model-sized image is
+/// stretched to another size; a full-resolution photo is cropped as `classify` does).
 #[cfg(feature = "compute")]
 pub async fn judge(
     judge: &crate::models::Classifier,
     original: &image::RgbImage,
     adversarial: &image::RgbImage,
+    resolution: super::Resolution,
 ) -> Result<Judgement, crate::prediction::DeviceError> {
-    use crate::imaging::{self, Preprocess};
-    let size = judge.input_size() as u32;
-    let original = imaging::prepare(original, size, Preprocess::Stretch);
-    let adversarial = imaging::prepare(adversarial, size, Preprocess::Stretch);
+    let preprocess = resolution.preprocess();
     Ok(Judgement {
         model: judge.id(),
-        original: judge.classify(&original).await?.top1(),
-        adversarial: judge.classify(&adversarial).await?.top1(),
+        original: judge.classify_with(original, preprocess).await?.top1(),
+        adversarial: judge.classify_with(adversarial, preprocess).await?.top1(),
     })
 }
 

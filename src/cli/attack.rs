@@ -12,8 +12,8 @@ use serde_json::json;
 use super::inputs::Input;
 use super::{CliError, Context, ModelSpec, emit, inputs, parse_model_spec};
 use crate::attacks::{
-    self, AttackConfig, AttackOutcome, Ensemble, Goal, Judgement, Method, NoObserver, Start,
-    Survival, TransferMatrix, Transform, Truth, Verdict,
+    self, AttackConfig, AttackOutcome, Ensemble, Goal, Judgement, Method, NoObserver, Resolution,
+    Start, Survival, TransferMatrix, Transform, Truth, Verdict,
 };
 use crate::imagenet;
 use crate::imaging::{self, Preprocess};
@@ -210,6 +210,19 @@ pub struct AttackParams {
     #[arg(long, default_value = "crop", value_name = "crop|stretch")]
     pub preprocess: Preprocess,
 
+    /// model: attack the model's input (the photo resized and cropped first; a 224x224 result,
+    /// as the seed did). full: attack the photo at its own size, the resize and crop to the
+    /// model inside the differentiable graph (the same function `classify` uses); the saved
+    /// PNG has the photo's size. Full takes photos up to 6000 px on the long side and 24
+    /// megapixels (see --max-side), one image at a time, and no DI-FGSM, EOT or fooling.
+    #[arg(long, default_value = "model", value_name = "full|model")]
+    resolution: Resolution,
+
+    /// With --resolution full: first shrink a photo whose long side exceeds N pixels to N
+    /// (antialiased); the attack and the saved PNG are of that copy.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(16..=6000))]
+    max_side: Option<u32>,
+
     /// Attack N images of the list together: one forward and backward pass per step for all
     /// of them. The results are those of one image at a time.
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=512))]
@@ -274,8 +287,19 @@ impl AttackParams {
             start: self.start,
             refine: self.refine,
             eot: self.eot,
+            resolution: self.resolution,
             ..AttackConfig::new(method, eps)
         };
+        if self.resolution == Resolution::Full && self.preprocess == Preprocess::Stretch {
+            return Err(CliError::usage(
+                "--resolution full crops the photo as `classify` does; --preprocess stretch applies to --resolution model",
+            ));
+        }
+        if self.max_side.is_some() && self.resolution != Resolution::Full {
+            return Err(CliError::usage(
+                "--max-side applies to --resolution full (at the model's resolution the photo is resized to the model anyway)",
+            ));
+        }
         config.validate()?;
         Ok(config)
     }
@@ -301,8 +325,13 @@ impl AttackParams {
         Plan {
             config,
             preprocess: self.preprocess,
+            max_side: self.max_side,
             out,
-            batch: self.batch as usize,
+            // Photos at their own sizes cannot share a batch.
+            batch: match config.resolution {
+                Resolution::Model => self.batch as usize,
+                Resolution::Full => 1,
+            },
         }
     }
 }
@@ -335,7 +364,8 @@ impl Attacked {
             .iter()
             .map(|j| {
                 let (o, a) = (&self.outcome.original, &self.outcome.adversarial);
-                Ok(pollster::block_on(attacks::judge(j, o, a))?)
+                let resolution = self.outcome.config.resolution;
+                Ok(pollster::block_on(attacks::judge(j, o, a, resolution))?)
             })
             .collect::<Result<Vec<_>, CliError>>()?;
         Ok(Row {
@@ -510,10 +540,26 @@ pub fn unique_models(specs: &[ModelSpec]) -> Vec<ModelSpec> {
 pub struct Plan<'a> {
     pub config: &'a AttackConfig,
     pub preprocess: Preprocess,
+    /// Full resolution: the long side a larger photo is shrunk to first.
+    pub max_side: Option<u32>,
     /// Save `DIR/Original/<name>.png` and `DIR/<model>/<name>.png`.
     pub out: Option<&'a Path>,
     /// Images per step (`--batch`).
     pub batch: usize,
+}
+
+impl Plan<'_> {
+    /// What the attack works on: the model's input, or the photo itself (shrunk to
+    /// `max_side` when asked).
+    fn attacked_image(&self, photo: RgbImage, size: u32) -> RgbImage {
+        match self.config.resolution {
+            Resolution::Model => imaging::prepare(&photo, size, self.preprocess),
+            Resolution::Full => match self.max_side {
+                Some(max) => imaging::shrink_to(&photo, max),
+                None => photo,
+            },
+        }
+    }
 }
 
 /// Attacks every input on `model`, `plan.batch` images at a time, saving PNGs and calling
@@ -572,12 +618,7 @@ pub fn attack_all(
                 imaging::open(&input.path)
             };
             match photo {
-                Ok(photo) => ready.push((
-                    input,
-                    stem,
-                    shown,
-                    imaging::prepare(&photo, size, plan.preprocess),
-                )),
+                Ok(photo) => ready.push((input, stem, shown, plan.attacked_image(photo, size))),
                 Err(e) => {
                     fail(&shown, e.into())?;
                     progress.inc(1);
@@ -792,6 +833,9 @@ fn json_line(
         "norm": o.config.method.norm(),
         "eps": o.config.method.uses_eps().then_some(o.config.eps),
         "alpha": o.config.alpha(),
+        "resolution": o.config.resolution,
+        "width": o.adversarial.width(),
+        "height": o.adversarial.height(),
         "label": {"index": label, "name": imagenet::name(label)},
         "truth": o.truth,
         "original": prediction_json(&o.original_prediction),

@@ -43,15 +43,15 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     let inputs = inputs::collect(&args.images, args.list.as_deref())?;
     let spec = args.model.clone().with_weights(args.weights.clone())?;
     let model = ctx.load_model(&spec)?;
-    let size = model.input_size() as u32;
     let mut failures = 0;
     for input in &inputs {
         let shown = input.path.display().to_string();
         let result = imaging::open(&input.path)
             .map_err(CliError::from)
             .and_then(|photo| {
-                let image = imaging::prepare(&photo, size, args.preprocess);
-                Ok(pollster::block_on(model.classify(&image))?)
+                Ok(pollster::block_on(
+                    model.classify_with(&photo, args.preprocess),
+                )?)
             });
         let probs = match result {
             Ok(p) => p,

@@ -11,12 +11,12 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
 use super::protocol::{
-    self, BackendInfo, BenchRow, Event, JobId, MAX_SWEEP_POINTS, ModelSource, PhotoSource, Problem,
-    Request, SurvivalCheck, SweepPoint, rgb, rgba,
+    self, AttackImages, BackendInfo, BenchRow, Event, JobId, MAX_SWEEP_POINTS, ModelSource,
+    PhotoSource, Problem, Request, SurvivalCheck, SweepPoint, rgb, rgba,
 };
 use super::scope::{self, post};
 use crate::attacks::{
-    self, AttackConfig, Flow, Method, Observer, StepRecord, Transform, Truth, survival,
+    self, AttackConfig, Flow, Method, Observer, Resolution, StepRecord, Transform, Truth, survival,
 };
 use crate::backend::{self, Backend, BackendKind};
 use crate::imaging::{self, Preprocess};
@@ -187,26 +187,26 @@ fn handle(state: &Shared, request: Request, parts: Parts) {
         }
         Request::Transfer {
             job,
-            size,
+            images,
             truth,
             target,
             models,
         } => {
             let s = state.clone();
             spawn_job(state, job, move |cancel| {
-                transfer(s, job, size, truth, target, models, parts, cancel)
+                transfer(s, job, images, truth, target, models, parts, cancel)
             });
         }
         Request::Survival {
             job,
-            size,
+            images,
             truth,
             target,
             models,
         } => {
             let s = state.clone();
             spawn_job(state, job, move |cancel| {
-                survival(s, job, size, truth, target, models, parts, cancel)
+                survival(s, job, images, truth, target, models, parts, cancel)
             });
         }
         Request::Matrix {
@@ -525,8 +525,10 @@ async fn classify(state: Shared, job: JobId, id: ModelId) -> Result<bool, Proble
     let photo = photo(&state)?;
     let model = model(&state, id).await?;
     let size = id.input_size() as u32;
+    // The photo itself through the one preprocessing (as `gibbon classify` does); the
+    // page shows the model's input rounded to 8 bits.
+    let probs = model.classify(&photo).await.map_err(device_problem)?;
     let input = imaging::prepare(&photo, size, Preprocess::Crop);
-    let probs = model.classify(&input).await.map_err(device_problem)?;
     post(
         &Event::Classified {
             job,
@@ -543,7 +545,6 @@ async fn classify(state: Shared, job: JobId, id: ModelId) -> Result<bool, Proble
 /// event loop a turn so that a Cancel can arrive, and honours it.
 struct LiveSteps {
     job: JobId,
-    size: u32,
     cancel: Rc<Cell<bool>>,
     last_pixels: f64,
 }
@@ -557,8 +558,9 @@ impl Observer for LiveSteps {
         let record = &records[0];
         let mut buffers = Vec::new();
         let now = scope::now_ms();
-        if now - self.last_pixels > 150.0 {
-            let [_, _, h, w] = iterate.dims();
+        let [_, _, h, w] = iterate.dims();
+        // A large photo's iterate would cost more to read and send than the step itself.
+        if now - self.last_pixels > 150.0 && w * h <= LIVE_PIXELS {
             if let Ok(values) = read_values(iterate.clone()).await {
                 buffers.push(rgba(&imaging::from_chw(&values, w, h)));
             }
@@ -568,7 +570,8 @@ impl Observer for LiveSteps {
             &Event::Step {
                 job: self.job,
                 record: *record,
-                size: self.size,
+                width: w as u32,
+                height: h as u32,
             },
             buffers,
         );
@@ -579,6 +582,49 @@ impl Observer for LiveSteps {
             Flow::Continue
         }
     }
+}
+
+/// The long side of a survival check's thumbnail, at most.
+const THUMBNAIL_SIDE: u32 = 448;
+
+/// The largest iterate the live view shows, in pixels.
+const LIVE_PIXELS: usize = 1 << 20;
+
+/// The largest photo the page attacks at its own size, in pixels: the browser's memory holds
+/// a 12-megapixel attack (about 1.3 GB natively), and on WebGPU one f32 copy of the photo
+/// must fit one storage binding.
+fn full_resolution_pixels(backend: Option<&Backend>) -> u64 {
+    let memory = 12_000_000u64.min(attacks::step::MAX_FULL_PIXELS);
+    match backend.and_then(|b| b.max_tensor_bytes) {
+        Some(bytes) => memory.min(bytes / 12),
+        None => memory,
+    }
+}
+
+/// The photo an attack at full resolution works on: the photo itself, or, when this device
+/// cannot hold it, a smaller copy, with a note that says so.
+fn full_resolution_photo(
+    photo: &RgbImage,
+    backend: Option<&Backend>,
+) -> (RgbImage, Option<String>) {
+    let (w, h) = photo.dimensions();
+    let limit = full_resolution_pixels(backend) as f64;
+    let pixels = w as f64 * h as f64;
+    let long = w.max(h);
+    let scale = (limit / pixels)
+        .sqrt()
+        .min(attacks::step::MAX_FULL_SIDE as f64 / long as f64);
+    if scale >= 1.0 {
+        return (photo.clone(), None);
+    }
+    let copy = imaging::shrink_to(photo, ((long as f64 * scale).floor() as u32).max(1));
+    let note = format!(
+        "Your photo is {w}x{h}; this device attacks at most {:.0} megapixels at full size, so Gibbon attacked a {}x{} copy.",
+        limit / 1e6,
+        copy.width(),
+        copy.height()
+    );
+    (copy, Some(note))
 }
 
 /// Gives the event loop a turn between steps and honours Cancel, reporting nothing.
@@ -613,9 +659,15 @@ async fn attack(
 ) -> Result<bool, Problem> {
     config.validate().map_err(|e| Problem::new(e.to_string()))?;
     let size = id.input_size() as u32;
+    let mut note = None;
     let input = if config.method == Method::Fooling {
         // A fooling image starts from grey or noise: the photo, if any, plays no part.
         RgbImage::new(size, size)
+    } else if config.resolution == Resolution::Full {
+        let backend = state.borrow().backend.clone();
+        let (input, why) = full_resolution_photo(photo(&state)?.as_ref(), backend.as_ref());
+        note = why;
+        input
     } else {
         imaging::prepare(photo(&state)?.as_ref(), size, Preprocess::Crop)
     };
@@ -627,7 +679,6 @@ async fn attack(
         attacks::Ensemble::new(members.iter().map(Rc::as_ref).collect()).map_err(attack_problem)?;
     let mut observer = LiveSteps {
         job,
-        size,
         cancel,
         last_pixels: scope::now_ms(),
     };
@@ -640,24 +691,27 @@ async fn attack(
         .map_err(|e| Problem::with_detail("The PNG could not be made.", e.to_string()))?;
     let buffers = vec![rgba(&outcome.original), rgba(&outcome.adversarial), png];
     let cancelled = outcome.cancelled;
+    let (width, height) = outcome.adversarial.dimensions();
     post(
         &Event::Attacked {
             job,
             model: id,
             outcome: Box::new(outcome),
+            width,
+            height,
+            note,
         },
         buffers,
     );
     Ok(cancelled)
 }
 
-/// The attack's original and adversarial image a request carries (buffers 0 and 1, RGBA,
-/// `size` x `size`).
-fn attack_images(parts: &Parts, size: u32) -> Result<(RgbImage, RgbImage), Problem> {
+/// The attack's original and adversarial image a request carries (buffers 0 and 1, RGBA).
+fn attack_images(parts: &Parts, images: AttackImages) -> Result<(RgbImage, RgbImage), Problem> {
     let image = |i| {
         parts
             .bytes(i)
-            .and_then(|b| rgb(&b, size, size))
+            .and_then(|b| rgb(&b, images.width, images.height))
             .ok_or_else(|| Problem::new("The attack's images did not come with the request."))
     };
     Ok((image(0)?, image(1)?))
@@ -667,20 +721,20 @@ fn attack_images(parts: &Parts, size: u32) -> Result<(RgbImage, RgbImage), Probl
 async fn transfer(
     state: Shared,
     job: JobId,
-    size: u32,
+    images: AttackImages,
     truth: Truth,
     target: Option<usize>,
     models: Vec<ModelId>,
     parts: Parts,
     cancel: Rc<Cell<bool>>,
 ) -> Result<bool, Problem> {
-    let (original, adversarial) = attack_images(&parts, size)?;
+    let (original, adversarial) = attack_images(&parts, images)?;
     for id in models {
         if cancel.get() {
             return Ok(true);
         }
         let model = model(&state, id).await?;
-        let judgement = attacks::judge(&model, &original, &adversarial)
+        let judgement = attacks::judge(&model, &original, &adversarial, images.resolution)
             .await
             .map_err(device_problem)?;
         post(
@@ -700,14 +754,14 @@ async fn transfer(
 async fn survival(
     state: Shared,
     job: JobId,
-    size: u32,
+    images: AttackImages,
     truth: Truth,
     target: Option<usize>,
     models: Vec<ModelId>,
     parts: Parts,
     cancel: Rc<Cell<bool>>,
 ) -> Result<bool, Problem> {
-    let (original, adversarial) = attack_images(&parts, size)?;
+    let (original, adversarial) = attack_images(&parts, images)?;
     let mut changed = Vec::new();
     for t in Transform::CHECKS {
         if cancel.get() {
@@ -734,19 +788,24 @@ async fn survival(
     }
     let ensemble =
         attacks::Ensemble::new(members.iter().map(Rc::as_ref).collect()).map_err(attack_problem)?;
-    let judged = survival::judge_changed(&ensemble, &truth, target, &changed)
+    let judged = survival::judge_changed(&ensemble, images.resolution, &truth, target, &changed)
         .await
         .map_err(attack_problem)?;
+    // Thumbnails: a full-resolution photo's changed images are shown smaller.
+    let thumbnails: Vec<RgbImage> = changed
+        .iter()
+        .map(|(_, _, a)| imaging::shrink_to(a, THUMBNAIL_SIDE))
+        .collect();
     let checks = judged
         .into_iter()
-        .zip(&changed)
-        .map(|(survival, (_, _, a))| SurvivalCheck {
+        .zip(&thumbnails)
+        .map(|(survival, a)| SurvivalCheck {
             survival,
             width: a.width(),
             height: a.height(),
         })
         .collect();
-    let buffers = changed.iter().map(|(_, _, a)| rgba(a)).collect();
+    let buffers = thumbnails.iter().map(rgba).collect();
     post(&Event::Survived { job, checks }, buffers);
     Ok(false)
 }
@@ -775,9 +834,14 @@ async fn matrix(
         }
         for &judge in &models {
             let model = model(&state, judge).await?;
-            let judgement = attacks::judge(&model, &outcome.original, &outcome.adversarial)
-                .await
-                .map_err(device_problem)?;
+            let judgement = attacks::judge(
+                &model,
+                &outcome.original,
+                &outcome.adversarial,
+                outcome.config.resolution,
+            )
+            .await
+            .map_err(device_problem)?;
             verdicts.push((
                 source,
                 judge,

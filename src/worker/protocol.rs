@@ -8,7 +8,7 @@
 //! page can tell current results from late ones of work it gave up.
 
 use crate::attacks::{
-    AttackConfig, AttackOutcome, Judgement, StepRecord, Survival, Truth, Verdict,
+    AttackConfig, AttackOutcome, Judgement, Resolution, StepRecord, Survival, Truth, Verdict,
 };
 use crate::backend::BackendKind;
 use crate::models::{Layout, ModelId};
@@ -81,11 +81,11 @@ pub enum Request {
         truth: Truth,
         config: AttackConfig,
     },
-    /// Judges an attack's images (buffers: original RGBA, adversarial RGBA, both
-    /// `size` x `size`) with each of `models`.
+    /// Judges an attack's images (buffers: original RGBA, adversarial RGBA) with each of
+    /// `models`.
     Transfer {
         job: JobId,
-        size: u32,
+        images: AttackImages,
         truth: Truth,
         target: Option<usize>,
         models: Vec<ModelId>,
@@ -95,7 +95,7 @@ pub enum Request {
     /// `models` together (the attack's model, or its ensemble).
     Survival {
         job: JobId,
-        size: u32,
+        images: AttackImages,
         truth: Truth,
         target: Option<usize>,
         models: Vec<ModelId>,
@@ -126,6 +126,16 @@ pub enum Request {
     LoseDevice,
     /// Panics, as a bug would (a hook for tests of the page's recovery).
     Panic,
+}
+
+/// The two images of an attack that a request carries (buffers 0 and 1: original and
+/// adversarial, RGBA): their size, and the resolution the attack worked at, which says how
+/// they reach a model of another size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AttackImages {
+    pub width: u32,
+    pub height: u32,
+    pub resolution: Resolution,
 }
 
 /// The device the worker computes on.
@@ -212,18 +222,25 @@ pub enum Event {
         size: u32,
         top: Vec<Prediction>,
     },
-    /// An attack step; buffer 0, when present (at most every 150 ms): the iterate (RGBA).
+    /// An attack step; buffer 0, when present (at most every 150 ms, and not for a photo
+    /// above a megapixel): the iterate (RGBA, `width` x `height`).
     Step {
         job: JobId,
         record: StepRecord,
-        size: u32,
+        width: u32,
+        height: u32,
     },
     /// The attack's result (its images are not in the JSON); buffers: original RGBA,
-    /// adversarial RGBA, adversarial PNG (exactly the pixels that were classified).
+    /// adversarial RGBA (both `width` x `height`), adversarial PNG (exactly the pixels that
+    /// were classified). `note` says what the user should know, such as a photo attacked
+    /// as a smaller copy.
     Attacked {
         job: JobId,
         model: ModelId,
         outcome: Box<AttackOutcome>,
+        width: u32,
+        height: u32,
+        note: Option<String>,
     },
     /// How one model judged an attack's images.
     Judged {
@@ -291,7 +308,8 @@ impl Event {
     }
 }
 
-/// One survival check and the size of its changed image.
+/// One survival check and the size of its changed image's thumbnail (the image itself, or
+/// a copy at most 448 pixels on the long side).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SurvivalCheck {
     pub survival: Survival,

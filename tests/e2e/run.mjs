@@ -179,6 +179,8 @@ async function attackFlow(backend) {
   await page.screenshot({ path: path.join(output, `${backend}-1-before-attack.png`), fullPage: true });
 
   await page.selectOption(testid("method"), "ill");
+  // The seed's way: the model's 224x224 crop (the photo at its own size has its scenario).
+  await page.uncheck(testid("full-resolution"));
   await page.evaluate(() => { window.__longTasks = []; });
   const started = Date.now();
   await page.click(testid("run"));
@@ -402,8 +404,10 @@ await scenario("cpu: a fooling image from grey (no photo), DeepFool (minimal L2)
   console.log(`  survival: ${checks.join(" ")}; ${survivalSummary}`);
   check(checks.length === 7 && checks[0].startsWith("jpeg95:") && checks[6].startsWith("median3:"), "survival checks: " + checks);
   check(/^It survives \d of the \d changes/.test(survivalSummary), "survival summary: " + survivalSummary);
+  // At the photo's own size (451x300 here), the half-size check is about half of that.
   const thumb = await page.$eval(`${testid("survival-checks")} li[data-transform="scale0.5"] canvas`, (c) => [c.width, c.height]);
-  check(thumb[0] === 112 && thumb[1] === 112, `the half-size thumbnail is ${thumb}`);
+  const full = await page.$eval(testid("adversarial-canvas"), (c) => [c.width, c.height]);
+  check(Math.abs(thumb[0] - full[0] / 2) <= 1 && Math.abs(thumb[1] - full[1] / 2) <= 1, `the half-size thumbnail is ${thumb} of ${full}`);
   await page.uncheck(testid("ensemble-efficientnet-lite1"));
 
   // A robust image (EOT): each of 3 steps averages the gradient over the image and a random
@@ -451,6 +455,43 @@ await scenario("camera: a photo from the (fake) camera is classified and attacke
   const linf = Number(await page.getAttribute(testid("distances"), "data-linf"));
   console.log(`  FGSM on the camera's photo: ${await page.textContent(testid("verdict"))}`);
   check(linf > 0 && linf <= 8, `FGSM's L-inf ${linf}`);
+  check(errors.length === 0, "console errors: " + errors.join(" | "));
+  await context.close();
+});
+
+await scenario("full resolution: the photo attacked at its own size, downloaded, classified by the CLI", async () => {
+  const { context, page, errors } = await newPage("?backend=cpu");
+  await page.click(testid("sample-chelsea"));
+  const original = await top1(page, "original-predictions");
+  check(await page.isChecked(testid("full-resolution")), "the photo's own size is the default");
+  const label = await page.textContent(`label:has(${testid("full-resolution")})`);
+  check(/451×300/.test(label), "the switch names the photo's size: " + label);
+  await page.selectOption(testid("method"), "ifgsm");
+  await page.click(testid("run"));
+  await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(600) });
+  const verdict = await page.textContent(testid("verdict"));
+  console.log(`\n  I-FGSM eps 8 on chelsea at 451x300: ${verdict}`);
+  check((await page.getAttribute(testid("verdict"), "data-fooled")) === "true", "verdict: " + verdict);
+  const adversarialClass = await top1(page, "results");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click(testid("download-adversarial"))]);
+  const saved = path.join(output, "full-resolution-adversarial.png");
+  await download.saveAs(saved);
+  const png = decodePng(fs.readFileSync(saved));
+  const photo = decodePng(fs.readFileSync(path.join(dist, "samples", "chelsea.png")));
+  check(png.width === 451 && png.height === 300, `the download is ${png.width}x${png.height}`);
+  let maxDiff = 0;
+  for (let i = 0; i < png.rgb.length; i++) maxDiff = Math.max(maxDiff, Math.abs(png.rgb[i] - photo.rgb[i]));
+  check(maxDiff > 0 && maxDiff <= 8, `max difference from the photo ${maxDiff}`);
+  const cli = JSON.parse(execFileSync(gibbon, ["--quiet", "--device", "cpu", "classify", "--json", "--top", "1", saved]).toString());
+  console.log(`  download 451x300, max |diff| ${maxDiff} from the photo; CLI classifies it as ${cli.top[0].index} (${cli.top[0].prob.toFixed(3)}); page said ${adversarialClass} (photo: ${original})`);
+  check(cli.top[0].index === adversarialClass, `CLI says ${cli.top[0].index}, page said ${adversarialClass}`);
+  // The share card shows a photo larger than 400 px smaller: 400x266 panels.
+  const [cardDownload] = await Promise.all([page.waitForEvent("download"), page.click(testid("download-share-card"))]);
+  const card = decodePng(fs.readFileSync(await cardDownload.path()));
+  check(card.width === 2 * 24 + 3 * 400 + 2 * 16 && card.height === 24 + 28 + 266 + 64, `share card ${card.width}x${card.height}`);
+  // DI-FGSM works on the model's crop, and says so.
+  await page.selectOption(testid("method"), "di-fgsm");
+  check(await page.isVisible(testid("model-size-only")), "DI-FGSM says it works on the crop");
   check(errors.length === 0, "console errors: " + errors.join(" | "));
   await context.close();
 });
@@ -666,6 +707,39 @@ await scenario("offline: reload with the network off", async () => {
 });
 
 // ---------------------------------------------------------------- benchmark page (optional)
+// A measurement, not a CI test: E2E_BIG_PHOTO=photo.png (12 megapixels, say) attacks it at its
+// own size on the CPU fallback and prints the time, the worker's memory and the main thread's
+// longest task: E2E_ONLY=big E2E_BIG_PHOTO=photo.png node tests/e2e/run.mjs after a test build.
+if (process.env.E2E_BIG_PHOTO) {
+  await scenario("big photo: I-FGSM at the photo's own size on the CPU", async () => {
+    const { context, page, errors } = await newPage("?backend=cpu");
+    await backendKind(page);
+    await page.setInputFiles(testid("file-input"), process.env.E2E_BIG_PHOTO);
+    const original = await top1(page, "original-predictions");
+    const label = await page.textContent(`label:has(${testid("full-resolution")})`);
+    await page.selectOption(testid("method"), "ifgsm");
+    await page.evaluate(() => { window.__longTasks = []; });
+    const started = Date.now();
+    await page.click(testid("run"));
+    await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(1800) });
+    const seconds = (Date.now() - started) / 1000;
+    const tasks = await longTasks(page);
+    const reports = Number(await page.getAttribute(testid("worker-stats"), "data-reports"));
+    await page.evaluate(() => window.wasmBindings.gibbon_test_stats());
+    await page.waitForFunction(({ sel, n }) => Number(document.querySelector(sel).dataset.reports) > n, { sel: testid("worker-stats"), n: reports }, { timeout: T(60) });
+    const wasm = Number(await page.getAttribute(testid("worker-stats"), "data-wasm-bytes"));
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click(testid("download-adversarial"))]);
+    const png = decodePng(fs.readFileSync(await download.path()));
+    const notices = await page.$$eval(".notice", (ns) => ns.map((n) => n.textContent));
+    console.log(`\n  ${label.trim()}; top-1 ${original}`);
+    console.log(`  I-FGSM eps 8, 10 steps, in ${seconds.toFixed(1)} s: ${await page.textContent(testid("verdict"))}`);
+    console.log(`  worker wasm memory after it: ${(wasm / 1e6).toFixed(0)} MB; longest main-thread task ${Math.max(0, ...tasks).toFixed(0)} ms (${tasks.length} over 50 ms)`);
+    console.log(`  download ${png.width}x${png.height}; notices: ${notices.join(" | ") || "none"}`);
+    check(errors.length === 0, "console errors: " + errors.join(" | "));
+    await context.close();
+  });
+}
+
 if (process.env.E2E_BENCH || only === "bench") {
   await scenario("bench: ms per attack step", async () => {
     const { context, page } = await newPage("?bench&steps=" + (process.env.E2E_BENCH_STEPS || "3"));
