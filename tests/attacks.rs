@@ -53,6 +53,16 @@ fn checker(image: &image::RgbImage, eps: f32) -> BoundsChecker {
     }
 }
 
+/// The largest change of any value between two 8-bit images, in levels.
+fn linf_levels(a: &image::RgbImage, b: &image::RgbImage) -> i32 {
+    a.as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(a, b)| (*a as i32 - *b as i32).abs())
+        .max()
+        .unwrap_or(0)
+}
+
 fn lite0() -> Classifier {
     load(ModelId::EfficientNetLite0, &cpu())
 }
@@ -115,13 +125,7 @@ fn least_likely_eps8_fools_lite0_on_four_photos() {
             again.index, target,
             "{name}: ILLC did not reach the least-likely class"
         );
-        let linf = image
-            .as_raw()
-            .iter()
-            .zip(decoded.as_raw())
-            .map(|(a, b)| (*a as i32 - *b as i32).abs())
-            .max()
-            .unwrap();
+        let linf = linf_levels(&image, &decoded);
         assert!(linf <= 8, "{name}: L-inf {linf} > 8");
         assert_eq!(outcome.distance.linf, linf as f32);
     }
@@ -770,13 +774,7 @@ fn full_resolution_attack_survives_the_classify_path() {
     let png = imaging::encode_png(&outcome.adversarial).unwrap();
     let decoded = imaging::decode(&png).unwrap();
     let after = pollster::block_on(model.classify(&decoded)).unwrap();
-    let linf = photo
-        .as_raw()
-        .iter()
-        .zip(decoded.as_raw())
-        .map(|(a, b)| (*a as i32 - *b as i32).abs())
-        .max()
-        .unwrap();
+    let linf = linf_levels(&photo, &decoded);
     println!(
         "1600x1200 chelsea: {} ({:.3}) -> {} {} ({:.3}), L-inf {linf}, {} steps",
         before.top1().index,

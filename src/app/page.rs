@@ -56,8 +56,11 @@ pub struct PhotoState {
 /// A finished attack: the outcome and exactly the pixels that were classified.
 pub struct AttackResult {
     pub outcome: AttackOutcome,
-    pub original: Pixels,
-    pub adversarial: Pixels,
+    pub original: Rc<Pixels>,
+    pub adversarial: Rc<Pixels>,
+    /// What the page draws: the two images, or smaller copies of a large result.
+    pub shown_original: Rc<Pixels>,
+    pub shown_adversarial: Rc<Pixels>,
     /// The PNG the user downloads (the worker's encoding of `adversarial`).
     pub png: Vec<u8>,
 }
@@ -697,6 +700,7 @@ impl Page {
                 outcome,
                 width,
                 height,
+                preview,
                 note,
                 ..
             } => {
@@ -704,7 +708,7 @@ impl Page {
                     if let Some(note) = note {
                         self.notices.info(note);
                     }
-                    self.on_attacked(*outcome, width, height, buffers);
+                    self.on_attacked(*outcome, (width, height), preview, buffers);
                 }
             }
             Event::Judged {
@@ -820,7 +824,7 @@ impl Page {
             // The last result stays on screen.
             self.run.result.set(result.clone());
             if let Some(r) = result {
-                self.run.live.set(Some(Rc::new(r.adversarial.clone())));
+                self.run.live.set(Some(r.shown_adversarial.clone()));
             }
         } else {
             self.load(self.session.model.get_untracked());
@@ -830,28 +834,30 @@ impl Page {
     fn on_attacked(
         &self,
         outcome: AttackOutcome,
-        width: u32,
-        height: u32,
-        mut buffers: Vec<Vec<u8>>,
+        (width, height): (u32, u32),
+        preview: Option<(u32, u32)>,
+        buffers: Vec<Vec<u8>>,
     ) {
-        let png = buffers.pop().unwrap_or_default();
-        let adversarial = buffers.pop().unwrap_or_default();
-        let original = buffers.pop().unwrap_or_default();
-        let (Some(original), Some(adversarial)) = (
-            Pixels::new(width, height, original),
-            Pixels::new(width, height, adversarial),
-        ) else {
+        let mut buffers = buffers.into_iter();
+        let mut next = || buffers.next().unwrap_or_default();
+        let (original, adversarial, png) = (next(), next(), next());
+        let images = Pixels::new(width, height, original)
+            .zip(Pixels::new(width, height, adversarial))
+            .map(|(o, a)| (Rc::new(o), Rc::new(a)));
+        let shown = match (preview, &images) {
+            (None, Some((o, a))) => Some((o.clone(), a.clone())),
+            (Some((w, h)), Some(_)) => Pixels::new(w, h, next())
+                .zip(Pixels::new(w, h, next()))
+                .map(|(o, a)| (Rc::new(o), Rc::new(a))),
+            (_, None) => None,
+        };
+        let (Some((original, adversarial)), Some((shown_original, shown_adversarial))) =
+            (images, shown)
+        else {
             return self
                 .notices
                 .error(Problem::new("The attack's images did not arrive whole."));
         };
-        let mut outcome = outcome;
-        if let Some(o) = crate::worker::protocol::rgb(&original.rgba, width, height) {
-            outcome.original = o;
-        }
-        if let Some(a) = crate::worker::protocol::rgb(&adversarial.rgba, width, height) {
-            outcome.adversarial = a;
-        }
         if outcome.cancelled {
             self.notices.info(format!(
                 "Cancelled after {} step(s); the result so far is shown.",
@@ -860,11 +866,13 @@ impl Page {
         }
         // The chart ends with the rounded image's own probabilities.
         self.run.history.set(outcome.history.clone());
-        self.run.live.set(Some(Rc::new(adversarial.clone())));
+        self.run.live.set(Some(shown_adversarial.clone()));
         self.run.result.set(Some(Rc::new(AttackResult {
             outcome,
             original,
             adversarial,
+            shown_original,
+            shown_adversarial,
             png,
         })));
     }

@@ -60,7 +60,7 @@ fn CanvasTriptych() -> impl IntoView {
             .with(|c| c.as_ref().is_some_and(|c| c.method == Method::Fooling));
         let input = run
             .result
-            .with(|r| r.as_ref().map(|r| r.original.clone()))
+            .with(|r| r.as_ref().map(|r| (*r.shown_original).clone()))
             .or_else(|| {
                 (!fooling)
                     .then(|| photo.input.get().map(|p| (*p).clone()))

@@ -25,7 +25,9 @@ pub const AMPLIFY: f32 = 10.0;
 /// The card as PNG bytes. `model` names the model (or ensemble) the image was made on.
 pub fn render(result: &AttackResult, model: &str) -> Result<Vec<u8>, String> {
     let js_error = |e: wasm_bindgen::JsValue| format!("{e:?}");
-    let (w, h) = (result.original.width, result.original.height);
+    // The images as the page shows them (smaller copies of a large result).
+    let (original, adversarial) = (&*result.shown_original, &*result.shown_adversarial);
+    let (w, h) = (original.width, original.height);
     let scale = (PANEL as f64 / w.max(h) as f64).min(1.0);
     let (pw, ph) = (
         ((w as f64 * scale).round() as u32).max(1),
@@ -50,15 +52,15 @@ pub fn render(result: &AttackResult, model: &str) -> Result<Vec<u8>, String> {
 
     let outcome = &result.outcome;
     let (before, after) = (outcome.original_prediction, outcome.adversarial_prediction);
-    let perturbation = perturbation_view(&result.original, &result.adversarial, AMPLIFY);
+    let perturbation = perturbation_view(original, adversarial, AMPLIFY);
     let panels: [(&Pixels, String); 3] = [
         (
-            &result.original,
+            original,
             format!("Original: {} ({:.0}%)", before.name(), before.prob * 100.0),
         ),
         (&perturbation, format!("Perturbation ×{AMPLIFY}")),
         (
-            &result.adversarial,
+            adversarial,
             format!("Adversarial: {} ({:.0}%)", after.name(), after.prob * 100.0),
         ),
     ];

@@ -587,6 +587,9 @@ impl Observer for LiveSteps {
 /// The long side of a survival check's thumbnail, at most.
 const THUMBNAIL_SIDE: u32 = 448;
 
+/// The long side of the copies of a large result that the page shows.
+const PREVIEW_SIDE: u32 = 1024;
+
 /// The largest iterate the live view shows, in pixels.
 const LIVE_PIXELS: usize = 1 << 20;
 
@@ -689,9 +692,17 @@ async fn attack(
         .ok_or_else(|| Problem::new("The attack returned no image."))?;
     let png = imaging::encode_png(&outcome.adversarial)
         .map_err(|e| Problem::with_detail("The PNG could not be made.", e.to_string()))?;
-    let buffers = vec![rgba(&outcome.original), rgba(&outcome.adversarial), png];
+    let mut buffers = vec![rgba(&outcome.original), rgba(&outcome.adversarial), png];
     let cancelled = outcome.cancelled;
     let (width, height) = outcome.adversarial.dimensions();
+    // The page shows a large result smaller: drawing it whole would freeze the page.
+    let preview = (width as usize * height as usize > LIVE_PIXELS).then(|| {
+        let original = imaging::shrink_to(&outcome.original, PREVIEW_SIDE);
+        let adversarial = imaging::shrink_to(&outcome.adversarial, PREVIEW_SIDE);
+        buffers.push(rgba(&original));
+        buffers.push(rgba(&adversarial));
+        original.dimensions()
+    });
     post(
         &Event::Attacked {
             job,
@@ -699,6 +710,7 @@ async fn attack(
             outcome: Box::new(outcome),
             width,
             height,
+            preview,
             note,
         },
         buffers,

@@ -232,14 +232,16 @@ pub enum Event {
     },
     /// The attack's result (its images are not in the JSON); buffers: original RGBA,
     /// adversarial RGBA (both `width` x `height`), adversarial PNG (exactly the pixels that
-    /// were classified). `note` says what the user should know, such as a photo attacked
-    /// as a smaller copy.
+    /// were classified), and for an image above a megapixel, smaller copies of the original
+    /// and the adversarial image to show (RGBA, `preview`'s width x height). `note` says what
+    /// the user should know, such as a photo attacked as a smaller copy.
     Attacked {
         job: JobId,
         model: ModelId,
         outcome: Box<AttackOutcome>,
         width: u32,
         height: u32,
+        preview: Option<(u32, u32)>,
         note: Option<String>,
     },
     /// How one model judged an attack's images.

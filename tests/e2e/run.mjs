@@ -100,8 +100,9 @@ async function scenario(name, fn) {
     console.log(`FAILED (${((Date.now() - started) / 1000).toFixed(1)} s)\n  ${e.stack || e}`);
   }
 }
-async function newPage(query = "", at = base) {
+async function newPage(query = "", at = base, init = null) {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 1000 } });
+  if (init) await context.addInitScript(init);
   // Long tasks on the page's main thread, from the very start.
   await context.addInitScript(() => {
     window.__longTasks = [];
@@ -457,6 +458,19 @@ await scenario("camera: a photo from the (fake) camera is classified and attacke
   check(linf > 0 && linf <= 8, `FGSM's L-inf ${linf}`);
   check(errors.length === 0, "console errors: " + errors.join(" | "));
   await context.close();
+
+  // Permission refused: one plain sentence, and the other ways in keep working.
+  const refused = await newPage("?backend=cpu", base, () => {
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
+  });
+  await refused.page.click(testid("camera-open"));
+  const notice = await refused.page.textContent(testid("notice"), { timeout: T(30) });
+  console.log(`  permission refused: ${notice.slice(0, 100)}`);
+  check(/permission was refused/.test(notice), "the refused-camera notice: " + notice);
+  check(await refused.page.isVisible(testid("camera-open")), "the camera button stays");
+  await refused.page.click(testid("sample-coffee"));
+  check((await top1(refused.page, "original-predictions")) === 967, "a sample still works after the refusal");
+  await refused.context.close();
 });
 
 await scenario("full resolution: the photo attacked at its own size, downloaded, classified by the CLI", async () => {
