@@ -9,6 +9,7 @@ export WASM_BINDGEN_VERSION=0.2.130
 export TRUNK_VERSION=0.21.14
 export BINARYEN_VERSION=132.0.0
 export PLAYWRIGHT_VERSION=1.65.1
+export AXE_PLAYWRIGHT_VERSION=4.14.1
 export NUMPY_VERSION=2.4.6
 # The python the tests run their numpy references with.
 export GIBBON_PYTHON="$GIBBON_TOOLS/venv/bin/python"

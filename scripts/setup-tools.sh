@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Gibbon needs, skipping whatever is already there:
 # system packages (Chromium, software Vulkan), the wasm target, trunk, wasm-bindgen-cli,
-# wasm-opt (binaryen from npm), playwright-core (the browser driver, never its browsers), and
+# wasm-opt (binaryen from npm), playwright-core (the browser driver, never its browsers),
+# @axe-core/playwright (accessibility checks), and
 # numpy in a venv (the tests' independent reference implementations).
 # Safe to run again: every step checks first.
 set -euo pipefail
@@ -43,12 +44,14 @@ if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
 fi
 
 # --- npm tools (kept outside the clone so every clone shares them) ---------------------------
-if [ ! -x "$GIBBON_TOOLS/node_modules/.bin/wasm-opt" ] || [ ! -d "$GIBBON_TOOLS/node_modules/playwright-core" ]; then
-  say "npm install binaryen@$BINARYEN_VERSION playwright-core@$PLAYWRIGHT_VERSION into $GIBBON_TOOLS"
+if [ ! -x "$GIBBON_TOOLS/node_modules/.bin/wasm-opt" ] || [ ! -d "$GIBBON_TOOLS/node_modules/playwright-core" ] \
+    || [ ! -d "$GIBBON_TOOLS/node_modules/@axe-core/playwright" ]; then
+  say "npm install binaryen@$BINARYEN_VERSION playwright-core@$PLAYWRIGHT_VERSION @axe-core/playwright@$AXE_PLAYWRIGHT_VERSION into $GIBBON_TOOLS"
   mkdir -p "$GIBBON_TOOLS"
   (cd "$GIBBON_TOOLS" && [ -f package.json ] || echo '{"private":true}' > "$GIBBON_TOOLS/package.json")
   (cd "$GIBBON_TOOLS" && npm install --no-audit --no-fund --silent \
-      "binaryen@$BINARYEN_VERSION" "playwright-core@$PLAYWRIGHT_VERSION")
+      "binaryen@$BINARYEN_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" \
+      "@axe-core/playwright@$AXE_PLAYWRIGHT_VERSION")
 fi
 # --- numpy for the independent reference implementations the tests compare against ---------
 if ! "$GIBBON_TOOLS/venv/bin/python" -c "import numpy" 2>/dev/null; then

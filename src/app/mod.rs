@@ -11,6 +11,7 @@ mod bench;
 mod browser;
 mod camera;
 mod engine;
+mod lesson;
 mod live_chart;
 mod model_bar;
 mod notices;
@@ -90,6 +91,7 @@ fn App() -> impl IntoView {
             <model_bar::ModelBar/>
         </header>
         <notices::NoticeBar/>
+        <lesson::Lesson/>
         <main class="layout">
             <section class="column">
                 <photo_input::PhotoInput/>

@@ -139,7 +139,7 @@ pub fn perturbation_view(original: &Pixels, adversarial: &Pixels, amplify: f32) 
 }
 
 /// The verdict in one sentence, decided by the library's one rule.
-fn verdict_sentence(outcome: &crate::attacks::AttackOutcome) -> String {
+pub(super) fn verdict_sentence(outcome: &crate::attacks::AttackOutcome) -> String {
     let verdict = outcome.verdict();
     let label = outcome.goal.label();
     let adv = outcome.adversarial_prediction;

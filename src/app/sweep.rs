@@ -82,7 +82,14 @@ pub fn EpsSweep() -> impl IntoView {
             <div
                 class="chart"
                 role="img"
-                aria-label=summary
+                aria-label=move || {
+                    let text = summary();
+                    if text.is_empty() {
+                        "The success and the true class's probability against ε: no sweep yet.".to_string()
+                    } else {
+                        text
+                    }
+                }
                 data-testid="sweep-chart"
                 data-points=move || run.sweep.with(|s| s.as_ref().map_or(0, |(_, p)| p.len()))
                 inner_html=move || chart().unwrap_or_default()

@@ -100,8 +100,8 @@ async function scenario(name, fn) {
     console.log(`FAILED (${((Date.now() - started) / 1000).toFixed(1)} s)\n  ${e.stack || e}`);
   }
 }
-async function newPage(query = "", at = base, init = null) {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 1000 } });
+async function newPage(query = "", at = base, init = null, width = 1280) {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width, height: 1000 } });
   if (init) await context.addInitScript(init);
   // Long tasks on the page's main thread, from the very start.
   await context.addInitScript(() => {
@@ -506,6 +506,92 @@ await scenario("full resolution: the photo attacked at its own size, downloaded,
   // DI-FGSM works on the model's crop, and says so.
   await page.selectOption(testid("method"), "di-fgsm");
   check(await page.isVisible(testid("model-size-only")), "DI-FGSM says it works on the crop");
+  check(errors.length === 0, "console errors: " + errors.join(" | "));
+  await context.close();
+});
+
+await scenario("lesson: clicked through to the end on the CPU, each screen from the real computation", async () => {
+  const { context, page, errors } = await newPage("?backend=cpu");
+  await page.click(testid("sample-chelsea"));
+  await top1(page, "original-predictions");
+  await page.click(testid("lesson-open"));
+  const lines = [];
+  for (let k = 0; k < 8; k++) {
+    if (k > 0) await page.click(testid("lesson-next"), { timeout: T(600) });
+    await page.waitForFunction((sel) => !/Computing|Press Next again|Choose a photo/.test(document.querySelector(sel).textContent),
+      testid("lesson-seen"), { timeout: T(600) });
+    lines.push(`${await page.textContent(testid("lesson-title"))} | ${await page.textContent(testid("lesson-seen"))}`);
+    if (k === 2) check((await page.$$(`${testid("lesson")} math`)).length === 1, "FGSM's formula in MathML");
+  }
+  console.log("\n" + lines.map((l) => "  " + l).join("\n"));
+  check(/^1\..*The model sees: .*cat/.test(lines[0]), lines[0]);
+  check(/exactly 1\/255 \(largest change 1\)/.test(lines[1]), lines[1]);
+  check(/^3\..*\| (Fooled|Not fooled)/.test(lines[2]), lines[2]);
+  check(/gibbon/.test(lines[4]), lines[4]);
+  check(/EfficientNet-Lite1 sees .*EfficientNet-Lite2 sees/.test(lines[6]), lines[6]);
+  check(/JPEG quality 95: .*JPEG quality 75: .*JPEG quality 50: /.test(lines[7]), lines[7]);
+  check(await page.isDisabled(testid("lesson-next")), "Next ends at the last screen");
+  await page.click(testid("lesson-back"), { timeout: T(600) });
+  check(/^7\./.test(await page.textContent(testid("lesson-title"))), "Back goes back");
+  check(errors.length === 0, "console errors: " + errors.join(" | "));
+  await context.close();
+});
+
+await scenario("accessibility: axe finds no serious or critical violation on the page, a result and the lesson", async () => {
+  const axe = require("@axe-core/playwright");
+  const AxeBuilder = axe.default || axe.AxeBuilder || axe;
+  const { context, page, errors } = await newPage("?backend=cpu");
+  const audit = async (where) => {
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    const listed = violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length}: ${v.nodes.slice(0, 2).map((n) => n.target.join(" ")).join(", ")})`);
+    console.log(`\n  ${where}: ${listed.join("; ") || "no violations"}`);
+    return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${where}: ${v.id}`);
+  };
+  await page.click(testid("sample-chelsea"));
+  await top1(page, "original-predictions");
+  const bad = await audit("the page with a photo");
+  await page.selectOption(testid("method"), "fgsm");
+  await page.click(testid("run"));
+  await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(300) });
+  bad.push(...(await audit("after an attack")));
+  await page.click(testid("lesson-open"));
+  await page.click(testid("lesson-next"), { timeout: T(300) });
+  await page.waitForSelector(`${testid("lesson")} math`, { timeout: T(300) });
+  bad.push(...(await audit("the lesson")));
+  check(bad.length === 0, "serious or critical violations: " + bad.join(", "));
+  check(errors.length === 0, "console errors: " + errors.join(" | "));
+  await context.close();
+});
+
+await scenario("keyboard and phone: photo to download with the keyboard alone at 390 px, no sideways scrolling", async () => {
+  const { context, page, errors } = await newPage("?backend=cpu", base, null, 390);
+  await backendKind(page);
+  // Tab until the control has focus, then press a key on it, as a keyboard user does.
+  const press = async (id, key = "Enter") => {
+    for (let i = 0; i < 300; i++) {
+      if ((await page.evaluate(() => document.activeElement?.dataset?.testid)) === id) return page.keyboard.press(key);
+      await page.keyboard.press("Tab");
+    }
+    throw new Error(`${id} cannot be reached with Tab`);
+  };
+  await press("sample-coffee");
+  check((await top1(page, "original-predictions")) === 967, "coffee, chosen with the keyboard");
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  await page.screenshot({ path: path.join(output, "phone-390-before.png"), fullPage: true });
+  await press("run");
+  await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(300) });
+  const [download] = await Promise.all([page.waitForEvent("download"), press("download-adversarial")]);
+  const png = decodePng(fs.readFileSync(await download.path()));
+  const wideAfter = await page.evaluate(() => document.documentElement.scrollWidth);
+  await page.screenshot({ path: path.join(output, "phone-390-after.png"), fullPage: true });
+  console.log(`\n  keyboard only: coffee -> ${await page.textContent(testid("verdict"))} -> ${png.width}x${png.height} PNG; page width ${wide} / ${wideAfter} px at 390`);
+  check(png.width > 0, "the download");
+  // What sticks out, to say where to look.
+  const sticking = await page.evaluate(() => [...document.querySelectorAll("body *")]
+    .filter((e) => e.getBoundingClientRect().right > 391)
+    .slice(0, 8)
+    .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join(".")}[${e.dataset.testid || ""}] ${Math.round(e.getBoundingClientRect().right)}`));
+  check(wide <= 390 && wideAfter <= 390, `the page is ${wide} / ${wideAfter} px wide at 390: ${sticking.join(", ")}`);
   check(errors.length === 0, "console errors: " + errors.join(" | "));
   await context.close();
 });
