@@ -19,6 +19,8 @@ command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 ldconfig -p | grep -q libvulkan.so.1 || need_apt+=(libvulkan1)
 command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
 command -v npm >/dev/null || need_apt+=(nodejs npm)
+# A Japanese font, so that the browser tests' screenshots of the Japanese page are legible.
+[ -d /usr/share/fonts/opentype/ipafont-gothic ] || need_apt+=(fonts-ipafont-gothic)
 if [ ${#need_apt[@]} -gt 0 ]; then
   say "apt-get install ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

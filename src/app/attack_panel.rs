@@ -1,6 +1,7 @@
 //! The attack panel: method, budget (eps in pixel units), step size and count with the seed
 //! article's defaults shown, early stop, target class, Run and Cancel.
 
+use super::i18n::texts;
 use leptos::prelude::*;
 
 use super::activity::Activity;
@@ -27,6 +28,7 @@ pub fn AttackPanel() -> impl IntoView {
     let target = RwSignal::new(None::<usize>);
     let extras = Extras::new();
     let ensemble = RwSignal::new(Vec::<ModelId>::new());
+    let t = texts();
     let defaults = move || AttackConfig::new(method.get(), eps.get());
     let default_alpha = move || defaults().alpha();
     let default_step_count = move || defaults().steps();
@@ -66,9 +68,9 @@ pub fn AttackPanel() -> impl IntoView {
 
     view! {
         <div class="panel attack-panel" data-testid="attack-panel">
-            <h2>"Attack"</h2>
+            <h2>{move || t().attack}</h2>
             <label>
-                "Method "
+                {move || t().method}
                 <select
                     data-testid="method"
                     on:change=move |ev| {
@@ -83,7 +85,7 @@ pub fn AttackPanel() -> impl IntoView {
                             let m = *m;
                             view! {
                                 <option value=m.as_str() selected=move || method.get() == m>
-                                    {m.title()}
+                                    {move || (t().method_title)(m)}
                                 </option>
                             }
                         })
@@ -95,21 +97,21 @@ pub fn AttackPanel() -> impl IntoView {
                 fallback=move || view! {
                     <p class="explain" data-testid="no-eps">
                         {move || if method.get() == Method::Fooling {
-                            "No ε: a fooling image is made from scratch."
+                            t().no_eps_fooling
                         } else {
-                            "No ε: this attack looks for the smallest change (L2) that fools the model."
+                            t().no_eps_l2
                         }}
                     </p>
                 }
             >
                 <label>
-                    {move || format!("ε = {} / 255", eps.get())}
-                    <Slider value=eps min=0.0 max=32.0 step=0.5 testid="eps" label="Budget ε, in 255ths"/>
+                    {move || (t().eps)(eps.get())}
+                    <Slider value=eps min=0.0 max=32.0 step=0.5 testid="eps" label=t().eps_slider/>
                 </label>
             </Show>
             <div class="row">
                 <label>
-                    "Step α "
+                    {move || t().step_size}
                     <input
                         type="text"
                         inputmode="decimal"
@@ -120,7 +122,7 @@ pub fn AttackPanel() -> impl IntoView {
                     />
                 </label>
                 <label>
-                    "Steps "
+                    {move || t().steps}
                     <input
                         type="text"
                         inputmode="numeric"
@@ -133,28 +135,21 @@ pub fn AttackPanel() -> impl IntoView {
             </div>
             <label class="check">
                 <input type="checkbox" data-testid="early-stop" bind:checked=early_stop/>
-                " Stop as soon as the goal is reached"
+                {move || t().early_stop}
             </label>
             <label class="check">
                 <input type="checkbox" data-testid="full-resolution" bind:checked=full/>
-                {move || {
-                    let size = photo
-                        .size
-                        .get()
-                        .map(|(w, h)| format!(" ({w}×{h})"))
-                        .unwrap_or_default();
-                    format!(" Attack the photo at its own size{size}; off: the model's square crop")
-                }}
+                {move || (t().full_size)(photo.size.get())}
             </label>
             {move || {
                 let config = AttackConfig {
                     eot: extras.eot.get().round() as usize,
                     ..AttackConfig::new(method.get(), 8.0)
                 };
-                let why = config.model_resolution_only().filter(|_| full.get())?;
+                config.model_resolution_only().filter(|_| full.get())?;
                 Some(view! {
                     <p class="explain" data-testid="model-size-only">
-                        {format!("On the model's square crop: {why} works at the model's size.")}
+                        {(t().crop_only)(config.method)}
                     </p>
                 })
             }}
@@ -163,7 +158,7 @@ pub fn AttackPanel() -> impl IntoView {
             <Show when=move || method.get().accepts_target()>
                 <ClassPicker target=target required=Signal::derive(move || method.get().needs_target())/>
             </Show>
-            <p class="explain">{move || explain(method.get())}</p>
+            <p class="explain">{move || (t().explain)(method.get())}</p>
             <div class="buttons">
                 <button
                     class="run"
@@ -174,7 +169,7 @@ pub fn AttackPanel() -> impl IntoView {
                     }
                     on:click=run
                 >
-                    "Run"
+                    {move || t().run}
                 </button>
                 <button
                     class="cancel"
@@ -182,7 +177,7 @@ pub fn AttackPanel() -> impl IntoView {
                     disabled=move || page.activity.get().cancellable().is_none()
                     on:click=move |_| page.cancel()
                 >
-                    "Cancel"
+                    {move || t().cancel}
                 </button>
                 <span class="progress" data-testid="step-progress">
                     {move || {
@@ -203,38 +198,6 @@ pub fn AttackPanel() -> impl IntoView {
                 </span>
             </div>
         </div>
-    }
-}
-
-fn explain(method: Method) -> &'static str {
-    match method {
-        Method::Fgsm => {
-            "One step of size ε up the gradient sign of the true class's loss (Goodfellow et al. 2015)."
-        }
-        Method::FgsmTargeted => "One step of size ε down the loss of the chosen class.",
-        Method::Ifgsm => {
-            "Small steps up the loss, each clipped back into the ε-ball (Kurakin et al. 2017)."
-        }
-        Method::LeastLikely => {
-            "Small steps towards the class the model finds least likely for the photo (Kurakin et al. 2017)."
-        }
-        Method::Targeted => "Small steps towards the class you choose.",
-        Method::Pgd => "Iterative FGSM from a random start inside the ε-ball (Madry et al. 2018).",
-        Method::MiFgsm => {
-            "Iterative FGSM with momentum on the gradient, which fools other models more often (Dong et al. 2018)."
-        }
-        Method::DiFgsm => {
-            "Iterative FGSM whose steps see randomly shrunk and padded copies of the photo, which fools other models more often (Xie et al. 2019)."
-        }
-        Method::CwL2 => {
-            "Searches for the smallest change, measured as L2, that fools the model by a margin κ (Carlini & Wagner 2017). Slow: many small steps."
-        }
-        Method::DeepFool => {
-            "Walks to the nearest decision boundary the gradient shows, then just past it: a minimal L2 change (Moosavi-Dezfooli et al. 2016)."
-        }
-        Method::Fooling => {
-            "Starts from grey or noise instead of the photo and climbs until the model is sure it sees the class you choose (Nguyen et al. 2015)."
-        }
     }
 }
 

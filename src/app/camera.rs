@@ -2,6 +2,7 @@
 //! switch for phones. The frame is taken as a PNG and goes the way of a chosen file. Without a
 //! camera or permission, a notice says so and the other ways in keep working.
 
+use super::i18n::texts;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -30,6 +31,7 @@ impl Facing {
 #[component]
 pub fn Camera() -> impl IntoView {
     let page = expect_context::<Page>();
+    let t = texts();
     let video = NodeRef::<leptos::html::Video>::new();
     let stream = StoredValue::new_local(None::<MediaStream>);
     let open = RwSignal::new(false);
@@ -88,17 +90,17 @@ pub fn Camera() -> impl IntoView {
         <div class="camera" data-testid="camera">
             <Show when=move || !open.get()>
                 <button data-testid="camera-open" on:click=move |_| start()>
-                    "Take a photo with the camera"
+                    {move || t().camera_open}
                 </button>
             </Show>
             <div class="camera-view" class:open=move || open.get()>
                 <video node_ref=video data-testid="camera-video" autoplay=true muted=true playsinline=true
-                    aria-label="What the camera sees"
+                    aria-label=move || t().camera_view
                     on:loadeddata=move |_| ready.set(stream.with_value(Option::is_some))></video>
                 <Show when=move || open.get()>
                     <div class="buttons">
                         <button data-testid="camera-take" on:click=take disabled=move || !ready.get()>
-                            "Take photo"
+                            {move || t().camera_take}
                         </button>
                         <button
                             data-testid="camera-switch"
@@ -109,9 +111,9 @@ pub fn Camera() -> impl IntoView {
                                 start();
                             }
                         >
-                            "Switch camera"
+                            {move || t().camera_switch}
                         </button>
-                        <button data-testid="camera-close" on:click=move |_| stop()>"Close"</button>
+                        <button data-testid="camera-close" on:click=move |_| stop()>{move || t().camera_close}</button>
                     </div>
                 </Show>
             </div>

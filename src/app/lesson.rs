@@ -1,10 +1,11 @@
 //! The guided lesson: the seed article's ideas, one screen at a time, on the user's own photo.
 //! Each screen has a short explanation (with the article's formulas, drawn by the browser's
 //! MathML) and starts the real computation it talks about; the line under it, and the result
-//! below the lesson, come from that computation. All of the lesson's words are in [`STEPS`].
+//! below the lesson, come from that computation. Its words are in [`super::i18n`].
 
 use leptos::prelude::*;
 
+use super::i18n::{LessonVerdict, Texts, texts};
 use super::page::{AttackRun, Page, PhotoState};
 use super::results::verdict_sentence;
 use crate::attacks::{AttackConfig, Method, Resolution, Transform};
@@ -27,10 +28,9 @@ enum Action {
     Survival,
 }
 
-/// One screen: a title, an explanation, the formula it is about (MathML), what it computes.
+/// One screen: the formula it is about (MathML) and what it computes; its words are in
+/// [`super::i18n`] (`Texts::lesson`), in the same order.
 struct LessonStep {
-    title: &'static str,
-    text: &'static str,
     formula: Option<&'static str>,
     action: Action,
 }
@@ -41,14 +41,10 @@ const GIBBON: usize = 368;
 /// The lesson, in order.
 const STEPS: [LessonStep; 8] = [
     LessonStep {
-        title: "1. What the model sees",
-        text: "A classifier turns the photo into 1000 probabilities, one per ImageNet class. These are its five best guesses for your photo.",
         formula: None,
         action: Action::None,
     },
     LessonStep {
-        title: "2. Which way is worse: the gradient's sign",
-        text: "The gradient of the loss J with respect to the pixels says, for every pixel and colour, which way makes the model less sure of the right answer. Its sign, +1 or -1, is the middle picture below: each value moved by exactly 1/255, grey where nothing moved.",
         formula: Some(
             r#"<math display="block"><mrow><mi>sign</mi><mo>(</mo><msub><mo>∇</mo><mi>x</mi></msub><mi>J</mi><mo>(</mo><mi>θ</mi><mo>,</mo><mi>x</mi><mo>,</mo><mi>y</mi><mo>)</mo><mo>)</mo></mrow></math>"#,
         ),
@@ -59,8 +55,6 @@ const STEPS: [LessonStep; 8] = [
         },
     },
     LessonStep {
-        title: "3. One step: FGSM",
-        text: "Move every pixel value by ε along that sign, all at once (the fast gradient sign method). With ε = 8, no value changes by more than 8 of 255 levels: hard to see, and often enough to change the model's answer.",
         formula: Some(
             r#"<math display="block"><mrow><msup><mi>x</mi><mi>adv</mi></msup><mo>=</mo><mi>x</mi><mo>+</mo><mi>ε</mi><mo>·</mo><mi>sign</mi><mo>(</mo><msub><mo>∇</mo><mi>x</mi></msub><mi>J</mi><mo>(</mo><mi>θ</mi><mo>,</mo><mi>x</mi><mo>,</mo><mi>y</mi><mo>)</mo><mo>)</mo></mrow></math>"#,
         ),
@@ -71,8 +65,6 @@ const STEPS: [LessonStep; 8] = [
         },
     },
     LessonStep {
-        title: "4. Many small steps, clipped",
-        text: "Iterative FGSM takes steps of 1/255 and, after each, clips the image back to within ε of the photo and to valid pixel values. It needs less change than one big step.",
         formula: Some(
             r#"<math display="block"><mrow><msubsup><mi>x</mi><mrow><mi>n</mi><mo>+</mo><mn>1</mn></mrow><mi>adv</mi></msubsup><mo>=</mo><msub><mi>Clip</mi><mrow><mi>x</mi><mo>,</mo><mi>ε</mi></mrow></msub><mo>{</mo><msubsup><mi>x</mi><mi>n</mi><mi>adv</mi></msubsup><mo>+</mo><mi>α</mi><mo>·</mo><mi>sign</mi><mo>(</mo><msub><mo>∇</mo><mi>x</mi></msub><mi>J</mi><mo>(</mo><mi>θ</mi><mo>,</mo><msubsup><mi>x</mi><mi>n</mi><mi>adv</mi></msubsup><mo>,</mo><mi>y</mi><mo>)</mo><mo>)</mo><mo>}</mo></mrow></math>"#,
         ),
@@ -83,8 +75,6 @@ const STEPS: [LessonStep; 8] = [
         },
     },
     LessonStep {
-        title: "5. Aiming at a class: the panda that becomes a gibbon",
-        text: "Going down the loss of a chosen class instead of up the loss of the right one makes the model see that class. Here the target is a gibbon, as in the famous panda picture.",
         formula: Some(
             r#"<math display="block"><mrow><msubsup><mi>x</mi><mrow><mi>n</mi><mo>+</mo><mn>1</mn></mrow><mi>adv</mi></msubsup><mo>=</mo><msub><mi>Clip</mi><mrow><mi>x</mi><mo>,</mo><mi>ε</mi></mrow></msub><mo>{</mo><msubsup><mi>x</mi><mi>n</mi><mi>adv</mi></msubsup><mo>−</mo><mi>α</mi><mo>·</mo><mi>sign</mi><mo>(</mo><msub><mo>∇</mo><mi>x</mi></msub><mi>J</mi><mo>(</mo><mi>θ</mi><mo>,</mo><msubsup><mi>x</mi><mi>n</mi><mi>adv</mi></msubsup><mo>,</mo><msub><mi>y</mi><mi>target</mi></msub><mo>)</mo><mo>)</mo><mo>}</mo></mrow></math>"#,
         ),
@@ -95,8 +85,6 @@ const STEPS: [LessonStep; 8] = [
         },
     },
     LessonStep {
-        title: "6. Iterative least-likely",
-        text: "The article's favourite: aim at the class the model finds least likely for the photo, the most absurd answer it could give.",
         formula: Some(
             r#"<math display="block"><mrow><msub><mi>y</mi><mi>LL</mi></msub><mo>=</mo><munder><mi>argmin</mi><mi>y</mi></munder><mi>p</mi><mo>(</mo><mi>y</mi><mo>|</mo><mi>x</mi><mo>)</mo></mrow></math>"#,
         ),
@@ -107,14 +95,10 @@ const STEPS: [LessonStep; 8] = [
         },
     },
     LessonStep {
-        title: "7. Does it fool another model?",
-        text: "The image was made for one model. The other models now judge the very same pixels: the article found that this transfer was rare.",
         formula: None,
         action: Action::Transfer,
     },
     LessonStep {
-        title: "8. Does it survive a JPEG?",
-        text: "People share photos as JPEG, which throws away fine detail, and the perturbation is fine detail. The image is saved as JPEG at three qualities (and resized and filtered), and the model judges each.",
         formula: None,
         action: Action::Survival,
     },
@@ -126,6 +110,7 @@ pub fn Lesson() -> impl IntoView {
     let page = expect_context::<Page>();
     let photo = expect_context::<PhotoState>();
     let run = expect_context::<AttackRun>();
+    let t = texts();
     let open = RwSignal::new(false);
     let step = RwSignal::new(0usize);
 
@@ -151,38 +136,38 @@ pub fn Lesson() -> impl IntoView {
     };
     let busy = move || !page.activity.get().is_idle();
     let no_photo = move || photo.top.with(Vec::is_empty);
-    let seen = move || live_line(STEPS[step.get()].action, &photo, &run);
+    let seen = move || live_line(t(), STEPS[step.get()].action, &photo, &run);
 
     view! {
-        <section class="panel lesson" data-testid="lesson" aria-label="Guided lesson">
+        <section class="panel lesson" data-testid="lesson" aria-label=move || t().lesson_label>
             <Show
                 when=move || open.get()
                 fallback=move || view! {
                     <button data-testid="lesson-open" on:click=move |_| { open.set(true); start(0); }>
-                        "Guided lesson: how a classifier is fooled, on your photo"
+                        {move || t().lesson_open}
                     </button>
                 }
             >
-                <h2 data-testid="lesson-title">{move || STEPS[step.get()].title}</h2>
-                <p>{move || STEPS[step.get()].text}</p>
+                <h2 data-testid="lesson-title">{move || t().lesson[step.get()].title}</h2>
+                <p>{move || t().lesson[step.get()].text}</p>
                 {move || STEPS[step.get()].formula.map(|f| view! { <div class="formula" inner_html=f></div> })}
                 <p class="seen" data-testid="lesson-seen" aria-live="polite">
                     {move || if no_photo() {
-                        "Choose a photo, a sample or the camera to begin.".to_string()
+                        t().lesson_no_photo.to_string()
                     } else if busy() {
-                        "Computing…".to_string()
+                        t().computing.to_string()
                     } else {
                         seen()
                     }}
                 </p>
                 <div class="buttons">
                     <button data-testid="lesson-back" disabled=move || step.get() == 0 || busy()
-                        on:click=move |_| start(step.get_untracked() - 1)>"Back"</button>
+                        on:click=move |_| start(step.get_untracked() - 1)>{move || t().lesson_back}</button>
                     <button data-testid="lesson-next"
                         disabled=move || step.get() + 1 == STEPS.len() || busy() || no_photo()
-                        on:click=move |_| start(step.get_untracked() + 1)>"Next"</button>
-                    <button data-testid="lesson-close" on:click=move |_| open.set(false)>"Close"</button>
-                    <span class="progress">{move || format!("{} of {}", step.get() + 1, STEPS.len())}</span>
+                        on:click=move |_| start(step.get_untracked() + 1)>{move || t().lesson_next}</button>
+                    <button data-testid="lesson-close" on:click=move |_| open.set(false)>{move || t().lesson_close}</button>
+                    <span class="progress">{move || (t().lesson_of)(step.get() + 1, STEPS.len())}</span>
                 </div>
             </Show>
         </section>
@@ -190,7 +175,7 @@ pub fn Lesson() -> impl IntoView {
 }
 
 /// What the screen's computation gave, in one line.
-fn live_line(action: Action, photo: &PhotoState, run: &AttackRun) -> String {
+fn live_line(t: &Texts, action: Action, photo: &PhotoState, run: &AttackRun) -> String {
     let percent = |p: f32| format!("{:.1}%", p * 100.0);
     match action {
         Action::None => photo.top.with(|top| {
@@ -198,44 +183,40 @@ fn live_line(action: Action, photo: &PhotoState, run: &AttackRun) -> String {
                 .iter()
                 .map(|p| format!("{} ({})", p.name(), percent(p.prob)))
                 .collect();
-            format!("The model sees: {}.", guesses.join(", "))
+            (t.lesson_sees)(&guesses.join(", "))
         }),
         Action::Attack { method, eps, .. } => run.result.with(|r| match r {
             Some(r) if r.outcome.config.method == method && r.outcome.config.eps == eps => {
                 let o = &r.outcome;
                 if method == Method::Fgsm && eps == 1.0 {
-                    format!(
-                        "Every value moved by exactly 1/255 (largest change {}). After this one step the model says {} ({}).",
-                        o.distance.linf,
-                        o.adversarial_prediction.name(),
-                        percent(o.adversarial_prediction.prob)
-                    )
+                    let now = o.adversarial_prediction;
+                    (t.lesson_sign)(o.distance.linf, now.name(), &percent(now.prob))
                 } else {
                     verdict_sentence(o)
                 }
             }
-            _ => "Press Next again when the result is in.".to_string(),
+            _ => t.lesson_wait.to_string(),
         }),
         Action::Transfer => run.transfer.with(|rows| {
             let judged: Vec<String> = rows
                 .iter()
                 .map(|row| {
-                    let word = if !row.verdict.counted {
-                        "wrong on the photo already"
+                    let verdict = if !row.verdict.counted {
+                        LessonVerdict::WrongBefore
                     } else if row.verdict.fooled {
-                        "fooled too"
+                        LessonVerdict::Fooled
                     } else {
-                        "not fooled"
+                        LessonVerdict::NotFooled
                     };
-                    format!(
-                        "{} sees {}: {word}",
+                    (t.lesson_judged)(
                         row.judgement.model.display_name(),
-                        imagenet::name(row.judgement.adversarial.index)
+                        imagenet::name(row.judgement.adversarial.index),
+                        verdict,
                     )
                 })
                 .collect();
             if judged.is_empty() {
-                "No other model judged it.".to_string()
+                t.lesson_no_judge.to_string()
             } else {
                 format!("{}.", judged.join("; "))
             }
@@ -243,19 +224,21 @@ fn live_line(action: Action, photo: &PhotoState, run: &AttackRun) -> String {
         Action::Survival => run.survival.with(|views| {
             let jpeg: Vec<String> = views
                 .iter()
-                .filter(|v| matches!(v.check.survival.transform, Transform::Jpeg { .. }))
-                .map(|v| {
+                .filter_map(|v| {
                     let s = &v.check.survival;
-                    format!("{}: {}", s.transform.describe(), s.word())
+                    match s.transform {
+                        Transform::Jpeg { quality } => Some((t.lesson_jpeg_check)(
+                            quality,
+                            s.verdict.counted.then(|| s.survived()),
+                        )),
+                        _ => None,
+                    }
                 })
                 .collect();
             if jpeg.is_empty() {
-                "No result to save yet.".to_string()
+                t.lesson_no_result.to_string()
             } else {
-                format!(
-                    "{}. (\"destroyed\": the model is right again; \"-\": the JPEG fools it on the photo too.)",
-                    jpeg.join(", ")
-                )
+                (t.lesson_jpeg)(&jpeg.join(", "))
             }
         }),
     }

@@ -11,6 +11,7 @@ mod bench;
 mod browser;
 mod camera;
 mod engine;
+mod i18n;
 mod lesson;
 mod live_chart;
 mod model_bar;
@@ -80,14 +81,14 @@ fn App() -> impl IntoView {
     let use_gpu = browser::query_param("backend").as_deref() != Some("cpu");
     let page = Page::new(use_gpu);
     page.provide();
+    i18n::Language::provide();
+    let t = i18n::texts();
     PAGE.with(|p| p.set(Some(page)));
     view! {
         <header class="masthead">
             <h1>"Gibbon"</h1>
-            <p class="tagline">
-                "Drop a photo and watch an ImageNet classifier be fooled by noise too faint to see. "
-                "Everything runs on your machine: your photo never leaves it."
-            </p>
+            <p class="tagline" data-testid="tagline">{move || t().tagline}</p>
+            <i18n::LanguageSwitch/>
             <model_bar::ModelBar/>
         </header>
         <notices::NoticeBar/>
@@ -110,8 +111,8 @@ fn App() -> impl IntoView {
         <transfer::TransferMatrix/>
         <WorkerStats/>
         <footer class="footer">
-            <a href="?bench">"Benchmark"</a>
-            " · EfficientNet-Lite weights: Apache-2.0 · sample photos: scikit-image (CC0 / public domain)"
+            <a href="?bench">{move || t().benchmark}</a>
+            {move || t().credits}
         </footer>
     }
 }

@@ -1,5 +1,6 @@
 //! The bar under the title: which model, its download progress, and which device computes.
 
+use super::i18n::texts;
 use leptos::prelude::*;
 
 use super::page::Page;
@@ -24,9 +25,10 @@ pub fn ModelBar() -> impl IntoView {
 fn ModelPicker() -> impl IntoView {
     let session = expect_context::<Session>();
     let page = expect_context::<Page>();
+    let t = texts();
     view! {
         <label class="model-picker">
-            "Model "
+            {move || t().model}
             <select
                 data-testid="model-select"
                 on:change=move |ev| {
@@ -55,26 +57,19 @@ fn ModelPicker() -> impl IntoView {
 #[component]
 fn DownloadProgress() -> impl IntoView {
     let session = expect_context::<Session>();
+    let t = texts();
     move || {
         session.loading.get().map(|l| {
             let mb = |b: u64| b as f64 / 1e6;
+            let name = l.model.display_name();
             let (width, text) = match l.total {
-                Some(t) if t > 0 => (
-                    format!("{:.0}%", 100.0 * l.received as f64 / t as f64),
-                    format!(
-                        "Loading {}: {:.1} / {:.1} MB",
-                        l.model.display_name(),
-                        mb(l.received),
-                        mb(t)
-                    ),
+                Some(total) if total > 0 => (
+                    format!("{:.0}%", 100.0 * l.received as f64 / total as f64),
+                    (t().loading)(name, mb(l.received), Some(mb(total))),
                 ),
                 _ => (
                     "100%".to_string(),
-                    format!(
-                        "Loading {}: {:.1} MB",
-                        l.model.display_name(),
-                        mb(l.received)
-                    ),
+                    (t().loading)(name, mb(l.received), None),
                 ),
             };
             view! {
@@ -94,10 +89,11 @@ fn DownloadProgress() -> impl IntoView {
 fn BackendBadge() -> impl IntoView {
     let session = expect_context::<Session>();
     let page = expect_context::<Page>();
+    let t = texts();
     view! {
         <div class="backend" data-testid="backend">
             {move || match session.backend.get() {
-                None => view! { <span class="badge">"Starting…"</span> }.into_any(),
+                None => view! { <span class="badge">{t().starting}</span> }.into_any(),
                 Some(info) => {
                     let (class, kind) = match info.kind {
                         BackendKind::Wgpu => ("badge gpu", "WebGPU"),
@@ -123,7 +119,7 @@ fn BackendBadge() -> impl IntoView {
                 data-testid="backend-switch"
                 on:click=move |_| page.set_use_gpu(!session.use_gpu.get_untracked())
             >
-                {move || if session.use_gpu.get() { "Use CPU" } else { "Try WebGPU" }}
+                {move || if session.use_gpu.get() { t().use_cpu } else { t().try_webgpu }}
             </button>
         </div>
     }

@@ -2,6 +2,7 @@
 //! sample photos; and what the model says about it. Files go to the worker as they are: it
 //! decodes them, so a huge or broken file cannot freeze the page.
 
+use super::i18n::texts;
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -14,6 +15,7 @@ use crate::samples::{SAMPLES, Sample};
 #[component]
 pub fn PhotoInput() -> impl IntoView {
     let page = expect_context::<Page>();
+    let t = texts();
     let dragging = RwSignal::new(false);
     let on_drop = move |ev: ev::DragEvent| {
         ev.prevent_default();
@@ -67,9 +69,9 @@ pub fn PhotoInput() -> impl IntoView {
         >
             <OriginalView/>
             <p class="hint">
-                "Drop a photo here, paste one, or "
+                {move || t().drop_hint}
                 <label class="file-button">
-                    "choose a file"
+                    {move || t().choose_file}
                     <input type="file" accept="image/*" data-testid="file-input" on:change=on_pick/>
                 </label>
             </p>
@@ -83,6 +85,7 @@ pub fn PhotoInput() -> impl IntoView {
 #[component]
 fn OriginalView() -> impl IntoView {
     let photo = expect_context::<PhotoState>();
+    let t = texts();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     Effect::new(move |_| {
         if let (Some(pixels), Some(canvas)) = (photo.input.get(), canvas.get()) {
@@ -97,14 +100,14 @@ fn OriginalView() -> impl IntoView {
     view! {
         <Show
             when=move || photo.input.with(Option::is_some)
-            fallback=|| view! { <div class="placeholder">"No photo yet"</div> }
+            fallback=move || view! { <div class="placeholder">{move || t().no_photo}</div> }
         >
             <canvas
                 class="photo"
                 node_ref=canvas
                 data-testid="original-canvas"
                 role="img"
-                aria-label=move || format!("The photo as the model sees it: {}", name())
+                aria-label=move || format!("{}{}", t().photo_as_seen, name())
             ></canvas>
             <p class="caption">{name}</p>
         </Show>
@@ -140,9 +143,10 @@ fn Gallery() -> impl IntoView {
 #[component]
 pub fn Predictions() -> impl IntoView {
     let photo = expect_context::<PhotoState>();
+    let t = texts();
     view! {
         <div class="predictions" data-testid="original-predictions">
-            <h2>"What the model sees"</h2>
+            <h2>{move || t().what_model_sees}</h2>
             <ProbabilityBars predictions=Signal::derive(move || photo.top.get())/>
         </div>
     }

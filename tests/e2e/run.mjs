@@ -596,6 +596,36 @@ await scenario("keyboard and phone: photo to download with the keyboard alone at
   await context.close();
 });
 
+await scenario("language: Japanese from the switch, kept over a reload; screenshots at 1280 and 390 px", async () => {
+  const { context, page, errors } = await newPage("?backend=cpu");
+  const tagline = () => page.textContent(testid("tagline"));
+  check(/^Drop a photo/.test(await tagline()), "English first (the browser's language)");
+  await page.selectOption(testid("language"), "ja");
+  await page.waitForFunction((sel) => /写真/.test(document.querySelector(sel).textContent), testid("tagline"), { timeout: T(10) });
+  check((await page.getAttribute("html", "lang")) === "ja", "<html lang> follows the switch");
+  await page.reload();
+  await page.waitForFunction((sel) => /写真/.test(document.querySelector(sel)?.textContent || ""), testid("tagline"), { timeout: T(60) });
+  check((await page.textContent(testid("run"))).trim() === "実行", "the Run button in Japanese after the reload");
+  await page.click(testid("sample-chelsea"));
+  await top1(page, "original-predictions");
+  await page.screenshot({ path: path.join(output, "ja-1280-before.png"), fullPage: true });
+  await page.selectOption(testid("method"), "fgsm");
+  await page.click(testid("run"));
+  await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(300) });
+  await page.click(testid("lesson-open"));
+  await page.waitForFunction((sel) => /モデルの答え/.test(document.querySelector(sel).textContent), testid("lesson-seen"), { timeout: T(60) });
+  console.log(`\n  ${await tagline()}\n  ${await page.textContent(testid("lesson-title"))} | ${await page.textContent(testid("lesson-seen"))}`);
+  await page.screenshot({ path: path.join(output, "ja-1280-after.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 1000 });
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  await page.screenshot({ path: path.join(output, "ja-390-after.png"), fullPage: true });
+  check(wide <= 390, `the Japanese page is ${wide} px wide at 390`);
+  await page.selectOption(testid("language"), "en");
+  await page.waitForFunction((sel) => /^Drop a photo/.test(document.querySelector(sel).textContent), testid("tagline"), { timeout: T(10) });
+  check(errors.length === 0, "console errors: " + errors.join(" | "));
+  await context.close();
+});
+
 // ---------------------------------------------------------------- the worker dies; the page lives
 await scenario("recovery: a lost GPU device and a crashed worker keep the photo and the result", async () => {
   const { context, page } = await newPage("");
