@@ -1,7 +1,7 @@
 //! The attack panel: method, budget (eps in pixel units), step size and count with the seed
 //! article's defaults shown, early stop, target class, Run and Cancel.
 
-use super::i18n::texts;
+use super::i18n::{Texts, texts, texts_now};
 use leptos::prelude::*;
 
 use super::activity::Activity;
@@ -29,6 +29,7 @@ pub fn AttackPanel() -> impl IntoView {
     let extras = Extras::new();
     let ensemble = RwSignal::new(Vec::<ModelId>::new());
     let t = texts();
+    let t_now = texts_now();
     let defaults = move || AttackConfig::new(method.get(), eps.get());
     let default_alpha = move || defaults().alpha();
     let default_step_count = move || defaults().steps();
@@ -37,14 +38,10 @@ pub fn AttackPanel() -> impl IntoView {
         let parse_alpha = alpha.get_untracked().trim().parse::<f32>().ok();
         let parse_steps = steps.get_untracked().trim().parse::<usize>().ok();
         if !alpha.get_untracked().trim().is_empty() && parse_alpha.is_none() {
-            return page.notices.error(Problem::new(
-                "The step α must be a number of pixel units, such as 1 or 0.5.",
-            ));
+            return page.notices.error(Problem::new(t_now().alpha_invalid));
         }
         if !steps.get_untracked().trim().is_empty() && parse_steps.is_none() {
-            return page
-                .notices
-                .error(Problem::new("Steps must be a whole number, such as 10."));
+            return page.notices.error(Problem::new(t_now().steps_invalid));
         }
         let m = method.get_untracked();
         let mut config = AttackConfig {
@@ -106,7 +103,7 @@ pub fn AttackPanel() -> impl IntoView {
             >
                 <label>
                     {move || (t().eps)(eps.get())}
-                    <Slider value=eps min=0.0 max=32.0 step=0.5 testid="eps" label=t().eps_slider/>
+                    <Slider value=eps min=0.0 max=32.0 step=0.5 testid="eps" label=|t| t.eps_slider/>
                 </label>
             </Show>
             <div class="row">
@@ -277,19 +274,17 @@ fn MethodOptions(method: RwSignal<Method>, extras: Extras) -> impl IntoView {
         refine,
         eot,
     } = extras;
+    let t = texts();
     let lattice = move || {
         method.get().uses_eps().then(|| {
             view! {
                 <label class="check">
                     <input type="checkbox" data-testid="refine" bind:checked=refine/>
-                    {format!(" If rounding to 8 bits undoes it, up to {LATTICE_STEPS} whole-level steps more")}
+                    {move || (t().refine)(LATTICE_STEPS)}
                 </label>
                 <label>
-                    {move || match eot.get().round() as usize {
-                        0 | 1 => "Robust to JPEG and resizing: off".to_string(),
-                        n => format!("Robust to JPEG and resizing: {n} views per step ({n}× the time)"),
-                    }}
-                    <Slider value=eot min=0.0 max=8.0 step=1.0 testid="eot" label="Random views per step (JPEG, rescale, shift) for a robust image"/>
+                    {move || (t().eot)(eot.get().round() as usize)}
+                    <Slider value=eot min=0.0 max=8.0 step=1.0 testid="eot" label=|t| t.eot_slider/>
                 </label>
             }
         })
@@ -298,48 +293,48 @@ fn MethodOptions(method: RwSignal<Method>, extras: Extras) -> impl IntoView {
         match method.get() {
         Method::Pgd => view! {
             <label>
-                {move || format!("Random restarts: {}", restarts.get())}
-                <Slider value=restarts min=1.0 max=10.0 step=1.0 testid="restarts" label="Random restarts"/>
+                {move || (t().restarts)(restarts.get())}
+                <Slider value=restarts min=1.0 max=10.0 step=1.0 testid="restarts" label=|t| t.restarts_slider/>
             </label>
         }
         .into_any(),
         Method::DiFgsm => view! {
             <label>
-                {move || format!("Diversity: {:.0}% of steps transformed", diversity.get() * 100.0)}
-                <Slider value=diversity min=0.0 max=1.0 step=0.05 testid="diversity" label="Share of steps that see a transformed copy"/>
+                {move || (t().diversity)(diversity.get())}
+                <Slider value=diversity min=0.0 max=1.0 step=0.05 testid="diversity" label=|t| t.diversity_slider/>
             </label>
         }
         .into_any(),
         Method::CwL2 => view! {
             <label>
-                {move || format!("Margin κ = {}", confidence.get())}
-                <Slider value=confidence min=0.0 max=20.0 step=0.5 testid="confidence" label="Margin kappa, in logits"/>
+                {move || (t().kappa)(confidence.get())}
+                <Slider value=confidence min=0.0 max=20.0 step=0.5 testid="confidence" label=|t| t.kappa_slider/>
             </label>
             <label>
-                {move || format!("Search rounds on c: {}", search_steps.get())}
-                <Slider value=search_steps min=1.0 max=9.0 step=1.0 testid="search-steps" label="Rounds of the binary search on c"/>
+                {move || (t().search_rounds)(search_steps.get())}
+                <Slider value=search_steps min=1.0 max=9.0 step=1.0 testid="search-steps" label=|t| t.search_slider/>
             </label>
         }
         .into_any(),
         Method::DeepFool => view! {
             <label>
-                {move || format!("Overshoot: {}", overshoot.get())}
-                <Slider value=overshoot min=0.0 max=0.2 step=0.01 testid="overshoot" label="How far past the boundary to step"/>
+                {move || (t().overshoot)(overshoot.get())}
+                <Slider value=overshoot min=0.0 max=0.2 step=0.01 testid="overshoot" label=|t| t.overshoot_slider/>
             </label>
         }
         .into_any(),
         Method::Fooling => view! {
             <label>
-                {move || format!("Stop at p ≥ {:.2}", threshold.get())}
-                <Slider value=threshold min=0.5 max=0.99 step=0.01 testid="threshold" label="Target probability to reach"/>
+                {move || (t().threshold)(threshold.get())}
+                <Slider value=threshold min=0.5 max=0.99 step=0.01 testid="threshold" label=|t| t.threshold_slider/>
             </label>
             <label>
-                {move || format!("Smoothness prior (total variation): {}", tv.get())}
-                <Slider value=tv min=0.0 max=1.0 step=0.05 testid="tv" label="Weight of the total-variation prior"/>
+                {move || (t().tv)(tv.get())}
+                <Slider value=tv min=0.0 max=1.0 step=0.05 testid="tv" label=|t| t.tv_slider/>
             </label>
             <label class="check">
                 <input type="checkbox" data-testid="start-noise" bind:checked=noise/>
-                " Start from noise (else grey)"
+                {move || t().start_noise}
             </label>
         }
         .into_any(),
@@ -354,6 +349,7 @@ fn MethodOptions(method: RwSignal<Method>, extras: Extras) -> impl IntoView {
 #[component]
 fn EnsemblePicker(ensemble: RwSignal<Vec<ModelId>>) -> impl IntoView {
     let session = expect_context::<Session>();
+    let t = texts();
     let others = move || {
         let chosen = session.model.get();
         session
@@ -364,7 +360,7 @@ fn EnsemblePicker(ensemble: RwSignal<Vec<ModelId>>) -> impl IntoView {
     };
     view! {
         <fieldset class="ensemble" data-testid="ensemble">
-            <legend>"Ensemble: also attack"</legend>
+            <legend>{move || t().ensemble_legend}</legend>
             {move || {
                 others()
                     .into_iter()
@@ -400,13 +396,14 @@ fn EnsemblePicker(ensemble: RwSignal<Vec<ModelId>>) -> impl IntoView {
 fn ClassPicker(target: RwSignal<Option<usize>>, required: Signal<bool>) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let matches = move || imagenet::search(&query.get()).take(8).collect::<Vec<_>>();
+    let t = texts();
     view! {
         <div class="class-picker">
             <label>
-                {move || if required.get() { "Target class " } else { "Target class (optional) " }}
+                {move || (t().target_class)(required.get())}
                 <input
                     type="search"
-                    placeholder="type a class, e.g. gibbon"
+                    placeholder=move || t().target_placeholder
                     data-testid="target-search"
                     bind:value=query
                 />
@@ -437,8 +434,8 @@ fn ClassPicker(target: RwSignal<Option<usize>>, required: Signal<bool>) -> impl 
             </ul>
             <p class="chosen" data-testid="target-chosen">
                 {move || match target.get() {
-                    Some(t) => format!("Target: {} ({t})", imagenet::name(t)),
-                    None => "No target chosen".to_string(),
+                    Some(index) => (t().target_chosen)(imagenet::name(index), index),
+                    None => t().no_target.to_string(),
                 }}
             </p>
         </div>
@@ -453,13 +450,14 @@ pub fn Slider(
     max: f32,
     step: f32,
     testid: &'static str,
-    /// What the slider sets, for screen readers.
-    label: &'static str,
+    /// What the slider sets, for screen readers, in the page's language.
+    label: fn(&Texts) -> &'static str,
 ) -> impl IntoView {
+    let t = texts();
     view! {
         <input
             type="range"
-            aria-label=label
+            aria-label=move || label(t())
             min=min
             max=max
             step=step

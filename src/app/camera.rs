@@ -2,7 +2,7 @@
 //! switch for phones. The frame is taken as a PNG and goes the way of a chosen file. Without a
 //! camera or permission, a notice says so and the other ways in keep working.
 
-use super::i18n::texts;
+use super::i18n::{Texts, texts, texts_now};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -32,6 +32,7 @@ impl Facing {
 pub fn Camera() -> impl IntoView {
     let page = expect_context::<Page>();
     let t = texts();
+    let t_now = texts_now();
     let video = NodeRef::<leptos::html::Video>::new();
     let stream = StoredValue::new_local(None::<MediaStream>);
     let open = RwSignal::new(false);
@@ -60,7 +61,7 @@ pub fn Camera() -> impl IntoView {
         stop();
         let facing = facing.get_untracked();
         leptos::task::spawn_local(async move {
-            match start_stream(facing).await {
+            match start_stream(facing, t_now()).await {
                 Ok(s) => {
                     open.set(true);
                     if let Some(v) = video.get_untracked() {
@@ -79,10 +80,9 @@ pub fn Camera() -> impl IntoView {
             stop();
             page.choose_file(file);
         }
-        Err(why) => page.notices.error(Problem::with_detail(
-            "The camera gave no picture yet; try again in a moment.",
-            why,
-        )),
+        Err(why) => page
+            .notices
+            .error(Problem::with_detail(t_now().camera_no_picture, why)),
     };
     on_cleanup(stop);
 
@@ -122,7 +122,7 @@ pub fn Camera() -> impl IntoView {
 }
 
 /// Asks the browser for a video stream from the camera facing `facing`.
-async fn start_stream(facing: Facing) -> Result<MediaStream, Problem> {
+async fn start_stream(facing: Facing, t: &'static Texts) -> Result<MediaStream, Problem> {
     // Outside a secure context `navigator.mediaDevices` is undefined, not an error.
     let devices = web_sys::window()
         .map(|w| w.navigator())
@@ -130,27 +130,20 @@ async fn start_stream(facing: Facing) -> Result<MediaStream, Problem> {
             js_sys::Reflect::get(n, &"mediaDevices".into()).is_ok_and(|d| !d.is_undefined())
         })
         .and_then(|n| n.media_devices().ok())
-        .ok_or_else(|| {
-            Problem::new(
-                "No camera here: browsers give cameras only to pages over https or on localhost. Drop, paste or choose a photo instead.",
-            )
-        })?;
+        .ok_or_else(|| Problem::new(t.camera_insecure))?;
     let constraints = web_sys::MediaStreamConstraints::new();
     let video = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&video, &"facingMode".into(), &facing.as_str().into());
     constraints.set_video(&video);
     let promise = devices
         .get_user_media_with_constraints(&constraints)
-        .map_err(|e| Problem::with_detail("The camera could not be opened.", format!("{e:?}")))?;
-    let stream = JsFuture::from(promise).await.map_err(|e| {
-        Problem::with_detail(
-            "No camera: permission was refused or there is none. Drop, paste or choose a photo instead.",
-            format!("{e:?}"),
-        )
-    })?;
+        .map_err(|e| Problem::with_detail(t.camera_failed, format!("{e:?}")))?;
+    let stream = JsFuture::from(promise)
+        .await
+        .map_err(|e| Problem::with_detail(t.camera_refused, format!("{e:?}")))?;
     stream
         .dyn_into::<MediaStream>()
-        .map_err(|_| Problem::new("The camera gave something that is not a video."))
+        .map_err(|_| Problem::new(t.camera_not_video))
 }
 
 /// The video's current frame as a PNG file called camera.png.

@@ -192,7 +192,7 @@ fn live_line(t: &Texts, action: Action, photo: &PhotoState, run: &AttackRun) -> 
                     let now = o.adversarial_prediction;
                     (t.lesson_sign)(o.distance.linf, now.name(), &percent(now.prob))
                 } else {
-                    verdict_sentence(o)
+                    verdict_sentence(o, t)
                 }
             }
             _ => t.lesson_wait.to_string(),
@@ -218,7 +218,7 @@ fn live_line(t: &Texts, action: Action, photo: &PhotoState, run: &AttackRun) -> 
             if judged.is_empty() {
                 t.lesson_no_judge.to_string()
             } else {
-                format!("{}.", judged.join("; "))
+                (t.lesson_transfer)(&judged.join("; "))
             }
         }),
         Action::Survival => run.survival.with(|views| {

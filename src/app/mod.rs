@@ -79,9 +79,9 @@ pub fn gibbon_test_stats() {
 #[component]
 fn App() -> impl IntoView {
     let use_gpu = browser::query_param("backend").as_deref() != Some("cpu");
-    let page = Page::new(use_gpu);
+    let language = i18n::Language::provide();
+    let page = Page::new(use_gpu, language);
     page.provide();
-    i18n::Language::provide();
     let t = i18n::texts();
     PAGE.with(|p| p.set(Some(page)));
     view! {

@@ -62,6 +62,7 @@ impl Notices {
 #[component]
 pub fn NoticeBar() -> impl IntoView {
     let notices = expect_context::<Notices>();
+    let t = super::i18n::texts();
     move || {
         notices.current.get().map(|notice| {
             let class = match notice.level {
@@ -73,7 +74,7 @@ pub fn NoticeBar() -> impl IntoView {
                     <span class="summary">{notice.summary}</span>
                     {notice.detail.map(|d| view! {
                         <details class="detail">
-                            <summary>"Details"</summary>
+                            <summary>{t().details}</summary>
                             <code>{d}</code>
                         </details>
                     })}

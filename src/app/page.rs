@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use super::activity::Activity;
 use super::browser::{self, Pixels};
 use super::engine::Engine;
+use super::i18n::{Language, Texts, Why, Work};
 use super::notices::Notices;
 use super::session::{Loading, Session};
 use crate::attacks::{
@@ -165,11 +166,13 @@ pub struct Page {
     user_loads: StoredValue<Vec<UserLoad>, LocalStorage>,
     /// The user's model load under way.
     pending_user: StoredValue<Option<PendingLoad>>,
+    /// The page's language, for the notices it writes.
+    language: Language,
 }
 
 impl Page {
-    /// The page's state; `use_gpu` false starts on the CPU.
-    pub fn new(use_gpu: bool) -> Self {
+    /// The page's state; `use_gpu` false starts on the CPU; notices are in `language`.
+    pub fn new(use_gpu: bool, language: Language) -> Self {
         Self {
             engine: StoredValue::new_local(None),
             notices: Notices::new(),
@@ -201,7 +204,13 @@ impl Page {
             debug: browser::query_param("debug").is_some(),
             user_loads: StoredValue::new_local(Vec::new()),
             pending_user: StoredValue::new(None),
+            language,
         }
+    }
+
+    /// The words of the page's language now.
+    fn t(&self) -> &'static Texts {
+        self.language.0.get_untracked().texts()
     }
 
     /// Makes the contexts available to the components and starts the worker.
@@ -247,19 +256,18 @@ impl Page {
     }
 
     /// Stops what runs (a Cancel for the worker) and says why, when it was an attack.
-    fn interrupt(&self, why: &str) {
+    fn interrupt(&self, why: Why) {
         let activity = self.activity.get_untracked();
         if let Some(job) = activity.cancellable() {
             self.send(Request::Cancel { job }, Vec::new(), None);
             self.cancelled.set_value(Some(job));
-            let what = match activity {
-                Activity::Attacking(_) => "The attack",
-                Activity::Transfer(_) => "The transfer test",
-                Activity::Survival(_) => "The survival check",
-                _ => "The matrix photo",
+            let work = match activity {
+                Activity::Attacking(_) => Work::Attack,
+                Activity::Transfer(_) => Work::Transfer,
+                Activity::Survival(_) => Work::Survival,
+                _ => Work::Matrix,
             };
-            self.notices
-                .info(format!("{what} was cancelled because {why}."));
+            self.notices.info((self.t().interrupted)(work, why));
         }
         self.activity.set(Activity::Idle);
     }
@@ -296,7 +304,7 @@ impl Page {
     }
 
     fn choose(&self, photo: Photo) {
-        self.interrupt("another photo was chosen");
+        self.interrupt(Why::Photo);
         self.notices.clear();
         self.photo.photo.set(Some(photo));
         self.clear_results();
@@ -348,7 +356,7 @@ impl Page {
         if self.session.model.get_untracked() == id {
             return;
         }
-        self.interrupt("the model changed");
+        self.interrupt(Why::Model);
         self.session.model.set(id);
         self.clear_results();
         self.run.sweep.set(None);
@@ -376,7 +384,7 @@ impl Page {
 
     /// Switches between WebGPU and the CPU; the worker opens the other device.
     pub fn set_use_gpu(&self, use_gpu: bool) {
-        self.interrupt("the device changed");
+        self.interrupt(Why::Device);
         self.session.use_gpu.set(use_gpu);
         self.session.backend.set(None);
         self.send(
@@ -398,7 +406,7 @@ impl Page {
         if !self.activity.get_untracked().is_idle()
             && self.activity.get_untracked().cancellable().is_some()
         {
-            self.interrupt("another model was loaded");
+            self.interrupt(Why::Loaded);
         }
         let job = self.new_job();
         let what = source.describe(id);
@@ -438,7 +446,11 @@ impl Page {
         let truth = match (&photo, config.method) {
             (_, Method::Fooling) => Truth::Unknown,
             (Some(photo), _) => photo.truth(),
-            (None, _) => return self.notices.error(Problem::new("Choose a photo first.")),
+            (None, _) => {
+                return self
+                    .notices
+                    .error(Problem::new(self.t().choose_photo_first));
+            }
         };
         let model = self.session.model.get_untracked();
         let ensemble: Vec<ModelId> = ensemble.into_iter().filter(|&m| m != model).collect();
@@ -484,7 +496,9 @@ impl Page {
             return;
         }
         let Some(photo) = self.photo.photo.get_untracked() else {
-            return self.notices.error(Problem::new("Choose a photo first."));
+            return self
+                .notices
+                .error(Problem::new(self.t().choose_photo_first));
         };
         let config = self
             .matrix
@@ -586,7 +600,9 @@ impl Page {
             return;
         }
         let Some(photo) = self.photo.photo.get_untracked() else {
-            return self.notices.error(Problem::new("Choose a photo first."));
+            return self
+                .notices
+                .error(Problem::new(self.t().choose_photo_first));
         };
         let config = self
             .matrix
@@ -672,9 +688,7 @@ impl Page {
                 }
             }
             Event::BenchRow { .. } => {}
-            Event::Classified {
-                job, size, top, ..
-            } => {
+            Event::Classified { job, size, top, .. } => {
                 if self.is_current(job) {
                     self.photo
                         .input
@@ -769,9 +783,10 @@ impl Page {
             Event::Failed { job, problem } => {
                 let current = job.is_some_and(|j| self.is_current(j));
                 if let Some(j) = job
-                    && self.finish_user_load(j, Some(problem.clone())) {
-                        return;
-                    }
+                    && self.finish_user_load(j, Some(problem.clone()))
+                {
+                    return;
+                }
                 if current || job.is_none() {
                     self.notices.error(problem);
                 }
@@ -779,14 +794,12 @@ impl Page {
                     self.activity.set(Activity::Idle);
                 }
             }
-            Event::DeviceLost { reason } => self.recover(Problem::with_detail(
-                "The graphics device stopped (a driver reset, or the browser took it back). Gibbon started its computing part again; your photo and result are kept.",
-                reason,
-            )),
-            Event::Panicked { message } => self.recover(Problem::with_detail(
-                "Something broke in Gibbon's computing part. It was started again; your photo and result are kept.",
-                message,
-            )),
+            Event::DeviceLost { reason } => {
+                self.recover(Problem::with_detail(self.t().device_lost, reason))
+            }
+            Event::Panicked { message } => {
+                self.recover(Problem::with_detail(self.t().worker_broke, message))
+            }
             Event::Stats {
                 wasm_bytes, models, ..
             } => self.stats.update(|s| {
@@ -854,15 +867,11 @@ impl Page {
         let (Some((original, adversarial)), Some((shown_original, shown_adversarial))) =
             (images, shown)
         else {
-            return self
-                .notices
-                .error(Problem::new("The attack's images did not arrive whole."));
+            return self.notices.error(Problem::new(self.t().images_not_whole));
         };
         if outcome.cancelled {
-            self.notices.info(format!(
-                "Cancelled after {} step(s); the result so far is shown.",
-                outcome.steps_run
-            ));
+            self.notices
+                .info((self.t().cancelled_after)(outcome.steps_run));
         }
         // The chart ends with the rounded image's own probabilities.
         self.run.history.set(outcome.history.clone());
@@ -901,12 +910,11 @@ impl Page {
                 if !self.session.user_models.get_untracked().contains(&id) {
                     self.session.user_models.update(|m| m.push(id));
                 }
-                let layout = layout
-                    .map(|l| format!(" ({l:?} layout)"))
-                    .unwrap_or_default();
-                self.notices.info(format!(
-                    "{} loaded from {what}{layout}; choose it in the model list.",
-                    id.display_name()
+                let layout = layout.map(|l| format!("{l:?}"));
+                self.notices.info((self.t().model_loaded)(
+                    id.display_name(),
+                    &what,
+                    layout.as_deref(),
                 ));
             }
             Some(problem) => {
@@ -930,7 +938,7 @@ impl Page {
         if recent.len() > 3 {
             self.activity.set(Activity::Idle);
             return self.notices.error(Problem::with_detail(
-                "Gibbon's computing part keeps stopping in this browser. Reload the page to try again.",
+                self.t().worker_keeps_stopping,
                 problem.detail.unwrap_or(problem.summary),
             ));
         }

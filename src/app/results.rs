@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::attack_panel::Slider;
 use super::browser::{self, Pixels};
+use super::i18n::{Texts, texts, texts_now};
 use super::page::{AttackRun, MatrixState, Page, PhotoState};
 use super::photo_input::ProbabilityBars;
 use crate::attacks::Method;
@@ -15,6 +16,7 @@ use crate::worker::protocol::Problem;
 #[component]
 pub fn Results() -> impl IntoView {
     let run = expect_context::<AttackRun>();
+    let t = texts();
     let visible = move || run.live.with(Option::is_some) || run.result.with(Option::is_some);
     let top = Signal::derive(move || {
         run.result
@@ -28,9 +30,9 @@ pub fn Results() -> impl IntoView {
                 <div class="result-details">
                     <Verdict/>
                     <div class="predictions">
-                        <h2>"What the model sees now"</h2>
+                        <h2>{move || t().sees_now}</h2>
                         <ProbabilityBars predictions=top/>
-                        <p class="note">"Predictions of the adversarial image after rounding to 8 bits: the PNG you download."</p>
+                        <p class="note">{move || t().rounded_note}</p>
                     </div>
                     <Distances/>
                     <Downloads/>
@@ -47,6 +49,7 @@ fn CanvasTriptych() -> impl IntoView {
     let photo = expect_context::<PhotoState>();
     let matrix = expect_context::<MatrixState>();
     let amplify = RwSignal::new(10.0f32);
+    let t = texts();
     let (original, perturbation, adversarial) = (
         NodeRef::<leptos::html::Canvas>::new(),
         NodeRef::<leptos::html::Canvas>::new(),
@@ -89,26 +92,26 @@ fn CanvasTriptych() -> impl IntoView {
     });
     let verdict_text = move || {
         run.result
-            .with(|r| r.as_ref().map(|r| verdict_sentence(&r.outcome)))
-            .unwrap_or_else(|| "The attack is running.".into())
+            .with(|r| r.as_ref().map(|r| verdict_sentence(&r.outcome, t())))
+            .unwrap_or_else(|| t().attack_running.into())
     };
     view! {
         <div class="triptych">
             <figure>
-                <canvas node_ref=original data-testid="result-original" role="img" aria-label="The original photo, as the model sees it"></canvas>
-                <figcaption>"Original"</figcaption>
+                <canvas node_ref=original data-testid="result-original" role="img" aria-label=move || t().original_alt></canvas>
+                <figcaption>{move || t().original}</figcaption>
             </figure>
             <figure>
                 <canvas node_ref=perturbation data-testid="perturbation-canvas" role="img"
-                    aria-label=move || format!("The perturbation, amplified {} times around grey", amplify.get())></canvas>
+                    aria-label=move || (t().perturbation_alt)(amplify.get())></canvas>
                 <figcaption>
-                    {move || format!("Perturbation × {}", amplify.get())}
-                    <Slider value=amplify min=1.0 max=50.0 step=1.0 testid="amplify" label="Amplification of the perturbation"/>
+                    {move || (t().perturbation)(amplify.get())}
+                    <Slider value=amplify min=1.0 max=50.0 step=1.0 testid="amplify" label=|t| t.amplify/>
                 </figcaption>
             </figure>
             <figure>
                 <canvas node_ref=adversarial data-testid="adversarial-canvas" role="img" aria-label=verdict_text></canvas>
-                <figcaption>"Adversarial"</figcaption>
+                <figcaption>{move || t().adversarial}</figcaption>
             </figure>
         </div>
     }
@@ -138,87 +141,62 @@ pub fn perturbation_view(original: &Pixels, adversarial: &Pixels, amplify: f32) 
     }
 }
 
-/// The verdict in one sentence, decided by the library's one rule.
-pub(super) fn verdict_sentence(outcome: &crate::attacks::AttackOutcome) -> String {
+/// The verdict in one sentence, decided by the library's one rule, in the page's language.
+pub(super) fn verdict_sentence(outcome: &crate::attacks::AttackOutcome, t: &Texts) -> String {
     let verdict = outcome.verdict();
-    let label = outcome.goal.label();
     let adv = outcome.adversarial_prediction;
-    let target = outcome.goal.target().map(|t| {
-        if verdict.target_hit == Some(true) {
-            format!(" It now sees the target, {}.", imagenet::name(t))
-        } else {
-            format!(" The target was {}.", imagenet::name(t))
-        }
-    });
+    let hit = verdict.target_hit == Some(true);
+    let target = outcome
+        .goal
+        .target()
+        .map(|target| (t.target)(imagenet::name(target), hit))
+        .unwrap_or_default();
     if outcome.config.method == Method::Fooling {
-        let start = match outcome.config.start {
-            crate::attacks::Start::Grey => "grey",
-            crate::attacks::Start::Noise => "noise",
-        };
-        return format!(
-            "Made from {start}: the model sees {} ({:.1}%) in it.{}",
-            adv.name(),
-            adv.prob * 100.0,
-            if verdict.target_hit == Some(true) {
-                String::new()
-            } else {
-                target.unwrap_or_default()
-            }
-        );
+        let made = (t.made_from)(outcome.config.start, adv.name(), adv.prob);
+        return if hit { made } else { made + &target };
     }
     if !verdict.counted {
-        format!(
-            "The model was wrong before the attack already: it saw {}, not {}.",
+        return (t.wrong_before)(
             outcome.original_prediction.name(),
-            imagenet::name(label)
-        )
-    } else if verdict.fooled {
-        format!(
-            "Fooled: {} became {} ({:.1}%) with changes of at most {} / 255 per pixel.{}",
+            imagenet::name(outcome.goal.label()),
+        );
+    }
+    let sentence = if verdict.fooled {
+        (t.fooled)(
             outcome.original_prediction.name(),
             adv.name(),
-            adv.prob * 100.0,
+            adv.prob,
             outcome.distance.linf,
-            target.unwrap_or_default()
         )
     } else {
-        format!(
-            "Not fooled: still {} ({:.1}%).{}",
-            adv.name(),
-            adv.prob * 100.0,
-            target.unwrap_or_default()
-        )
-    }
+        (t.not_fooled)(adv.name(), adv.prob)
+    };
+    sentence + &target
 }
 
 /// Fooled or not, in words.
 #[component]
 fn Verdict() -> impl IntoView {
     let run = expect_context::<AttackRun>();
+    let t = texts();
     move || {
+        let t = t();
         let Some(result) = run.result.get() else {
-            return view! { <p class="verdict running" data-testid="verdict" role="status">"Attacking…"</p> }
+            return view! { <p class="verdict running" data-testid="verdict" role="status">{t.attacking}</p> }
                 .into_any();
         };
         let fooled = result.outcome.verdict().fooled;
         let members = run.attacked_on.get();
         let o = &result.outcome;
         let lattice = (o.lattice_steps > 0).then(|| {
-            let text = if o.rescued() {
-                format!("Rounding to 8 bits undid the attack; {} whole-level step(s) on the 8-bit image rescued it.", o.lattice_steps)
-            } else {
-                format!("Rounding to 8 bits undid the attack, and {} whole-level step(s) did not rescue it.", o.lattice_steps)
-            };
+            let text = (t.lattice)(o.lattice_steps, o.rescued());
             view! { <p class="explain" data-testid="lattice" data-rescued=o.rescued().to_string()>{text}</p> }
         });
         let ensemble = (members.len() > 1).then(|| {
             let names: Vec<&str> = members.iter().map(|m| m.display_name()).collect();
             view! {
                 <p class="explain" data-testid="attacked-on">
-                    {format!(
-                        "Attacked on the ensemble {}: the predictions are their average.",
-                        names.join(" + ")
-                    )}
+                    {(t.attacked_on)(&names.join(" + "))}
                 </p>
             }
         });
@@ -229,7 +207,7 @@ fn Verdict() -> impl IntoView {
                 data-fooled=fooled.to_string()
                 role="status"
             >
-                {verdict_sentence(&result.outcome)}
+                {verdict_sentence(&result.outcome, t)}
             </p>
             {ensemble}
             {lattice}
@@ -242,6 +220,7 @@ fn Verdict() -> impl IntoView {
 #[component]
 fn Distances() -> impl IntoView {
     let run = expect_context::<AttackRun>();
+    let t = texts();
     move || {
         run.result.get().map(|r| {
             let d = r.outcome.distance;
@@ -260,7 +239,7 @@ fn Distances() -> impl IntoView {
                     <dd>{psnr}</dd>
                     <dt>"SSIM"</dt>
                     <dd>{format!("{:.4}", d.ssim)}</dd>
-                    <dt>"Steps"</dt>
+                    <dt>{t().steps_run}</dt>
                     <dd>{r.outcome.steps_run}</dd>
                 </dl>
             }
@@ -275,6 +254,8 @@ fn Downloads() -> impl IntoView {
     let run = expect_context::<AttackRun>();
     let photo = expect_context::<PhotoState>();
     let page = expect_context::<Page>();
+    let t = texts();
+    let t_now = texts_now();
     let stem = move || {
         photo.photo.with_untracked(|p| {
             p.as_ref()
@@ -289,7 +270,7 @@ fn Downloads() -> impl IntoView {
         let name = format!("{}-adversarial.png", stem());
         if let Err(e) = browser::download(&r.png, &name, "image/png") {
             page.notices
-                .error(Problem::with_detail("The download could not start.", e));
+                .error(Problem::with_detail(t_now().download_failed, e));
         }
     };
     let save_perturbation = move |_| {
@@ -311,7 +292,7 @@ fn Downloads() -> impl IntoView {
             });
         if let Err(e) = result {
             page.notices
-                .error(Problem::with_detail("The download could not start.", e));
+                .error(Problem::with_detail(t_now().download_failed, e));
         }
     };
     let save_card = move |_| {
@@ -325,24 +306,24 @@ fn Downloads() -> impl IntoView {
             .map(|m| m.display_name())
             .collect::<Vec<_>>()
             .join(" + ");
-        let result = super::share_card::render(&r, &model).and_then(|png| {
+        let result = super::share_card::render(&r, &model, t_now()).and_then(|png| {
             browser::download(&png, &format!("{}-share-card.png", stem()), "image/png")
         });
         if let Err(e) = result {
             page.notices
-                .error(Problem::with_detail("The share card could not be made.", e));
+                .error(Problem::with_detail(t_now().card_failed, e));
         }
     };
     view! {
         <div class="downloads">
             <button data-testid="download-adversarial" disabled=move || run.result.with(Option::is_none) on:click=save_adversarial>
-                "Download adversarial PNG"
+                {move || t().download_adversarial}
             </button>
             <button data-testid="download-perturbation" disabled=move || run.result.with(Option::is_none) on:click=save_perturbation>
-                "Download perturbation (×10)"
+                {move || t().download_perturbation}
             </button>
             <button data-testid="download-share-card" disabled=move || run.result.with(Option::is_none) on:click=save_card>
-                "Share card (PNG)"
+                {move || t().share_card}
             </button>
         </div>
     }

@@ -7,6 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use super::browser::{self, Pixels};
+use super::i18n::Texts;
 use super::page::AttackResult;
 use super::results::perturbation_view;
 
@@ -22,8 +23,9 @@ pub const PANEL: u32 = 400;
 /// How much the perturbation panel is amplified.
 pub const AMPLIFY: f32 = 10.0;
 
-/// The card as PNG bytes. `model` names the model (or ensemble) the image was made on.
-pub fn render(result: &AttackResult, model: &str) -> Result<Vec<u8>, String> {
+/// The card as PNG bytes, in the page's language. `model` names the model (or ensemble) the
+/// image was made on.
+pub fn render(result: &AttackResult, model: &str, t: &Texts) -> Result<Vec<u8>, String> {
     let js_error = |e: wasm_bindgen::JsValue| format!("{e:?}");
     // The images as the page shows them (smaller copies of a large result).
     let (original, adversarial) = (&*result.shown_original, &*result.shown_adversarial);
@@ -56,24 +58,19 @@ pub fn render(result: &AttackResult, model: &str) -> Result<Vec<u8>, String> {
     let panels: [(&Pixels, String); 3] = [
         (
             original,
-            format!("Original: {} ({:.0}%)", before.name(), before.prob * 100.0),
+            (t.card_caption)(t.original, before.name(), before.prob),
         ),
-        (&perturbation, format!("Perturbation ×{AMPLIFY}")),
+        (&perturbation, (t.perturbation)(AMPLIFY)),
         (
             adversarial,
-            format!("Adversarial: {} ({:.0}%)", after.name(), after.prob * 100.0),
+            (t.card_caption)(t.adversarial, after.name(), after.prob),
         ),
     ];
     context.set_fill_style_str("#1f2a24");
     context.set_font("bold 16px system-ui, sans-serif");
-    let verdict = if outcome.verdict().fooled {
-        "fooled"
-    } else {
-        "not fooled"
-    };
     context
         .fill_text(
-            &format!("An adversarial example: the model is {verdict}"),
+            &(t.card_title)(outcome.verdict().fooled),
             MARGIN as f64,
             (MARGIN + 14) as f64,
         )
@@ -134,10 +131,11 @@ pub fn render(result: &AttackResult, model: &str) -> Result<Vec<u8>, String> {
     context.set_fill_style_str("#5d6b63");
     context
         .fill_text_with_max_width(
-            &format!(
-                "{model} · {} · {budget} · largest change {}/255 · made in the browser with Gibbon",
-                outcome.config.method.title(),
-                outcome.distance.linf
+            &(t.card_footer)(
+                model,
+                (t.method_title)(outcome.config.method),
+                &budget,
+                outcome.distance.linf,
             ),
             MARGIN as f64,
             (MARGIN + TITLE + ph + 48) as f64,

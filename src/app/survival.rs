@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use super::activity::Activity;
 use super::browser;
+use super::i18n::texts;
 use super::page::{AttackRun, Page, SurvivalView};
 
 /// The button and the row of changed images, each with its verdict.
@@ -16,6 +17,7 @@ pub fn SurvivalRow() -> impl IntoView {
     let page = expect_context::<Page>();
     let run = expect_context::<AttackRun>();
     let checking = move || matches!(page.activity.get(), Activity::Survival(_));
+    let t = texts();
     let summary = move || {
         run.survival.with(|checks| {
             let counted = checks.iter().filter(|v| v.check.survival.verdict.counted);
@@ -24,25 +26,20 @@ pub fn SurvivalRow() -> impl IntoView {
                 .filter(|v| v.check.survival.survived())
                 .count();
             let counted = counted.count();
-            (!checks.is_empty()).then(|| {
-                format!("It survives {survived} of the {counted} changes the original survives.")
-            })
+            (!checks.is_empty()).then(|| (t().survival_summary)(survived, counted))
         })
     };
     view! {
         <Show when=move || run.result.with(Option::is_some)>
             <section class="panel survival" data-testid="survival">
-                <h2>"Does it survive being shared?"</h2>
-                <p class="note">
-                    "The adversarial image saved as JPEG by this browser, shrunk as chat apps do, with fewer colours, and median-filtered. "
-                    "Each is judged by the model it was made on; a change counts only where the changed original is still recognised."
-                </p>
+                <h2>{move || t().survival_title}</h2>
+                <p class="note">{move || t().survival_note}</p>
                 <button
                     data-testid="run-survival"
                     disabled=move || !page.activity.get().is_idle()
                     on:click=move |_| page.run_survival()
                 >
-                    {move || if checking() { "Checking…" } else { "Check JPEG, resizing and filters" }}
+                    {move || if checking() { t().survival_checking } else { t().survival_run }}
                 </button>
                 <p class="explain" data-testid="survival-summary" role="status">{summary}</p>
                 <ul class="thumbnails" data-testid="survival-checks">
@@ -68,17 +65,24 @@ fn Thumbnail(view: Arc<SurvivalView>) -> impl IntoView {
             browser::draw(&c, &image.image);
         }
     });
-    let (class, word) = match (s.verdict.counted, s.survived()) {
-        (false, _) => ("check uncounted", "original not recognised either"),
-        (true, true) => ("check survives", "still fooled"),
-        (true, false) => ("check destroyed", "attack undone"),
+    let survived = s.verdict.counted.then(|| s.survived());
+    let class = match survived {
+        None => "check uncounted",
+        Some(true) => "check survives",
+        Some(false) => "check destroyed",
     };
-    let what = s.transform.describe();
-    let label = format!(
-        "{what}: {word}; the model sees {} ({:.0}%)",
+    let t = texts();
+    let what = move || (t().transform)(s.transform);
+    let word = move || (t().survival_word)(survived);
+    let sees = format!(
+        "{} ({:.0}%)",
         s.adversarial.name(),
         s.adversarial.prob * 100.0
     );
+    let label = {
+        let sees = sees.clone();
+        move || (t().survival_alt)(&what(), word(), &sees)
+    };
     view! {
         <li
             class=class
@@ -86,10 +90,10 @@ fn Thumbnail(view: Arc<SurvivalView>) -> impl IntoView {
             data-survived=s.survived().to_string()
             data-counted=s.verdict.counted.to_string()
         >
-            <canvas node_ref=canvas role="img" aria-label=label.clone()></canvas>
+            <canvas node_ref=canvas role="img" aria-label=label></canvas>
             <span class="what">{what}</span>
             <span class="word">{word}</span>
-            <span class="sees">{format!("{} ({:.0}%)", s.adversarial.name(), s.adversarial.prob * 100.0)}</span>
+            <span class="sees">{sees}</span>
         </li>
     }
 }

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use super::activity::Activity;
+use super::i18n::texts;
 use super::page::{AttackRun, Page, PhotoState, SWEEP_EPS};
 use crate::study::{Point, Series, plot_svg};
 
@@ -15,6 +16,7 @@ pub fn EpsSweep() -> impl IntoView {
     let photo = expect_context::<PhotoState>();
     let run = expect_context::<AttackRun>();
     let running = move || matches!(page.activity.get(), Activity::Sweep(_));
+    let t = texts();
     let chart = move || {
         run.sweep.with(|s| {
             s.as_ref()
@@ -36,10 +38,10 @@ pub fn EpsSweep() -> impl IntoView {
                             }
                         };
                     let series = [
-                        line("fooled (1 = yes)", &|p| p.success as u8 as f64),
-                        line("p(true class)", &|p| p.true_prob as f64),
+                        line(t().sweep_fooled, &|p| p.success as u8 as f64),
+                        line(t().sweep_true_class, &|p| p.true_prob as f64),
                     ];
-                    plot_svg(&format!("{} on this photo, by ε", method.title()), &series)
+                    plot_svg(&(t().sweep_chart)((t().method_title)(*method)), &series)
                 })
         })
     };
@@ -49,14 +51,7 @@ pub fn EpsSweep() -> impl IntoView {
                 .map(|(_, points)| {
                     points
                         .iter()
-                        .map(|p| {
-                            format!(
-                                "ε {}: {} (p(true class) {:.2})",
-                                p.eps,
-                                if p.success { "fooled" } else { "held" },
-                                p.true_prob
-                            )
-                        })
+                        .map(|p| (t().sweep_point)(p.eps, p.success, p.true_prob))
                         .collect::<Vec<_>>()
                         .join("; ")
                 })
@@ -65,19 +60,16 @@ pub fn EpsSweep() -> impl IntoView {
     };
     view! {
         <section class="panel sweep" data-testid="eps-sweep">
-            <h2>"ε sweep"</h2>
+            <h2>{move || t().sweep_title}</h2>
             <p class="note">
-                {format!(
-                    "Attack this photo at ε = {} with the last attack's method (I-FGSM before any), each with the seed's default steps: how small can the noise be?",
-                    SWEEP_EPS.map(|e| e.to_string()).join(", ")
-                )}
+                {move || (t().sweep_note)(&SWEEP_EPS.map(|e| e.to_string()).join(", "))}
             </p>
             <button
                 data-testid="run-sweep"
                 disabled=move || !page.activity.get().is_idle() || photo.photo.with(Option::is_none)
                 on:click=move |_| page.run_sweep()
             >
-                {move || if running() { "Sweeping…" } else { "Sweep ε" }}
+                {move || if running() { t().sweeping } else { t().sweep_run }}
             </button>
             <div
                 class="chart"
@@ -85,7 +77,7 @@ pub fn EpsSweep() -> impl IntoView {
                 aria-label=move || {
                     let text = summary();
                     if text.is_empty() {
-                        "The success and the true class's probability against ε: no sweep yet.".to_string()
+                        t().sweep_empty.to_string()
                     } else {
                         text
                     }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::activity::Activity;
+use super::i18n::texts;
 use super::page::{AttackRun, MatrixState, Page, PhotoState};
 use crate::models::ModelId;
 
@@ -13,28 +14,26 @@ pub fn TransferTable() -> impl IntoView {
     let page = expect_context::<Page>();
     let run = expect_context::<AttackRun>();
     let testing = move || matches!(page.activity.get(), Activity::Transfer(_));
+    let t = texts();
     view! {
         <Show when=move || run.result.with(Option::is_some)>
             <section class="panel transfer" data-testid="transfer">
-                <h2>"Transfer to other models"</h2>
-                <p class="note">
-                    "The seed article's change_model step: the same 8-bit adversarial image, resized to each model's input. "
-                    "Fooled means the model's answer is now wrong (or, for a photo of your own, changed)."
-                </p>
+                <h2>{move || t().transfer_title}</h2>
+                <p class="note">{move || t().transfer_note}</p>
                 <button
                     data-testid="run-transfer"
                     disabled=move || !page.activity.get().is_idle()
                     on:click=move |_| page.run_transfer()
                 >
-                    {move || if testing() { "Testing…" } else { "Test on the other models" }}
+                    {move || if testing() { t().transfer_testing } else { t().transfer_run }}
                 </button>
                 <table>
                     <thead>
                         <tr>
-                            <th scope="col">"Model"</th>
-                            <th scope="col">"Original"</th>
-                            <th scope="col">"Adversarial"</th>
-                            <th scope="col">"Verdict"</th>
+                            <th scope="col">{move || t().column_model}</th>
+                            <th scope="col">{move || t().original}</th>
+                            <th scope="col">{move || t().adversarial}</th>
+                            <th scope="col">{move || t().column_verdict}</th>
                         </tr>
                     </thead>
                     <tbody data-testid="transfer-rows">
@@ -45,12 +44,7 @@ pub fn TransferTable() -> impl IntoView {
                                 .map(|row| {
                                     let j = row.judgement;
                                     let v = row.verdict;
-                                    let words = match v.word() {
-                                        "target" => "fooled: it sees the target",
-                                        "fooled" => "fooled",
-                                        "held" => "not fooled",
-                                        _ => "wrong already on the original",
-                                    };
+                                    let words = (t().transfer_word)(v.word());
                                     view! {
                                         <tr data-model=j.model.as_str() data-fooled=v.fooled.to_string() data-counted=v.counted.to_string()>
                                             <th scope="row">{j.model.display_name()}</th>
@@ -79,26 +73,23 @@ pub fn TransferMatrix() -> impl IntoView {
     let state = expect_context::<MatrixState>();
     let models = move || state.matrix.with(|m| m.models().to_vec());
     let running = move || matches!(page.activity.get(), Activity::Matrix(_));
+    let t = texts();
     view! {
         <section class="panel transfer" data-testid="transfer-matrix">
-            <h2>"Transfer matrix"</h2>
-            <p class="note">
-                "Attack the current photo on every model (with the last attack's settings) and let every model judge every result. "
-                "Each photo you add is counted once it is complete: a cell shows how often the row's model was fooled by images made on the column's model, "
-                "leaving out photos it got wrong before the attack, with a 95% interval."
-            </p>
+            <h2>{move || t().matrix_title}</h2>
+            <p class="note">{move || t().matrix_note}</p>
             <button
                 data-testid="run-matrix"
                 disabled=move || !page.activity.get().is_idle() || photo.photo.with(Option::is_none)
                 on:click=move |_| page.run_matrix()
             >
-                {move || if running() { "Attacking on every model…" } else { "Add this photo to the matrix" }}
+                {move || if running() { t().matrix_running } else { t().matrix_run }}
             </button>
             <Show when=move || !state.matrix.with(|m| m.is_empty())>
                 <table data-testid="matrix">
                     <thead>
                         <tr>
-                            <th scope="col">"judge \\ made on"</th>
+                            <th scope="col">{move || t().matrix_corner}</th>
                             {move || models().into_iter().map(|m| view! { <th scope="col">{m.display_name()}</th> }).collect_view()}
                         </tr>
                     </thead>

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use super::i18n::{texts, texts_now};
 use super::page::Page;
 use crate::models::ModelId;
 use crate::worker::protocol::{ModelSource, Problem};
@@ -13,6 +14,8 @@ pub fn WeightsLoader() -> impl IntoView {
     let page = expect_context::<Page>();
     let arch = RwSignal::new(ModelId::ResNet152);
     let url = RwSignal::new(String::new());
+    let t = texts();
+    let t_now = texts_now();
     let architectures: Vec<ModelId> = ModelId::ALL
         .into_iter()
         .filter(|m| !m.is_built_in())
@@ -29,24 +32,20 @@ pub fn WeightsLoader() -> impl IntoView {
         let u = url.get_untracked().trim().to_string();
         // Same-origin only (the page's Content-Security-Policy says so too).
         if u.is_empty() || u.contains("://") || u.starts_with("//") {
-            page.notices.error(Problem::new(
-                "Give a path on this site, such as models/resnet152.f16.safetensors (no other site is contacted).",
-            ));
+            page.notices.error(Problem::new(t_now().same_site_only));
             return;
         }
         page.load_user_model(arch.get_untracked(), ModelSource::Url(u), None);
     };
     view! {
         <details class="panel weights-loader" data-testid="weights-loader">
-            <summary>"Your own model: VGG16, ResNet, GoogLeNet…"</summary>
+            <summary>{move || t().own_model}</summary>
             <p class="note">
-                "Weights people have: torchvision's .pth (vgg16-397923af.pth, resnet152-394f9c45.pth, googlenet-1378be20.pth), "
-                "safetensors with the same names (f16 or f32; "<code>"gibbon convert"</code>" writes compact ones), "
-                "or Chainer's .npz (VGG_ILSVRC_16_layers.npz, ResNet-152-model.npz, bvlc_googlenet.npz). "
-                "The file is read here, in your browser."
+                {move || t().own_model_note}<code>"gibbon convert"</code>{move || t().own_model_convert}
+                {move || t().own_model_read_here}
             </p>
             <label>
-                "Architecture "
+                {move || t().architecture}
                 <select
                     data-testid="arch-select"
                     on:change=move |ev| {
@@ -68,12 +67,12 @@ pub fn WeightsLoader() -> impl IntoView {
                 </select>
             </label>
             <label class="file-button">
-                "Choose a weights file"
+                {move || t().weights_file}
                 <input type="file" accept=".pth,.pt,.safetensors,.npz" data-testid="weights-file" on:change=on_file/>
             </label>
             <div class="row">
-                <input type="text" placeholder="or a path on this site: models/vgg16.f16.safetensors" data-testid="weights-url" bind:value=url/>
-                <button data-testid="weights-url-load" on:click=on_url>"Load"</button>
+                <input type="text" placeholder=move || t().weights_url data-testid="weights-url" bind:value=url/>
+                <button data-testid="weights-url-load" on:click=on_url>{move || t().weights_load}</button>
             </div>
         </details>
     }

@@ -612,6 +612,14 @@ await scenario("language: Japanese from the switch, kept over a reload; screensh
   await page.selectOption(testid("method"), "fgsm");
   await page.click(testid("run"));
   await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(300) });
+  // The result's panels speak Japanese too, and switch back with the page.
+  const verdictJa = await page.textContent(testid("verdict"));
+  check(/だまされ/.test(verdictJa), `the verdict in Japanese: ${verdictJa}`);
+  for (const [panel, word] of [["transfer", "転移"], ["survival", "共有"], ["eps-sweep", "試す"], ["transfer-matrix", "行列"]]) {
+    const heading = await page.textContent(`${testid(panel)} h2`);
+    check(heading.includes(word), `the ${panel} panel's heading in Japanese: ${heading}`);
+  }
+  check((await page.textContent(testid("download-adversarial"))).includes("保存"), "the download button in Japanese");
   await page.click(testid("lesson-open"));
   await page.waitForFunction((sel) => /モデルの答え/.test(document.querySelector(sel).textContent), testid("lesson-seen"), { timeout: T(60) });
   console.log(`\n  ${await tagline()}\n  ${await page.textContent(testid("lesson-title"))} | ${await page.textContent(testid("lesson-seen"))}`);
@@ -622,6 +630,8 @@ await scenario("language: Japanese from the switch, kept over a reload; screensh
   check(wide <= 390, `the Japanese page is ${wide} px wide at 390`);
   await page.selectOption(testid("language"), "en");
   await page.waitForFunction((sel) => /^Drop a photo/.test(document.querySelector(sel).textContent), testid("tagline"), { timeout: T(10) });
+  const verdictEn = await page.textContent(testid("verdict"));
+  check(/^(Fooled|Not fooled)/.test(verdictEn), `the verdict back in English: ${verdictEn}`);
   check(errors.length === 0, "console errors: " + errors.join(" | "));
   await context.close();
 });

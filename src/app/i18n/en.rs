@@ -1,7 +1,7 @@
 //! The page in English.
 
-use super::{LessonVerdict, LessonWords, Texts};
-use crate::attacks::Method;
+use super::{LessonVerdict, LessonWords, Texts, Why, Work};
+use crate::attacks::{Method, Start};
 
 pub static EN: Texts = Texts {
     language: "Language",
@@ -135,6 +135,7 @@ pub static EN: Texts = Texts {
         };
         format!("{model} sees {sees}: {word}")
     },
+    lesson_transfer: |lines| format!("{lines}."),
     lesson_no_judge: "No other model judged it.",
     lesson_no_result: "No result to save yet.",
     lesson_jpeg: |checks| {
@@ -149,5 +150,197 @@ pub static EN: Texts = Texts {
             None => "-",
         };
         format!("JPEG quality {quality}: {word}")
+    },
+    sees_now: "What the model sees now",
+    rounded_note: "Predictions of the adversarial image after rounding to 8 bits: the PNG you download.",
+    attack_running: "The attack is running.",
+    attacking: "Attacking…",
+    original: "Original",
+    original_alt: "The original photo, as the model sees it",
+    perturbation: |amplify| format!("Perturbation × {amplify}"),
+    perturbation_alt: |amplify| format!("The perturbation, amplified {amplify} times around grey"),
+    amplify: "Amplification of the perturbation",
+    adversarial: "Adversarial",
+    made_from: |start, class, prob| {
+        let start = match start {
+            Start::Grey => "grey",
+            Start::Noise => "noise",
+        };
+        format!(
+            "Made from {start}: the model sees {class} ({:.1}%) in it.",
+            prob * 100.0
+        )
+    },
+    wrong_before: |saw, truth| {
+        format!("The model was wrong before the attack already: it saw {saw}, not {truth}.")
+    },
+    fooled: |from, to, prob, linf| {
+        format!(
+            "Fooled: {from} became {to} ({:.1}%) with changes of at most {linf} / 255 per pixel.",
+            prob * 100.0
+        )
+    },
+    not_fooled: |still, prob| format!("Not fooled: still {still} ({:.1}%).", prob * 100.0),
+    target: |name, hit| {
+        if hit {
+            format!(" It now sees the target, {name}.")
+        } else {
+            format!(" The target was {name}.")
+        }
+    },
+    lattice: |steps, rescued| {
+        if rescued {
+            format!(
+                "Rounding to 8 bits undid the attack; {steps} whole-level step(s) on the 8-bit image rescued it."
+            )
+        } else {
+            format!(
+                "Rounding to 8 bits undid the attack, and {steps} whole-level step(s) did not rescue it."
+            )
+        }
+    },
+    attacked_on: |names| {
+        format!("Attacked on the ensemble {names}: the predictions are their average.")
+    },
+    steps_run: "Steps",
+    download_adversarial: "Download adversarial PNG",
+    download_perturbation: "Download perturbation (×10)",
+    share_card: "Share card (PNG)",
+    download_failed: "The download could not start.",
+    card_failed: "The share card could not be made.",
+    card_title: |fooled| {
+        let verdict = if fooled { "fooled" } else { "not fooled" };
+        format!("An adversarial example: the model is {verdict}")
+    },
+    card_caption: |panel, class, prob| format!("{panel}: {class} ({:.0}%)", prob * 100.0),
+    card_footer: |model, method, budget, linf| {
+        format!(
+            "{model} · {method} · {budget} · largest change {linf}/255 · made in the browser with Gibbon"
+        )
+    },
+    transfer_title: "Transfer to other models",
+    transfer_note: "The seed article's change_model step: the same 8-bit adversarial image, resized to each model's input. Fooled means the model's answer is now wrong (or, for a photo of your own, changed).",
+    transfer_run: "Test on the other models",
+    transfer_testing: "Testing…",
+    column_model: "Model",
+    column_verdict: "Verdict",
+    transfer_word: |word| match word {
+        "target" => "fooled: it sees the target",
+        "fooled" => "fooled",
+        "held" => "not fooled",
+        _ => "wrong already on the original",
+    },
+    matrix_title: "Transfer matrix",
+    matrix_note: "Attack the current photo on every model (with the last attack's settings) and let every model judge every result. Each photo you add is counted once it is complete: a cell shows how often the row's model was fooled by images made on the column's model, leaving out photos it got wrong before the attack, with a 95% interval.",
+    matrix_run: "Add this photo to the matrix",
+    matrix_running: "Attacking on every model…",
+    matrix_corner: "judge \\ made on",
+    survival_title: "Does it survive being shared?",
+    survival_note: "The adversarial image saved as JPEG by this browser, shrunk as chat apps do, with fewer colours, and median-filtered. Each is judged by the model it was made on; a change counts only where the changed original is still recognised.",
+    survival_run: "Check JPEG, resizing and filters",
+    survival_checking: "Checking…",
+    survival_summary: |survived, counted| {
+        format!("It survives {survived} of the {counted} changes the original survives.")
+    },
+    transform: |t| t.describe(),
+    survival_word: |survived| match survived {
+        None => "original not recognised either",
+        Some(true) => "still fooled",
+        Some(false) => "attack undone",
+    },
+    survival_alt: |what, word, sees| format!("{what}: {word}; the model sees {sees}"),
+    sweep_title: "ε sweep",
+    sweep_note: |eps| {
+        format!(
+            "Attack this photo at ε = {eps} with the last attack's method (I-FGSM before any), each with the seed's default steps: how small can the noise be?"
+        )
+    },
+    sweep_run: "Sweep ε",
+    sweeping: "Sweeping…",
+    sweep_fooled: "fooled (1 = yes)",
+    sweep_true_class: "p(true class)",
+    sweep_chart: |method| format!("{method} on this photo, by ε"),
+    sweep_point: |eps, fooled, p| {
+        let word = if fooled { "fooled" } else { "held" };
+        format!("ε {eps}: {word} (p(true class) {p:.2})")
+    },
+    sweep_empty: "The success and the true class's probability against ε: no sweep yet.",
+    own_model: "Your own model: VGG16, ResNet, GoogLeNet…",
+    own_model_note: "Weights people have: torchvision's .pth (vgg16-397923af.pth, resnet152-394f9c45.pth, googlenet-1378be20.pth), safetensors with the same names (f16 or f32; ",
+    own_model_convert: " writes compact ones), or Chainer's .npz (VGG_ILSVRC_16_layers.npz, ResNet-152-model.npz, bvlc_googlenet.npz).",
+    own_model_read_here: " The file is read here, in your browser.",
+    architecture: "Architecture ",
+    weights_file: "Choose a weights file",
+    weights_url: "or a path on this site: models/vgg16.f16.safetensors",
+    weights_load: "Load",
+    same_site_only: "Give a path on this site, such as models/resnet152.f16.safetensors (no other site is contacted).",
+    choose_photo_first: "Choose a photo first.",
+    refine: |steps| {
+        format!(" If rounding to 8 bits undoes it, up to {steps} whole-level steps more")
+    },
+    eot: |views| match views {
+        0 | 1 => "Robust to JPEG and resizing: off".to_string(),
+        n => format!("Robust to JPEG and resizing: {n} views per step ({n}× the time)"),
+    },
+    eot_slider: "Random views per step (JPEG, rescale, shift) for a robust image",
+    restarts: |n| format!("Random restarts: {n}"),
+    restarts_slider: "Random restarts",
+    diversity: |p| format!("Diversity: {:.0}% of steps transformed", p * 100.0),
+    diversity_slider: "Share of steps that see a transformed copy",
+    kappa: |k| format!("Margin κ = {k}"),
+    kappa_slider: "Margin kappa, in logits",
+    search_rounds: |n| format!("Search rounds on c: {n}"),
+    search_slider: "Rounds of the binary search on c",
+    overshoot: |o| format!("Overshoot: {o}"),
+    overshoot_slider: "How far past the boundary to step",
+    threshold: |p| format!("Stop at p ≥ {p:.2}"),
+    threshold_slider: "Target probability to reach",
+    tv: |w| format!("Smoothness prior (total variation): {w}"),
+    tv_slider: "Weight of the total-variation prior",
+    start_noise: " Start from noise (else grey)",
+    ensemble_legend: "Ensemble: also attack",
+    target_class: |required| {
+        if required {
+            "Target class "
+        } else {
+            "Target class (optional) "
+        }
+    },
+    target_placeholder: "type a class, e.g. gibbon",
+    target_chosen: |name, index| format!("Target: {name} ({index})"),
+    no_target: "No target chosen",
+    alpha_invalid: "The step α must be a number of pixel units, such as 1 or 0.5.",
+    steps_invalid: "Steps must be a whole number, such as 10.",
+    camera_no_picture: "The camera gave no picture yet; try again in a moment.",
+    camera_insecure: "No camera here: browsers give cameras only to pages over https or on localhost. Drop, paste or choose a photo instead.",
+    camera_failed: "The camera could not be opened.",
+    camera_refused: "No camera: permission was refused or there is none. Drop, paste or choose a photo instead.",
+    camera_not_video: "The camera gave something that is not a video.",
+    details: "Details",
+    interrupted: |work, why| {
+        let work = match work {
+            Work::Attack => "The attack",
+            Work::Transfer => "The transfer test",
+            Work::Survival => "The survival check",
+            Work::Matrix => "The matrix photo",
+        };
+        let why = match why {
+            Why::Photo => "another photo was chosen",
+            Why::Model => "the model changed",
+            Why::Device => "the device changed",
+            Why::Loaded => "another model was loaded",
+        };
+        format!("{work} was cancelled because {why}.")
+    },
+    cancelled_after: |steps| {
+        format!("Cancelled after {steps} step(s); the result so far is shown.")
+    },
+    images_not_whole: "The attack's images did not arrive whole.",
+    device_lost: "The graphics device stopped (a driver reset, or the browser took it back). Gibbon started its computing part again; your photo and result are kept.",
+    worker_broke: "Something broke in Gibbon's computing part. It was started again; your photo and result are kept.",
+    worker_keeps_stopping: "Gibbon's computing part keeps stopping in this browser. Reload the page to try again.",
+    model_loaded: |model, from, layout| {
+        let layout = layout.map(|l| format!(" ({l} layout)")).unwrap_or_default();
+        format!("{model} loaded from {from}{layout}; choose it in the model list.")
     },
 };

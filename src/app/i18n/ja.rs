@@ -1,7 +1,7 @@
 //! The page in Japanese.
 
-use super::{LessonVerdict, LessonWords, Texts};
-use crate::attacks::Method;
+use super::{LessonVerdict, LessonWords, Texts, Why, Work};
+use crate::attacks::{Method, Start, Transform};
 
 pub static JA: Texts = Texts {
     language: "言語",
@@ -147,6 +147,7 @@ pub static JA: Texts = Texts {
         };
         format!("{model} の答えは {sees}: {word}")
     },
+    lesson_transfer: |lines| format!("{lines}。"),
     lesson_no_judge: "ほかのモデルは判定しませんでした。",
     lesson_no_result: "保存する結果がまだありません。",
     lesson_jpeg: |checks| {
@@ -161,5 +162,211 @@ pub static JA: Texts = Texts {
             None => "-",
         };
         format!("JPEG 品質 {quality}: {word}")
+    },
+    sees_now: "攻撃後のモデルの答え",
+    rounded_note: "8 ビットに丸めた後の敵対的画像への答えです。ダウンロードされる PNG そのものです。",
+    attack_running: "攻撃を実行中です。",
+    attacking: "攻撃中…",
+    original: "元の写真",
+    original_alt: "モデルから見た元の写真",
+    perturbation: |amplify| format!("摂動 × {amplify}"),
+    perturbation_alt: |amplify| format!("灰色を中心に {amplify} 倍に拡大した摂動"),
+    amplify: "摂動の拡大率",
+    adversarial: "敵対的画像",
+    made_from: |start, class, prob| {
+        let start = match start {
+            Start::Grey => "灰色",
+            Start::Noise => "ノイズ",
+        };
+        format!(
+            "{start}から作りました: モデルにはこれが {class} ({:.1}%) に見えます。",
+            prob * 100.0
+        )
+    },
+    wrong_before: |saw, truth| {
+        format!("攻撃の前からモデルは間違えていました: {truth} ではなく {saw} と答えています。")
+    },
+    fooled: |from, to, prob, linf| {
+        format!(
+            "だまされました: {from} が {to} ({:.1}%) になりました。各画素の変化は最大 {linf} / 255 です。",
+            prob * 100.0
+        )
+    },
+    not_fooled: |still, prob| {
+        format!(
+            "だまされませんでした: まだ {still} ({:.1}%) です。",
+            prob * 100.0
+        )
+    },
+    target: |name, hit| {
+        if hit {
+            format!(" 狙ったクラス {name} が見えています。")
+        } else {
+            format!(" 狙ったクラスは {name} でした。")
+        }
+    },
+    lattice: |steps, rescued| {
+        if rescued {
+            format!(
+                "8 ビットに丸めると攻撃が消えましたが、8 ビット画像の上での {steps} 回の整数段階の一歩で取り戻しました。"
+            )
+        } else {
+            format!(
+                "8 ビットに丸めると攻撃が消え、{steps} 回の整数段階の一歩でも取り戻せませんでした。"
+            )
+        }
+    },
+    attacked_on: |names| format!("アンサンブル {names} で攻撃しました: 答えはその平均です。"),
+    steps_run: "ステップ数",
+    download_adversarial: "敵対的画像を PNG で保存",
+    download_perturbation: "摂動 (×10) を保存",
+    share_card: "共有カード (PNG)",
+    download_failed: "ダウンロードを始められませんでした。",
+    card_failed: "共有カードを作れませんでした。",
+    card_title: |fooled| {
+        let verdict = if fooled {
+            "だまされた"
+        } else {
+            "だまされなかった"
+        };
+        format!("敵対的サンプル: モデルは{verdict}")
+    },
+    card_caption: |panel, class, prob| format!("{panel}: {class} ({:.0}%)", prob * 100.0),
+    card_footer: |model, method, budget, linf| {
+        format!(
+            "{model} · {method} · {budget} · 最大の変化 {linf}/255 · Gibbon でブラウザの中で作成"
+        )
+    },
+    transfer_title: "ほかのモデルへの転移",
+    transfer_note: "元の記事の change_model の手順です。同じ 8 ビットの敵対的画像を、それぞれのモデルの入力の大きさに縮めて判定します。「だまされた」は、モデルの答えが間違いになった (自分の写真なら、変わった) という意味です。",
+    transfer_run: "ほかのモデルで試す",
+    transfer_testing: "判定中…",
+    column_model: "モデル",
+    column_verdict: "判定",
+    transfer_word: |word| match word {
+        "target" => "だまされた: 狙ったクラスに見える",
+        "fooled" => "だまされた",
+        "held" => "だまされなかった",
+        _ => "元の写真ですでに不正解",
+    },
+    matrix_title: "転移の行列",
+    matrix_note: "今の写真を (最後の攻撃の設定で) すべてのモデルで攻撃し、すべてのモデルにすべての結果を判定させます。加えた写真は、そろった時点で数えられます。各マスは、列のモデルで作った画像に行のモデルがだまされた割合を、攻撃前から間違えていた写真を除いて、95% 区間とともに示します。",
+    matrix_run: "この写真を行列に加える",
+    matrix_running: "すべてのモデルで攻撃中…",
+    matrix_corner: "判定 \\ 作成",
+    survival_title: "共有しても残るか",
+    survival_note: "敵対的画像を、このブラウザで JPEG に保存し、チャットアプリのように縮小し、色数を減らし、メディアンフィルタをかけます。それぞれを攻撃したモデルが判定します。同じ変化を加えた元の写真がまだ正しく認識される場合だけを数えます。",
+    survival_run: "JPEG、縮小、フィルタで確かめる",
+    survival_checking: "確認中…",
+    survival_summary: |survived, counted| {
+        format!("元の写真が耐える {counted} 通りの変化のうち、{survived} 通りで攻撃が残ります。")
+    },
+    transform: |t| match t {
+        Transform::Jpeg { quality } => format!("JPEG 品質 {quality}"),
+        Transform::Scale { factor } => format!("{:.0}% に縮小", factor * 100.0),
+        Transform::Bits { bits } => format!("{bits} ビットの色"),
+        Transform::Median3 => "3×3 メディアンフィルタ".into(),
+    },
+    survival_word: |survived| match survived {
+        None => "元の写真も認識されない",
+        Some(true) => "まだだまされる",
+        Some(false) => "攻撃が消えた",
+    },
+    survival_alt: |what, word, sees| format!("{what}: {word}。モデルの答えは {sees}"),
+    sweep_title: "ε を変えて試す",
+    sweep_note: |eps| {
+        format!(
+            "この写真を ε = {eps} で、最後の攻撃の手法 (まだなければ I-FGSM) と元の記事の既定のステップ数で攻撃します。ノイズはどこまで小さくできるでしょうか。"
+        )
+    },
+    sweep_run: "ε を変えて試す",
+    sweeping: "試行中…",
+    sweep_fooled: "だまされた (1 = はい)",
+    sweep_true_class: "p(正解クラス)",
+    sweep_chart: |method| format!("この写真での {method}、ε ごと"),
+    sweep_point: |eps, fooled, p| {
+        let word = if fooled {
+            "だまされた"
+        } else {
+            "耐えた"
+        };
+        format!("ε {eps}: {word} (p(正解クラス) {p:.2})")
+    },
+    sweep_empty: "ε に対する成功と正解クラスの確率: まだ試していません。",
+    own_model: "自分のモデル: VGG16、ResNet、GoogLeNet…",
+    own_model_note: "使える重み: torchvision の .pth (vgg16-397923af.pth、resnet152-394f9c45.pth、googlenet-1378be20.pth)、同じ名前の safetensors (f16 か f32。",
+    own_model_convert: " で小さなものを作れます)、Chainer の .npz (VGG_ILSVRC_16_layers.npz、ResNet-152-model.npz、bvlc_googlenet.npz)。",
+    own_model_read_here: " ファイルはこのブラウザの中で読み込まれます。",
+    architecture: "構造 ",
+    weights_file: "重みファイルを選ぶ",
+    weights_url: "またはこのサイトのパス: models/vgg16.f16.safetensors",
+    weights_load: "読み込む",
+    same_site_only: "このサイトのパスを指定してください。例: models/resnet152.f16.safetensors (ほかのサイトには接続しません)。",
+    choose_photo_first: "先に写真を選んでください。",
+    refine: |steps| format!(" 8 ビットに丸めて攻撃が消えたら、整数段階の一歩を最大 {steps} 回追加"),
+    eot: |views| match views {
+        0 | 1 => "JPEG や縮小への強さ: なし".to_string(),
+        n => format!("JPEG や縮小への強さ: 1 ステップあたり {n} 通りの見え方 (時間は {n} 倍)"),
+    },
+    eot_slider: "頑健な画像のための、1 ステップあたりのランダムな見え方 (JPEG、縮小、ずらし) の数",
+    restarts: |n| format!("ランダムな再開: {n} 回"),
+    restarts_slider: "ランダムな再開の回数",
+    diversity: |p| format!("多様化: ステップの {:.0}% で変形", p * 100.0),
+    diversity_slider: "変形したコピーを見るステップの割合",
+    kappa: |k| format!("余裕 κ = {k}"),
+    kappa_slider: "余裕 κ (ロジット単位)",
+    search_rounds: |n| format!("c の探索回数: {n}"),
+    search_slider: "c の二分探索の回数",
+    overshoot: |o| format!("行き過ぎ: {o}"),
+    overshoot_slider: "境界をどれだけ越えて進むか",
+    threshold: |p| format!("p ≥ {p:.2} で止める"),
+    threshold_slider: "到達させたい狙ったクラスの確率",
+    tv: |w| format!("なめらかさの事前分布 (全変動): {w}"),
+    tv_slider: "全変動の事前分布の重み",
+    start_noise: " ノイズから始める (しなければ灰色)",
+    ensemble_legend: "アンサンブル: 一緒に攻撃するモデル",
+    target_class: |required| {
+        if required {
+            "狙うクラス "
+        } else {
+            "狙うクラス (任意) "
+        }
+    },
+    target_placeholder: "クラス名を英語で入力 (例: gibbon)",
+    target_chosen: |name, index| format!("狙うクラス: {name} ({index})"),
+    no_target: "狙うクラスはまだ選ばれていません",
+    alpha_invalid: "歩幅 α は画素単位の数で指定してください。例: 1 や 0.5。",
+    steps_invalid: "ステップ数は整数で指定してください。例: 10。",
+    camera_no_picture: "カメラの映像がまだありません。少し待ってからもう一度試してください。",
+    camera_insecure: "ここではカメラを使えません。ブラウザがカメラを渡すのは https か localhost のページだけです。代わりに写真をドロップ、貼り付け、または選んでください。",
+    camera_failed: "カメラを開けませんでした。",
+    camera_refused: "カメラを使えません: 許可されなかったか、カメラがありません。代わりに写真をドロップ、貼り付け、または選んでください。",
+    camera_not_video: "カメラから届いたものは映像ではありませんでした。",
+    details: "詳細",
+    interrupted: |work, why| {
+        let work = match work {
+            Work::Attack => "攻撃",
+            Work::Transfer => "転移の判定",
+            Work::Survival => "共有後の確認",
+            Work::Matrix => "行列に加える写真の攻撃",
+        };
+        let why = match why {
+            Why::Photo => "別の写真が選ばれた",
+            Why::Model => "モデルが変わった",
+            Why::Device => "計算する装置が変わった",
+            Why::Loaded => "別のモデルが読み込まれた",
+        };
+        format!("{why}ため、{work}を取り消しました。")
+    },
+    cancelled_after: |steps| {
+        format!("{steps} ステップで取り消しました。そこまでの結果を表示しています。")
+    },
+    images_not_whole: "攻撃の画像が完全には届きませんでした。",
+    device_lost: "グラフィックス装置が止まりました (ドライバのリセットか、ブラウザが取り戻したため)。Gibbon の計算部分を起動し直しました。写真と結果はそのままです。",
+    worker_broke: "Gibbon の計算部分で問題が起きました。起動し直しました。写真と結果はそのままです。",
+    worker_keeps_stopping: "このブラウザでは Gibbon の計算部分が止まり続けます。ページを再読み込みして、もう一度試してください。",
+    model_loaded: |model, from, layout| {
+        let layout = layout.map(|l| format!(" ({l} 形式)")).unwrap_or_default();
+        format!("{model} を {from}{layout} から読み込みました。モデルの一覧から選んでください。")
     },
 };

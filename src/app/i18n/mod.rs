@@ -3,16 +3,16 @@
 //! language comes from the browser, and the switch in the header keeps the choice (in
 //! localStorage) over reloads.
 //!
-//! Not yet in the tables: the results, transfer, survival, sweep and matrix panels, the
-//! worker's messages and the ImageNet class names (English: no freely licensed Japanese list
-//! is in a registry package we could find).
+//! Not yet in the tables: the worker's messages (the library's errors and progress notes), a
+//! few of the page's rarer notices, and the ImageNet class names (English: no freely licensed
+//! Japanese list is in a registry package we could find).
 
 mod en;
 mod ja;
 
 use leptos::prelude::*;
 
-use crate::attacks::Method;
+use crate::attacks::{Method, Start, Transform};
 
 /// A language of the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +132,12 @@ pub fn texts() -> impl Fn() -> &'static Texts + Copy {
     move || language.0.get().texts()
 }
 
+/// The current language's words, untracked: for event handlers and tasks.
+pub fn texts_now() -> impl Fn() -> &'static Texts + Copy {
+    let language = expect_context::<Language>();
+    move || language.0.get_untracked().texts()
+}
+
 /// The language switch.
 #[component]
 pub fn LanguageSwitch() -> impl IntoView {
@@ -229,12 +235,168 @@ pub struct Texts {
     pub lesson_sign: fn(f32, &str, &str) -> String,
     /// A judge's line: its name, what it sees, and a verdict word.
     pub lesson_judged: fn(&str, &str, LessonVerdict) -> String,
+    /// The judges' lines, joined, as a sentence.
+    pub lesson_transfer: fn(&str) -> String,
     pub lesson_no_judge: &'static str,
     pub lesson_no_result: &'static str,
     /// The JPEG checks' line, from "JPEG 95: survives" parts.
     pub lesson_jpeg: fn(&str) -> String,
     /// A JPEG check: its quality and whether the image survived (None: uncounted).
     pub lesson_jpeg_check: fn(u8, Option<bool>) -> String,
+    // The result.
+    pub sees_now: &'static str,
+    pub rounded_note: &'static str,
+    pub attack_running: &'static str,
+    pub attacking: &'static str,
+    pub original: &'static str,
+    pub original_alt: &'static str,
+    /// The perturbation's caption and its text alternative, at an amplification.
+    pub perturbation: fn(f32) -> String,
+    pub perturbation_alt: fn(f32) -> String,
+    pub amplify: &'static str,
+    pub adversarial: &'static str,
+    /// A fooling image: its start, and the class and probability the model sees in it.
+    pub made_from: fn(Start, &str, f32) -> String,
+    /// Wrong before the attack: what the model saw, and the right class.
+    pub wrong_before: fn(&str, &str) -> String,
+    /// Fooled: from, to, the probability of "to", and the largest change per value.
+    pub fooled: fn(&str, &str, f32, f32) -> String,
+    /// Not fooled: what it still sees, and its probability.
+    pub not_fooled: fn(&str, f32) -> String,
+    /// A sentence after the verdict on a targeted attack: the target, and whether it was hit.
+    pub target: fn(&str, bool) -> String,
+    /// The lattice refinement's steps, and whether they rescued the attack.
+    pub lattice: fn(usize, bool) -> String,
+    /// "Attacked on the ensemble {names}: ...".
+    pub attacked_on: fn(&str) -> String,
+    pub steps_run: &'static str,
+    pub download_adversarial: &'static str,
+    pub download_perturbation: &'static str,
+    pub share_card: &'static str,
+    pub download_failed: &'static str,
+    pub card_failed: &'static str,
+    /// The share card's title, from whether the model was fooled.
+    pub card_title: fn(bool) -> String,
+    /// A share card panel's caption: "Original" or "Adversarial", a class and its probability.
+    pub card_caption: fn(&str, &str, f32) -> String,
+    /// The share card's footer: the model, the method, the budget, the largest change.
+    pub card_footer: fn(&str, &str, &str, f32) -> String,
+    // The transfer test and the matrix.
+    pub transfer_title: &'static str,
+    pub transfer_note: &'static str,
+    pub transfer_run: &'static str,
+    pub transfer_testing: &'static str,
+    pub column_model: &'static str,
+    pub column_verdict: &'static str,
+    /// A transfer row's verdict, from `Verdict::word` ("target", "fooled", "held", "wrong").
+    pub transfer_word: fn(&str) -> &'static str,
+    pub matrix_title: &'static str,
+    pub matrix_note: &'static str,
+    pub matrix_run: &'static str,
+    pub matrix_running: &'static str,
+    pub matrix_corner: &'static str,
+    // The survival checks.
+    pub survival_title: &'static str,
+    pub survival_note: &'static str,
+    pub survival_run: &'static str,
+    pub survival_checking: &'static str,
+    /// "It survives {survived} of the {counted} changes the original survives."
+    pub survival_summary: fn(usize, usize) -> String,
+    pub transform: fn(Transform) -> String,
+    /// A check's word: None, the original is not recognised either; else whether it survived.
+    pub survival_word: fn(Option<bool>) -> &'static str,
+    /// A thumbnail's text alternative: the change, its word, what the model sees.
+    pub survival_alt: fn(&str, &str, &str) -> String,
+    // The eps sweep.
+    pub sweep_title: &'static str,
+    /// The sweep's note, with its eps list.
+    pub sweep_note: fn(&str) -> String,
+    pub sweep_run: &'static str,
+    pub sweeping: &'static str,
+    pub sweep_fooled: &'static str,
+    pub sweep_true_class: &'static str,
+    /// The chart's title, with the method's name.
+    pub sweep_chart: fn(&str) -> String,
+    /// One point: eps, fooled, p(true class).
+    pub sweep_point: fn(f32, bool, f32) -> String,
+    pub sweep_empty: &'static str,
+    // Your own model.
+    pub own_model: &'static str,
+    pub own_model_note: &'static str,
+    pub own_model_convert: &'static str,
+    pub own_model_read_here: &'static str,
+    pub architecture: &'static str,
+    pub weights_file: &'static str,
+    pub weights_url: &'static str,
+    pub weights_load: &'static str,
+    pub same_site_only: &'static str,
+    pub choose_photo_first: &'static str,
+    // The chosen method's own options.
+    /// The lattice refinement's switch, with its most steps.
+    pub refine: fn(usize) -> String,
+    /// The EOT slider's words, with its views per step (0 or 1: off).
+    pub eot: fn(usize) -> String,
+    pub eot_slider: &'static str,
+    pub restarts: fn(f32) -> String,
+    pub restarts_slider: &'static str,
+    pub diversity: fn(f32) -> String,
+    pub diversity_slider: &'static str,
+    pub kappa: fn(f32) -> String,
+    pub kappa_slider: &'static str,
+    pub search_rounds: fn(f32) -> String,
+    pub search_slider: &'static str,
+    pub overshoot: fn(f32) -> String,
+    pub overshoot_slider: &'static str,
+    pub threshold: fn(f32) -> String,
+    pub threshold_slider: &'static str,
+    pub tv: fn(f32) -> String,
+    pub tv_slider: &'static str,
+    pub start_noise: &'static str,
+    pub ensemble_legend: &'static str,
+    /// The target field's label: required or optional.
+    pub target_class: fn(bool) -> &'static str,
+    pub target_placeholder: &'static str,
+    /// The chosen target: its name and index.
+    pub target_chosen: fn(&str, usize) -> String,
+    pub no_target: &'static str,
+    pub alpha_invalid: &'static str,
+    pub steps_invalid: &'static str,
+    // The camera's problems.
+    pub camera_no_picture: &'static str,
+    pub camera_insecure: &'static str,
+    pub camera_failed: &'static str,
+    pub camera_refused: &'static str,
+    pub camera_not_video: &'static str,
+    // The page's own notices.
+    pub details: &'static str,
+    /// Work stopped by the user's change: which work, and why.
+    pub interrupted: fn(Work, Why) -> String,
+    /// "Cancelled after {steps} step(s); ...".
+    pub cancelled_after: fn(usize) -> String,
+    pub images_not_whole: &'static str,
+    pub device_lost: &'static str,
+    pub worker_broke: &'static str,
+    pub worker_keeps_stopping: &'static str,
+    /// A user's model loaded: its name, where from, and its layout's name if it has one.
+    pub model_loaded: fn(&str, &str, Option<&str>) -> String,
+}
+
+/// Work the page was doing when the user changed something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    Attack,
+    Transfer,
+    Survival,
+    Matrix,
+}
+
+/// What the user changed that stops the work under way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    Photo,
+    Model,
+    Device,
+    Loaded,
 }
 
 /// How another model judged the lesson's image.
