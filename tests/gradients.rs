@@ -293,3 +293,125 @@ fn depthwise_input_gradient_matches_burns() {
         }
     }
 }
+
+/// ReLU6 as one operation against burn's relu + clamp_max: the same values, and the same input
+/// gradient (on a plain tensor, on a transposed one, and with the upstream gradient shared),
+/// except at exactly 0 and 6, where it passes no gradient, as PyTorch's ReLU6 (hardtanh).
+#[test]
+fn relu6_matches_burns_relu_and_clamp() {
+    use gibbon::models::relu6::relu6;
+    let device = cpu();
+    let mut rng = Rng(0x6);
+    let shape = [2, 3, 5, 7];
+    let n = shape.iter().product::<usize>();
+    let mut data = rng.vec(n, 9.0);
+    data[0] = 0.0;
+    data[1] = 6.0;
+    let x = Tensor::<4>::from_data(TensorData::new(data, shape), &device);
+    let upstream = Tensor::<4>::from_data(TensorData::new(rng.vec(n, 1.0), shape), &device);
+    for transposed in [false, true] {
+        let x = if transposed {
+            x.clone().swap_dims(2, 3)
+        } else {
+            x.clone()
+        };
+        let upstream = if transposed {
+            upstream.clone().swap_dims(2, 3)
+        } else {
+            upstream.clone()
+        };
+        let input = x.clone().autodiff().require_grad();
+        let y = burn::tensor::activation::relu(input.clone()).clamp_max(6.0);
+        let expected_y = values(y.clone());
+        let grads = (y * upstream.clone().autodiff()).sum().backward();
+        let expected = values(input.grad(&grads).unwrap());
+
+        let input = x.clone().autodiff().require_grad();
+        let y = relu6(input.clone());
+        assert_eq!(values(y.clone()), expected_y, "forward");
+        // `upstream` stays alive: the gradient reaching ReLU6 is shared, not unique.
+        let grads = (y * upstream.clone().autodiff()).sum().backward();
+        let got = values(input.grad(&grads).unwrap());
+        let xs = values(x.clone());
+        for i in 0..n {
+            if xs[i] == 0.0 || xs[i] == 6.0 {
+                assert_eq!(got[i], 0.0, "no gradient at the kink x = {}", xs[i]);
+            } else {
+                assert_eq!(got[i], expected[i], "element {i} (x = {})", xs[i]);
+            }
+        }
+        // Without autodiff, in place.
+        assert_eq!(values(relu6(x)), expected_y, "forward without autodiff");
+    }
+}
+
+/// The pointwise (1x1) convolution's own input gradient (one matrix product with the
+/// transposed weight) against burn's transposed convolution, on the channel counts of
+/// EfficientNet-Lite's expansions and projections and of a ResNet bottleneck, with a batch of
+/// two; and the forward pass equal to burn's convolution.
+#[test]
+fn pointwise_input_gradient_matches_burns() {
+    use gibbon::models::pointwise;
+    let device = cpu();
+    let mut rng = Rng(0x11);
+    for (c_in, c_out, size) in [(16, 96, 14), (96, 24, 7), (64, 256, 9), (3, 5, 1)] {
+        let weight_values = rng.vec(c_out * c_in, 1.0);
+        let conv = burn::nn::conv::Conv2d {
+            weight: burn::module::Param::from_tensor(Tensor::from_data(
+                TensorData::new(weight_values.clone(), [c_out, c_in, 1, 1]),
+                &device,
+            )),
+            bias: Some(burn::module::Param::from_tensor(Tensor::from_data(
+                TensorData::new(rng.vec(c_out, 1.0), [c_out]),
+                &device,
+            ))),
+            stride: [1, 1],
+            kernel_size: [1, 1],
+            dilation: [1, 1],
+            groups: 1,
+            padding: PaddingConfig2d::Same,
+        };
+        let x = Tensor::<4>::from_data(
+            TensorData::new(rng.vec(2 * c_in * size * size, 1.0), [2, c_in, size, size]),
+            &device,
+        );
+        let upstream = Tensor::<4>::from_data(
+            TensorData::new(
+                rng.vec(2 * c_out * size * size, 1.0),
+                [2, c_out, size, size],
+            ),
+            &device,
+        );
+        let input = x.clone().autodiff().require_grad();
+        let y = conv.forward(input.clone());
+        let expected_y = values(y.clone());
+        let grads = (y * upstream.clone().autodiff()).sum().backward();
+        let expected = values(input.grad(&grads).unwrap());
+
+        let transposed = Tensor::<3>::from_data(
+            TensorData::new(
+                pointwise::transposed(&weight_values, c_out, c_in),
+                [1, c_in, c_out],
+            ),
+            &device,
+        );
+        let input = x.autodiff().require_grad();
+        let y = pointwise::pointwise_conv2d(
+            input.clone(),
+            conv.weight.val(),
+            transposed,
+            conv.bias.as_ref().unwrap().val(),
+        );
+        assert!(
+            max_abs_diff(&values(y.clone()), &expected_y) < 1e-5,
+            "forward"
+        );
+        let grads = (y * upstream.autodiff()).sum().backward();
+        let got = values(input.grad(&grads).unwrap());
+        let diff = max_abs_diff(&expected, &got);
+        assert!(
+            diff < 1e-4,
+            "{c_in}->{c_out} {size}x{size}: max |diff| {diff:.2e}"
+        );
+    }
+}

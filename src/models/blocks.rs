@@ -114,8 +114,8 @@ impl Activation {
         match self {
             Activation::Identity => x,
             Activation::Relu => burn::tensor::activation::relu(x),
-            // relu has its own backward in burn's autodiff; clamp would record two mask fills.
-            Activation::Relu6 => burn::tensor::activation::relu(x).clamp_max(6.0),
+            // One pass each way (burn's relu + clamp_max record several).
+            Activation::Relu6 => super::relu6::relu6(x),
         }
     }
 }
@@ -194,6 +194,9 @@ pub struct ConvNormAct {
     /// For a depthwise convolution: its kernel rotated by 180 degrees, for the fast input
     /// gradient of [`depthwise`](super::depthwise).
     pub rotated: Option<Tensor<4>>,
+    /// For a pointwise (1x1, stride 1) convolution: its weight as a [1, C_in, C_out] matrix,
+    /// for the input gradient of [`pointwise`](super::pointwise).
+    pub transposed: Option<Tensor<3>>,
     #[module(skip)]
     pub activation: Activation,
 }
@@ -243,6 +246,14 @@ impl ConvNormAct {
             }
             bias = Some(folded_bias);
         }
+        // A 1x1 kernel pads nothing under SAME or VALID.
+        let unpadded =
+            !matches!(spec.padding, PaddingConfig2d::Explicit(t, l, b, r) if t + l + b + r > 0);
+        let pointwise = spec.kernel == 1 && spec.stride == 1 && spec.groups == 1 && unpadded;
+        let transposed = pointwise.then(|| {
+            let t = super::pointwise::transposed(&weight, out, spec.channels_in);
+            loader.upload(t, [1, spec.channels_in, out])
+        });
         let weight = loader.upload(weight, shape);
         let depthwise = spec.groups > 1 && spec.groups == spec.channels_in && spec.groups == out;
         let rotated = depthwise.then(|| weight.clone().flip([2, 3]));
@@ -258,14 +269,21 @@ impl ConvNormAct {
         Ok(Self {
             conv,
             rotated,
+            transposed,
             activation,
         })
     }
 
     /// conv -> (folded) batch norm -> activation.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let y = match (&self.rotated, &self.conv.bias) {
-            (Some(rotated), Some(bias)) => {
+        let y = match (&self.rotated, &self.transposed, &self.conv.bias) {
+            (_, Some(transposed), Some(bias)) => super::pointwise::pointwise_conv2d(
+                x,
+                self.conv.weight.val(),
+                transposed.clone(),
+                bias.val(),
+            ),
+            (Some(rotated), _, Some(bias)) => {
                 let [_, _, h, w] = x.dims();
                 let options = super::depthwise::options(&self.conv, h, w);
                 super::depthwise::depthwise_conv2d(

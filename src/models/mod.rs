@@ -17,6 +17,10 @@ pub mod googlenet;
 pub mod keymap;
 mod normalization;
 #[cfg(feature = "compute")]
+pub mod pointwise;
+#[cfg(feature = "compute")]
+pub mod relu6;
+#[cfg(feature = "compute")]
 pub mod resnet;
 #[cfg(feature = "compute")]
 pub mod vgg;

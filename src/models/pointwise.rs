@@ -1,0 +1,121 @@
+//! A pointwise (1x1, stride 1) convolution that brings its own input gradient.
+//!
+//! burn computes every convolution's input gradient as a transposed convolution. For a 1x1
+//! kernel that is, per image, a matrix product into a column buffer and then a scatter of the
+//! columns into a zeroed output: two extra passes over the gradient. But a 1x1 convolution is
+//! a matrix product, `y[n] = W x[n] + b` with `x[n]` seen as [C_in, H*W], so its input gradient
+//! is one too: `dx[n] = W^T dy[n]`, written straight into the result. `W^T` is made once, when
+//! the model loads. EfficientNet-Lite's expansion and projection layers, ResNet's bottlenecks
+//! and GoogLeNet's reductions are all such convolutions.
+//!
+//! The operation is a burn backend extension like [`depthwise`](super::depthwise): the forward
+//! pass is the backend's own convolution; the autodiff wrapper records this module's backward
+//! step, a batched matrix product (the same call on every backend).
+
+use burn::Tensor;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::ops::ConvOptions;
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{Autodiff, Backend, Dispatch, Shape, TensorMetadata, backend_extension};
+
+/// The options of a 1x1 convolution with stride 1 and no padding.
+fn options() -> ConvOptions<2> {
+    ConvOptions::new([1, 1], [0, 0], [1, 1], 1)
+}
+
+/// The pointwise convolution as a backend operation.
+#[backend_extension(Flex, Cube, Autodiff)]
+pub trait PointwiseConvOps: Backend {
+    /// `conv2d(x, weight, bias)` for `weight` [C_out, C_in, 1, 1]. `transposed` is `weight` as a
+    /// [1, C_in, C_out] matrix; only the backward step uses it.
+    fn pointwise_conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        transposed: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        let _ = transposed;
+        Self::conv2d(x, weight, Some(bias), options())
+    }
+}
+
+impl PointwiseConvOps for burn::backend::Flex {}
+impl PointwiseConvOps for burn::backend::Cube {}
+
+/// The input gradient `W^T dy`, one matrix product per image (batched).
+fn input_gradient<B: Backend>(grad: FloatTensor<B>, transposed: FloatTensor<B>) -> FloatTensor<B> {
+    let [n, c_out, h, w] = grad.shape().dims();
+    let [_, c_in, _] = transposed.shape().dims();
+    let grad = B::float_reshape(grad, Shape::new([n, c_out, h * w]));
+    let dx = B::float_matmul(transposed, grad);
+    B::float_reshape(dx, Shape::new([n, c_in, h, w]))
+}
+
+/// The backward step: only the input's gradient (the weights are constants).
+#[derive(Debug)]
+struct PointwiseBackward;
+
+impl<B: Backend> Backward<B, 1> for PointwiseBackward {
+    /// The transposed weight.
+    type State = FloatTensor<B>;
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [input] = ops.parents;
+        let grad = grads.consume::<B>(&ops.node);
+        if let Some(node) = input {
+            grads.register::<B>(node.id, input_gradient::<B>(grad, ops.state));
+        }
+    }
+}
+
+impl<B: Backend + PointwiseConvOps, C: CheckpointStrategy> PointwiseConvOps for Autodiff<B, C> {
+    fn pointwise_conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        transposed: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        let weight = weight.into_primitive();
+        let bias = Some(bias.into_primitive());
+        match PointwiseBackward
+            .prepare::<C>([x.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                let out = B::conv2d(x.into_primitive(), weight, bias, options());
+                prep.finish(transposed.into_primitive(), out)
+            }
+            OpsKind::UnTracked(prep) => {
+                prep.finish(B::conv2d(x.into_primitive(), weight, bias, options()))
+            }
+        }
+    }
+}
+
+/// The values of `weight` [C_out, C_in, 1, 1] as the [1, C_in, C_out] matrix the backward
+/// step multiplies by (row-major).
+pub fn transposed(weight: &[f32], c_out: usize, c_in: usize) -> Vec<f32> {
+    (0..c_in)
+        .flat_map(|i| (0..c_out).map(move |o| weight[o * c_in + i]))
+        .collect()
+}
+
+/// `conv2d(x, weight, bias)` for a 1x1 `weight` (stride 1, no padding), whose input gradient
+/// is the matrix product with `transposed`, [`transposed`]'s values as [1, C_in, C_out].
+pub fn pointwise_conv2d(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    transposed: Tensor<3>,
+    bias: Tensor<1>,
+) -> Tensor<4> {
+    Tensor::from_dispatch(<Dispatch as PointwiseConvOps>::pointwise_conv2d(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        transposed.into_dispatch(),
+        bias.into_dispatch(),
+    ))
+}
