@@ -489,16 +489,25 @@ impl Page {
         }
     }
 
+    /// The photo, when the page is idle and has one (else a notice says to choose one); for
+    /// the studies of the current photo.
+    fn idle_with_photo(&self) -> Option<Photo> {
+        if !self.activity.get_untracked().is_idle() {
+            return None;
+        }
+        let photo = self.photo.photo.get_untracked();
+        if photo.is_none() {
+            self.notices
+                .error(Problem::new(self.t().choose_photo_first));
+        }
+        photo
+    }
+
     /// Attacks the photo at eps 1, 2, 4, 8 and 16 with the last attack's method (I-FGSM
     /// before any attack, or when the last one has no eps), for the sweep chart.
     pub fn run_sweep(&self) {
-        if !self.activity.get_untracked().is_idle() {
+        let Some(photo) = self.idle_with_photo() else {
             return;
-        }
-        let Some(photo) = self.photo.photo.get_untracked() else {
-            return self
-                .notices
-                .error(Problem::new(self.t().choose_photo_first));
         };
         let config = self
             .matrix
@@ -596,13 +605,8 @@ impl Page {
     /// The seed's whole experiment for the photo: attack it on every model with the last
     /// attack's settings and let every model judge every result. Counted only when complete.
     pub fn run_matrix(&self) {
-        if !self.activity.get_untracked().is_idle() {
+        let Some(photo) = self.idle_with_photo() else {
             return;
-        }
-        let Some(photo) = self.photo.photo.get_untracked() else {
-            return self
-                .notices
-                .error(Problem::new(self.t().choose_photo_first));
         };
         let config = self
             .matrix
