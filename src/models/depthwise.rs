@@ -23,6 +23,7 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, Shape, Slice, TensorMetadata, backend_extension};
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
+use burn::tensor::DType;
 
 /// The depthwise convolution as a backend operation.
 #[backend_extension(Flex, Cube, Autodiff)]
@@ -39,21 +40,96 @@ pub trait DepthwiseConvOps: Backend {
         let _ = rotated;
         Self::conv2d(x, weight, Some(bias), options)
     }
+
+    /// `grad` [N, C, h, w] written at every `stride`-th position of a zero tensor
+    /// [N, C, size[0], size[1]], from `before`: the output gradient spread out by the stride.
+    fn depthwise_spread(
+        grad: FloatTensor<Self>,
+        size: [usize; 2],
+        before: [usize; 2],
+        stride: [usize; 2],
+    ) -> FloatTensor<Self> {
+        spread::<Self>(grad, size, before, stride)
+    }
 }
 
-impl DepthwiseConvOps for burn::backend::Flex {}
+/// [`DepthwiseConvOps::depthwise_spread`] from burn's operations: zeros, and a strided slice
+/// assignment.
+fn spread<B: Backend>(
+    grad: FloatTensor<B>,
+    size: [usize; 2],
+    before: [usize; 2],
+    stride: [usize; 2],
+) -> FloatTensor<B> {
+    let [n, c, h, w] = grad.shape().dims();
+    let zeros = B::float_zeros(
+        Shape::new([n, c, size[0], size[1]]),
+        &grad.device(),
+        grad.dtype().into(),
+    );
+    let every = |before: usize, count: usize, stride: usize| {
+        Slice::new(
+            before as isize,
+            Some((before + (count - 1) * stride + 1) as isize),
+            stride as isize,
+        )
+    };
+    let at = [
+        Slice::full(),
+        Slice::full(),
+        every(before[0], h, stride[0]),
+        every(before[1], w, stride[1]),
+    ];
+    B::float_slice_assign(zeros, &at, grad)
+}
+
+impl DepthwiseConvOps for burn::backend::Flex {
+    /// One pass that writes each value where it goes (burn's strided slice assignment walks
+    /// index by index).
+    fn depthwise_spread(
+        grad: FloatTensor<Self>,
+        size: [usize; 2],
+        before: [usize; 2],
+        stride: [usize; 2],
+    ) -> FloatTensor<Self> {
+        let plain =
+            grad.dtype() == DType::F32 && grad.is_contiguous() && grad.layout().start_offset() == 0;
+        if !plain {
+            return spread::<Self>(grad, size, before, stride);
+        }
+        let [n, c, h, w] = grad.shape().dims();
+        let [out_h, out_w] = size;
+        let plane = out_h * out_w;
+        let values = &grad.storage::<f32>()[..n * c * h * w];
+        let mut spread = vec![0f32; n * c * plane];
+        for (from, to) in values
+            .chunks_exact(h * w)
+            .zip(spread.chunks_exact_mut(plane))
+        {
+            for (y, row) in from.chunks_exact(w).enumerate() {
+                let start = (before[0] + y * stride[0]) * out_w + before[1];
+                let to = &mut to[start..];
+                for (x, &v) in row.iter().enumerate() {
+                    to[x * stride[1]] = v;
+                }
+            }
+        }
+        FloatTensor::<Self>::from_data(burn::tensor::TensorData::new(spread, [n, c, out_h, out_w]))
+    }
+}
+
 impl DepthwiseConvOps for burn::backend::Cube {}
 
 /// The input gradient of a depthwise convolution (dilation 1): a depthwise convolution, stride
 /// 1, of the output gradient, spread out by the stride and padded, with the rotated kernel.
 /// Padding: `k - 1 - begin` before, and after whatever the input's size still needs.
-fn input_gradient<B: Backend>(
+fn input_gradient<B: Backend + DepthwiseConvOps>(
     grad: FloatTensor<B>,
     rotated: FloatTensor<B>,
     input_shape: &Shape,
     options: &ConvOptions<2>,
 ) -> FloatTensor<B> {
-    let [n, c, h, w] = input_shape.dims();
+    let [_, c, h, w] = input_shape.dims();
     let [_, _, out_h, out_w] = grad.shape().dims();
     let [_, _, kh, kw] = rotated.shape().dims();
     let [sh, sw] = options.stride;
@@ -66,33 +142,9 @@ fn input_gradient<B: Backend>(
         // Stride 1 and symmetric padding: the convolution pads by itself.
         (grad, [before_h, before_w])
     } else {
-        let device = grad.device();
-        let dtype = grad.dtype();
-        let zeros = B::float_zeros(
-            Shape::new([
-                n,
-                c,
-                before_h + spread_h + after_h,
-                before_w + spread_w + after_w,
-            ]),
-            &device,
-            dtype.into(),
-        );
-        let at = [
-            Slice::full(),
-            Slice::full(),
-            Slice::new(
-                before_h as isize,
-                Some((before_h + spread_h) as isize),
-                sh as isize,
-            ),
-            Slice::new(
-                before_w as isize,
-                Some((before_w + spread_w) as isize),
-                sw as isize,
-            ),
-        ];
-        (B::float_slice_assign(zeros, &at, grad), [0, 0])
+        let size = [before_h + spread_h + after_h, before_w + spread_w + after_w];
+        let spread = B::depthwise_spread(grad, size, [before_h, before_w], [sh, sw]);
+        (spread, [0, 0])
     };
     B::conv2d(
         grad,
@@ -106,7 +158,7 @@ fn input_gradient<B: Backend>(
 #[derive(Debug)]
 struct DepthwiseBackward;
 
-impl<B: Backend> Backward<B, 1> for DepthwiseBackward {
+impl<B: Backend + DepthwiseConvOps> Backward<B, 1> for DepthwiseBackward {
     /// The rotated kernel, the input's shape, the options.
     type State = (FloatTensor<B>, Shape, ConvOptions<2>);
 
