@@ -17,7 +17,7 @@ use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
-use burn::backend::ops::ConvOptions;
+use burn::backend::ops::{ConvOptions, ConvTransposeOptions, ModuleOps};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, Shape, TensorMetadata, backend_extension};
 
@@ -40,10 +40,33 @@ pub trait PointwiseConvOps: Backend {
         let _ = transposed;
         Self::conv2d(x, weight, Some(bias), options())
     }
+
+    /// The input gradient for the output gradient `grad`: `W^T dy`, one batched matrix product.
+    fn pointwise_input_gradient(
+        grad: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        transposed: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        let _ = weight;
+        input_gradient::<Self>(grad, transposed)
+    }
 }
 
 impl PointwiseConvOps for burn::backend::Flex {}
-impl PointwiseConvOps for burn::backend::Cube {}
+
+/// The CubeCL backends keep burn's transposed convolution: in Chromium's WebGPU (SwiftShader)
+/// the matrix product made a step 40% slower, and native wgpu (lavapipe) gained nothing.
+impl PointwiseConvOps for burn::backend::Cube {
+    fn pointwise_input_gradient(
+        grad: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        transposed: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        let _ = transposed;
+        let options = ConvTransposeOptions::new([1, 1], [0, 0], [0, 0], [1, 1], 1);
+        <Self as ModuleOps<Self>>::conv_transpose2d(grad, weight, None, options)
+    }
+}
 
 /// The input gradient `W^T dy`, one matrix product per image (batched).
 fn input_gradient<B: Backend>(grad: FloatTensor<B>, transposed: FloatTensor<B>) -> FloatTensor<B> {
@@ -58,15 +81,19 @@ fn input_gradient<B: Backend>(grad: FloatTensor<B>, transposed: FloatTensor<B>) 
 #[derive(Debug)]
 struct PointwiseBackward;
 
-impl<B: Backend> Backward<B, 1> for PointwiseBackward {
-    /// The transposed weight.
-    type State = FloatTensor<B>;
+impl<B: Backend + PointwiseConvOps> Backward<B, 1> for PointwiseBackward {
+    /// The weight, and the weight transposed.
+    type State = (FloatTensor<B>, FloatTensor<B>);
 
     fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [input] = ops.parents;
         let grad = grads.consume::<B>(&ops.node);
         if let Some(node) = input {
-            grads.register::<B>(node.id, input_gradient::<B>(grad, ops.state));
+            let (weight, transposed) = ops.state;
+            grads.register::<B>(
+                node.id,
+                B::pointwise_input_gradient(grad, weight, transposed),
+            );
         }
     }
 }
@@ -86,8 +113,8 @@ impl<B: Backend + PointwiseConvOps, C: CheckpointStrategy> PointwiseConvOps for 
             .stateful()
         {
             OpsKind::Tracked(prep) => {
-                let out = B::conv2d(x.into_primitive(), weight, bias, options());
-                prep.finish(transposed.into_primitive(), out)
+                let out = B::conv2d(x.into_primitive(), weight.clone(), bias, options());
+                prep.finish((weight, transposed.into_primitive()), out)
             }
             OpsKind::UnTracked(prep) => {
                 prep.finish(B::conv2d(x.into_primitive(), weight, bias, options()))

@@ -14,8 +14,12 @@ use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::ops::{ActivationOps, FloatTensorOps};
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{Autodiff, Backend, Dispatch, Flex, backend_extension};
+use burn::backend::{
+    Autodiff, Backend, Dispatch, Flex, TensorMetadata, backend_extension,
+    get_or_init_device_settings,
+};
 use burn::tensor::DType;
 
 /// The clamp of ReLU6's forward pass.
@@ -48,7 +52,20 @@ fn mask<B: Backend>(output: FloatTensor<B>, grad: FloatTensor<B>) -> FloatTensor
     B::relu_backward(output, B::relu_backward(below_top, grad))
 }
 
-impl Relu6Ops for burn::backend::Cube {}
+/// The CubeCL backends: three kernels backward, as burn's own relu and clamp took (the page's
+/// WebGPU has no kernel fusion, where the four of [`mask`] would cost one more pass).
+impl Relu6Ops for burn::backend::Cube {
+    fn relu6_backward(output: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self> {
+        let bools = get_or_init_device_settings::<Self>(&output.device()).bool_dtype;
+        let top = <Self as FloatTensorOps<Self>>::float_greater_equal_elem(
+            output.clone(),
+            TOP.into(),
+            bools,
+        );
+        let below = <Self as ActivationOps<Self>>::relu_backward(output, grad);
+        <Self as FloatTensorOps<Self>>::float_mask_fill(below, top, 0.0f32.into())
+    }
+}
 
 impl Relu6Ops for Flex {
     fn relu6(mut x: FloatTensor<Self>) -> FloatTensor<Self> {

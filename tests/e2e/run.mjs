@@ -609,6 +609,11 @@ await scenario("language: Japanese from the switch, kept over a reload; screensh
   await page.click(testid("sample-chelsea"));
   await top1(page, "original-predictions");
   await page.screenshot({ path: path.join(output, "ja-1280-before.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 1000 });
+  await page.screenshot({ path: path.join(output, "ja-390-before.png"), fullPage: true });
+  const wideBefore = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(wideBefore <= 390, `the Japanese page is ${wideBefore} px wide at 390 before an attack`);
+  await page.setViewportSize({ width: 1280, height: 1000 });
   await page.selectOption(testid("method"), "fgsm");
   await page.click(testid("run"));
   await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(300) });
