@@ -11,6 +11,7 @@ const HEIGHT: f32 = 160.0;
 #[component]
 pub fn ProbabilityChart() -> impl IntoView {
     let state = expect_context::<AttackRun>();
+    let t = super::i18n::texts();
     let steps = move || state.steps_planned.get().max(1) as f32;
     let points = move |pick: fn(&crate::attacks::StepRecord) -> Option<f32>| {
         let n = steps();
@@ -31,7 +32,7 @@ pub fn ProbabilityChart() -> impl IntoView {
     };
     view! {
         <div class="panel chart" data-testid="chart">
-            <h2>"Probabilities per step"</h2>
+            <h2>{move || t().chart_title}</h2>
             <svg viewBox=format!("-30 -10 {} {}", WIDTH + 70.0, HEIGHT + 30.0) class="plot">
                 <line x1="0" y1=HEIGHT x2=WIDTH y2=HEIGHT class="axis"></line>
                 <line x1="0" y1="0" x2="0" y2=HEIGHT class="axis"></line>
@@ -41,17 +42,16 @@ pub fn ProbabilityChart() -> impl IntoView {
                 <text x=WIDTH - 30.0 y=HEIGHT + 16.0 class="tick">
                     {move || match state.steps_planned.get() {
                         0 => String::new(),
-                        1 => "1 step".to_string(),
-                        n => format!("{n} steps"),
+                        n => (t().chart_steps)(n),
                     }}
                 </text>
                 <polyline class="true-line" data-testid="true-line" points=move || points(|r| Some(r.true_prob))></polyline>
                 <polyline class="target-line" points=move || points(|r| r.target_prob)></polyline>
             </svg>
             <p class="legend">
-                <span class="true-key">"true class"</span>
+                <span class="true-key">{move || t().chart_true}</span>
                 <Show when=has_target>
-                    <span class="target-key">"target class"</span>
+                    <span class="target-key">{move || t().chart_target}</span>
                 </Show>
             </p>
         </div>

@@ -151,6 +151,13 @@ pub static EN: Texts = Texts {
         };
         format!("JPEG quality {quality}: {word}")
     },
+    chart_title: "Probabilities per step",
+    chart_steps: |n| match n {
+        1 => "1 step".to_string(),
+        n => format!("{n} steps"),
+    },
+    chart_true: "true class",
+    chart_target: "target class",
     sees_now: "What the model sees now",
     rounded_note: "Predictions of the adversarial image after rounding to 8 bits: the PNG you download.",
     attack_running: "The attack is running.",

@@ -163,6 +163,10 @@ pub static JA: Texts = Texts {
         };
         format!("JPEG 品質 {quality}: {word}")
     },
+    chart_title: "ステップごとの確率",
+    chart_steps: |n| format!("{n} ステップ"),
+    chart_true: "正解クラス",
+    chart_target: "狙ったクラス",
     sees_now: "攻撃後のモデルの答え",
     rounded_note: "8 ビットに丸めた後の敵対的画像への答えです。ダウンロードされる PNG そのものです。",
     attack_running: "攻撃を実行中です。",

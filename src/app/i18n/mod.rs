@@ -243,6 +243,12 @@ pub struct Texts {
     pub lesson_jpeg: fn(&str) -> String,
     /// A JPEG check: its quality and whether the image survived (None: uncounted).
     pub lesson_jpeg_check: fn(u8, Option<bool>) -> String,
+    // The live chart.
+    pub chart_title: &'static str,
+    /// "{n} step(s)".
+    pub chart_steps: fn(usize) -> String,
+    pub chart_true: &'static str,
+    pub chart_target: &'static str,
     // The result.
     pub sees_now: &'static str,
     pub rounded_note: &'static str,
