@@ -10,7 +10,9 @@
 //!
 //! The operation is a burn backend extension like [`depthwise`](super::depthwise): the forward
 //! pass is the backend's own convolution; the autodiff wrapper records this module's backward
-//! step, a batched matrix product (the same call on every backend).
+//! step, a batched matrix product on the CPU backend (flex). The CubeCL backends keep burn's
+//! transposed convolution there (see their impl); they still hold `W^T`, unused, a copy the
+//! size of the 1x1 weights.
 
 use burn::Tensor;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;

@@ -7,14 +7,14 @@
 //! Here the forward pass is one clamp and the backward pass keeps the output gradient where
 //! `0 < y < 6`, reading the saved output `y`: on the CPU backend (flex) each is a single loop,
 //! in place when the tensor is not shared; the CubeCL backends (wgpu, CUDA) use burn's own
-//! element-wise operations, which burn's fusion joins into one kernel.
+//! operations: one clamp forward, and backward a comparison, relu's backward step and a masked
+//! fill (native wgpu fuses them; the page's WebGPU build has no fusion).
 
 use burn::Tensor;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
-use burn::backend::ops::{ActivationOps, FloatTensorOps};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{
     Autodiff, Backend, Dispatch, Flex, TensorMetadata, backend_extension,
@@ -45,27 +45,15 @@ fn clamp<B: Backend>(x: FloatTensor<B>) -> FloatTensor<B> {
     B::float_clamp(x, 0.0f32.into(), TOP.into())
 }
 
-/// ReLU6's backward step from burn's operations: relu's backward step twice, on `y` (zero
-/// where y <= 0) and on `6 - y` (zero where y >= 6).
+/// ReLU6's backward step from burn's operations: relu's backward step (zero where y <= 0),
+/// then zero where y >= 6.
 fn mask<B: Backend>(output: FloatTensor<B>, grad: FloatTensor<B>) -> FloatTensor<B> {
-    let below_top = B::float_add_scalar(B::float_neg(output.clone()), TOP.into());
-    B::relu_backward(output, B::relu_backward(below_top, grad))
+    let bools = get_or_init_device_settings::<B>(&output.device()).bool_dtype;
+    let top = B::float_greater_equal_elem(output.clone(), TOP.into(), bools);
+    B::float_mask_fill(B::relu_backward(output, grad), top, 0.0f32.into())
 }
 
-/// The CubeCL backends: three kernels backward, as burn's own relu and clamp took (the page's
-/// WebGPU has no kernel fusion, where the four of [`mask`] would cost one more pass).
-impl Relu6Ops for burn::backend::Cube {
-    fn relu6_backward(output: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self> {
-        let bools = get_or_init_device_settings::<Self>(&output.device()).bool_dtype;
-        let top = <Self as FloatTensorOps<Self>>::float_greater_equal_elem(
-            output.clone(),
-            TOP.into(),
-            bools,
-        );
-        let below = <Self as ActivationOps<Self>>::relu_backward(output, grad);
-        <Self as FloatTensorOps<Self>>::float_mask_fill(below, top, 0.0f32.into())
-    }
-}
+impl Relu6Ops for burn::backend::Cube {}
 
 impl Relu6Ops for Flex {
     fn relu6(mut x: FloatTensor<Self>) -> FloatTensor<Self> {
