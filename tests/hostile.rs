@@ -285,3 +285,42 @@ fn the_cli_names_the_bad_tensor() {
     assert!(err.contains("tensor 'conv1.weight'"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// The page words a bad photo in its own language from the problem's kind and facts, which
+/// the worker sends as JSON; every kind the decoder gives has one.
+#[test]
+fn photo_problems_travel_by_kind() {
+    use gibbon::worker::protocol::{self, PhotoProblem, Problem, Say};
+    let kind = |bytes: &[u8]| PhotoProblem::of(&imaging::decode(bytes).unwrap_err());
+    assert_eq!(kind(b"just some text"), Some(PhotoProblem::UnknownFormat));
+    assert_eq!(
+        kind(&png_of(100_000, 1)),
+        Some(PhotoProblem::AspectRatio {
+            size: (100_000, 1),
+            max_ratio: imaging::MAX_ASPECT
+        })
+    );
+    let jpeg = {
+        let mut bytes = Vec::new();
+        image::RgbImage::from_pixel(64, 48, image::Rgb([200, 100, 50]))
+            .write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Jpeg,
+            )
+            .unwrap();
+        bytes
+    };
+    assert!(matches!(
+        kind(&jpeg[..jpeg.len() / 2]),
+        Some(PhotoProblem::Truncated | PhotoProblem::Corrupt)
+    ));
+    let problem = Problem::new(Say::BadPhoto {
+        name: "notes.png".into(),
+        why: PhotoProblem::TooLarge {
+            size: Some((40_000, 40_000)),
+            max_megapixels: imaging::MAX_PIXELS / 1_000_000,
+        },
+    });
+    let json = protocol::encode(&problem);
+    assert_eq!(protocol::decode::<Problem>(&json).unwrap(), problem);
+}

@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::Closure;
 
 use super::browser;
 use super::engine::Engine;
+use super::i18n::Lang;
 use crate::backend::BackendKind;
 use crate::worker::protocol::{BenchRow, Event, Request};
 
@@ -38,7 +39,8 @@ pub fn BenchPage() -> impl IntoView {
         }
         Event::BenchRow { row, .. } => rows.update(|r| r.push(row)),
         Event::Done { .. } => status.set("Done".into()),
-        Event::Failed { problem, .. } => status.set(problem.summary),
+        // The benchmark page is English.
+        Event::Failed { problem, .. } => status.set(Lang::En.texts().word(&problem.summary)),
         Event::Panicked { message } => status.set(format!("the worker stopped: {message}")),
         _ => {}
     });

@@ -159,9 +159,8 @@ pub fn show_broken_page(message: &str) {
     let text = document.create_element("p").ok();
     let details = document.create_element("details").ok();
     if let (Some(text), Some(details)) = (text, details) {
-        text.set_text_content(Some(
-            "Something broke on this page. Reload it to start again; your photo never left your machine.",
-        ));
+        // No reactive context is left after a panic: the stored (or the browser's) language.
+        text.set_text_content(Some(super::i18n::Lang::initial().texts().page_broke));
         details.set_text_content(Some(message));
         let _ = notice.append_child(&text);
         let _ = notice.append_child(&details);

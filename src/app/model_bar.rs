@@ -106,7 +106,7 @@ fn BackendBadge() -> impl IntoView {
                         <span class="adapter">{info.description.clone()}</span>
                         {info.fallback.map(|f| view! {
                             <details class="fallback">
-                                <summary>{f.summary}</summary>
+                                <summary>{move || t().word(&f.summary)}</summary>
                                 <code>{f.detail.unwrap_or_default()}</code>
                             </details>
                         })}

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::worker::protocol::Problem;
+use crate::worker::protocol::{Problem, Say};
 
 /// How a notice looks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,7 +17,8 @@ pub enum Level {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Notice {
     pub level: Level,
-    pub summary: String,
+    /// Worded when shown, in the page's language at the time.
+    pub summary: Say,
     pub detail: Option<String>,
 }
 
@@ -44,7 +45,7 @@ impl Notices {
     }
 
     /// Shows a note.
-    pub fn info(&self, text: impl Into<String>) {
+    pub fn info(&self, text: impl Into<Say>) {
         self.current.set(Some(Notice {
             level: Level::Info,
             summary: text.into(),
@@ -71,14 +72,14 @@ pub fn NoticeBar() -> impl IntoView {
             };
             view! {
                 <div class=class role="alert" data-testid="notice">
-                    <span class="summary">{notice.summary}</span>
+                    <span class="summary">{move || t().word(&notice.summary)}</span>
                     {notice.detail.map(|d| view! {
                         <details class="detail">
                             <summary>{t().details}</summary>
                             <code>{d}</code>
                         </details>
                     })}
-                    <button class="close" aria-label="Close this notice" on:click=move |_| notices.clear()>"×"</button>
+                    <button class="close" aria-label=move || t().close_notice on:click=move |_| notices.clear()>"×"</button>
                 </div>
             }
         })

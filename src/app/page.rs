@@ -943,7 +943,9 @@ impl Page {
             self.activity.set(Activity::Idle);
             return self.notices.error(Problem::with_detail(
                 self.t().worker_keeps_stopping,
-                problem.detail.unwrap_or(problem.summary),
+                problem
+                    .detail
+                    .unwrap_or_else(|| self.t().word(&problem.summary)),
             ));
         }
         self.notices.error(problem);

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::Closure;
 
 use super::protocol::{
     self, AttackImages, BackendInfo, BenchRow, Event, JobId, MAX_SWEEP_POINTS, ModelSource,
-    PhotoSource, Problem, Request, SurvivalCheck, SweepPoint, rgb, rgba,
+    PhotoProblem, PhotoSource, Problem, Request, Say, SurvivalCheck, SweepPoint, rgb, rgba,
 };
 use super::scope::{self, post};
 use crate::attacks::{
@@ -90,10 +90,7 @@ pub fn run() {
                     return post(
                         &Event::Failed {
                             job: None,
-                            problem: Problem::with_detail(
-                                "The page sent a request the worker does not understand.",
-                                e,
-                            ),
+                            problem: Problem::with_detail(Say::NotUnderstood, e),
                         },
                         Vec::new(),
                     );
@@ -280,9 +277,7 @@ where
 async fn open_device(state: &Shared) -> Result<Backend, Problem> {
     loop {
         if state.borrow().device_lost {
-            return Err(Problem::new(
-                "The graphics device was lost; Gibbon is starting again.",
-            ));
+            return Err(Problem::new(Say::DeviceLost));
         }
         if let Some(backend) = state.borrow().backend.clone() {
             return Ok(backend);
@@ -315,9 +310,9 @@ async fn open_device(state: &Shared) -> Result<Backend, Problem> {
 async fn describe(mut backend: Backend, why: Option<String>) -> Backend {
     let fallback = why.map(|detail| {
         let summary = if scope::scope().is_secure_context() {
-            "This browser gives Gibbon no WebGPU here, so it computes on the CPU: slower, with the same results."
+            Say::NoWebGpu
         } else {
-            "This page comes over plain http, where browsers allow neither WebGPU nor offline use, so Gibbon computes on the CPU (slower, same results). Open it over https or on localhost for both."
+            Say::PlainHttp
         };
         Problem::with_detail(summary, detail)
     });
@@ -368,10 +363,7 @@ async fn model(state: &Shared, id: ModelId) -> Result<Rc<Classifier>, Problem> {
             Some(u) => (u.source.clone(), u.file.clone()),
             None if id.is_built_in() => (ModelSource::BuiltIn, None),
             None => {
-                return Err(Problem::new(format!(
-                    "Load weights for {} first (Your own model).",
-                    id.display_name()
-                )));
+                return Err(Problem::new(Say::LoadWeightsFirst(id)));
             }
         }
     };
@@ -394,24 +386,18 @@ async fn model(state: &Shared, id: ModelId) -> Result<Rc<Classifier>, Problem> {
         (ModelSource::File { .. }, None) => Err("the file is gone".to_string()),
     };
     let loaded = bytes
-        .map_err(|e| {
-            Problem::with_detail(
-                format!("{} could not be read.", id.display_name()),
-                format!("{what}: {e}"),
-            )
-        })
+        .map_err(|e| Problem::with_detail(Say::ModelUnreadable(id), format!("{what}: {e}")))
         .and_then(|bytes| {
-            let store = weights::read_bytes(&bytes, &what).map_err(|e| {
-                Problem::with_detail(
-                    format!("{what} is not a weights file Gibbon can use."),
-                    e.to_string(),
-                )
-            })?;
+            let store = weights::read_bytes(&bytes, &what)
+                .map_err(|e| Problem::with_detail(Say::NotWeights(what.clone()), e.to_string()))?;
             drop(bytes);
             Classifier::load_within(id, store, &backend.device, backend.max_tensor_bytes).map_err(
                 |e| {
                     Problem::with_detail(
-                        format!("{what} does not hold the weights of {}.", id.display_name()),
+                        Say::WrongWeights {
+                            file: what.clone(),
+                            model: id,
+                        },
                         e.to_string(),
                     )
                 },
@@ -491,8 +477,18 @@ async fn set_photo(
         },
         PhotoSource::Url(url) => scope::fetch_bytes(url, false, |_, _| {}).await,
     }
-    .map_err(|e| Problem::with_detail(format!("{name} could not be read."), e))?;
-    let image = imaging::decode(&bytes).map_err(|e| Problem::new(format!("{name}: {e}")))?;
+    .map_err(|e| Problem::with_detail(Say::PhotoUnreadable(name.clone()), e))?;
+    let image = imaging::decode(&bytes).map_err(|e| {
+        let detail = e.to_string();
+        match PhotoProblem::of(&e) {
+            // What the decoder said, where the kind alone does not say it all.
+            Some(why @ (PhotoProblem::Truncated | PhotoProblem::Corrupt)) => {
+                Problem::with_detail(Say::BadPhoto { name, why }, detail)
+            }
+            Some(why) => Problem::new(Say::BadPhoto { name, why }),
+            None => Problem::with_detail(Say::PhotoUnreadable(name), detail),
+        }
+    })?;
     drop(bytes);
     post(
         &Event::PhotoDecoded {
@@ -511,14 +507,11 @@ fn photo(state: &Shared) -> Result<Rc<RgbImage>, Problem> {
         .borrow()
         .photo
         .clone()
-        .ok_or_else(|| Problem::new("Choose a photo first."))
+        .ok_or_else(|| Problem::new(Say::ChoosePhoto))
 }
 
 fn device_problem(e: impl std::fmt::Display) -> Problem {
-    Problem::with_detail(
-        "The computation failed on the device. Try again, or switch to the CPU.",
-        e.to_string(),
-    )
+    Problem::with_detail(Say::DeviceFailed, e.to_string())
 }
 
 async fn classify(state: Shared, job: JobId, id: ModelId) -> Result<bool, Problem> {
@@ -606,10 +599,7 @@ fn full_resolution_pixels(backend: Option<&Backend>) -> u64 {
 
 /// The photo an attack at full resolution works on: the photo itself, or, when this device
 /// cannot hold it, a smaller copy, with a note that says so.
-fn full_resolution_photo(
-    photo: &RgbImage,
-    backend: Option<&Backend>,
-) -> (RgbImage, Option<String>) {
+fn full_resolution_photo(photo: &RgbImage, backend: Option<&Backend>) -> (RgbImage, Option<Say>) {
     let (w, h) = photo.dimensions();
     let limit = full_resolution_pixels(backend) as f64;
     let pixels = w as f64 * h as f64;
@@ -621,12 +611,11 @@ fn full_resolution_photo(
         return (photo.clone(), None);
     }
     let copy = imaging::shrink_to(photo, ((long as f64 * scale).floor() as u32).max(1));
-    let note = format!(
-        "Your photo is {w}x{h}; this device attacks at most {:.0} megapixels at full size, so Gibbon attacked a {}x{} copy.",
-        limit / 1e6,
-        copy.width(),
-        copy.height()
-    );
+    let note = Say::Downscaled {
+        size: (w, h),
+        megapixels: limit / 1e6,
+        copy: copy.dimensions(),
+    };
     (copy, Some(note))
 }
 
@@ -647,7 +636,7 @@ impl Observer for Quiet {
 fn attack_problem(e: attacks::AttackError) -> Problem {
     match e {
         attacks::AttackError::Device(d) => device_problem(d),
-        other => Problem::new(other.to_string()),
+        other => Problem::new(Say::Settings(other.to_string())),
     }
 }
 
@@ -660,7 +649,7 @@ async fn attack(
     config: AttackConfig,
     cancel: Rc<Cell<bool>>,
 ) -> Result<bool, Problem> {
-    config.validate().map_err(|e| Problem::new(e.to_string()))?;
+    config.validate().map_err(attack_problem)?;
     let size = id.input_size() as u32;
     let mut note = None;
     let input = if config.method == Method::Fooling {
@@ -689,9 +678,9 @@ async fn attack(
         .await
         .map_err(attack_problem)?
         .pop()
-        .ok_or_else(|| Problem::new("The attack returned no image."))?;
+        .ok_or_else(|| Problem::new(Say::NoResult))?;
     let png = imaging::encode_png(&outcome.adversarial)
-        .map_err(|e| Problem::with_detail("The PNG could not be made.", e.to_string()))?;
+        .map_err(|e| Problem::with_detail(Say::PngFailed, e.to_string()))?;
     let mut buffers = vec![rgba(&outcome.original), rgba(&outcome.adversarial), png];
     let cancelled = outcome.cancelled;
     let (width, height) = outcome.adversarial.dimensions();
@@ -724,7 +713,7 @@ fn attack_images(parts: &Parts, images: AttackImages) -> Result<(RgbImage, RgbIm
         parts
             .bytes(i)
             .and_then(|b| rgb(&b, images.width, images.height))
-            .ok_or_else(|| Problem::new("The attack's images did not come with the request."))
+            .ok_or_else(|| Problem::new(Say::ImagesMissing))
     };
     Ok((image(0)?, image(1)?))
 }
@@ -787,8 +776,7 @@ async fn survival(
             }
             _ => t.apply(image),
         };
-        let problem =
-            |why: String| Problem::with_detail(format!("The {} check failed.", t.describe()), why);
+        let problem = |why: String| Problem::with_detail(Say::CheckFailed(t), why);
         let o = apply(&original).await.map_err(problem)?;
         let a = apply(&adversarial).await.map_err(problem)?;
         changed.push((t, o, a));
@@ -830,7 +818,7 @@ async fn matrix(
     config: AttackConfig,
     cancel: Rc<Cell<bool>>,
 ) -> Result<bool, Problem> {
-    config.validate().map_err(|e| Problem::new(e.to_string()))?;
+    config.validate().map_err(attack_problem)?;
     let photo = photo(&state)?;
     let mut verdicts = Vec::new();
     for &source in &models {
@@ -880,9 +868,7 @@ async fn sweep(
     cancel: Rc<Cell<bool>>,
 ) -> Result<bool, Problem> {
     if eps.is_empty() || eps.len() > MAX_SWEEP_POINTS {
-        return Err(Problem::new(format!(
-            "A sweep takes 1 to {MAX_SWEEP_POINTS} values of ε."
-        )));
+        return Err(Problem::new(Say::SweepPoints(MAX_SWEEP_POINTS)));
     }
     let configs = eps
         .iter()
@@ -893,7 +879,7 @@ async fn sweep(
             };
             c.validate()
                 .map(|_| c)
-                .map_err(|e| Problem::new(e.to_string()))
+                .map_err(|e| Problem::new(Say::Settings(e.to_string())))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let photo = photo(&state)?;

@@ -8,7 +8,8 @@
 //! page can tell current results from late ones of work it gave up.
 
 use crate::attacks::{
-    AttackConfig, AttackOutcome, Judgement, Resolution, StepRecord, Survival, Truth, Verdict,
+    AttackConfig, AttackOutcome, Judgement, Resolution, StepRecord, Survival, Transform, Truth,
+    Verdict,
 };
 use crate::backend::BackendKind;
 use crate::models::{Layout, ModelId};
@@ -176,13 +177,13 @@ pub const MAX_SWEEP_POINTS: usize = 16;
 /// A failure, said for a user: one sentence, and the technical details apart.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Problem {
-    pub summary: String,
+    pub summary: Say,
     pub detail: Option<String>,
 }
 
 impl Problem {
     /// A problem with a summary only.
-    pub fn new(summary: impl Into<String>) -> Self {
+    pub fn new(summary: impl Into<Say>) -> Self {
         Self {
             summary: summary.into(),
             detail: None,
@@ -190,11 +191,119 @@ impl Problem {
     }
 
     /// A problem with technical details.
-    pub fn with_detail(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub fn with_detail(summary: impl Into<Say>, detail: impl Into<String>) -> Self {
         Self {
             summary: summary.into(),
             detail: Some(detail.into()),
         }
+    }
+}
+
+/// What the worker has to tell a user, named with its facts but not worded: the page words
+/// it in its own language (`app::i18n`), so the worker never needs to know which. Texts the
+/// page already worded travel as [`Say::Text`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Say {
+    /// Worded already (by the page, in its language; or the benchmark page's English).
+    Text(String),
+    /// A request the worker could not parse (a page and a worker of different builds).
+    NotUnderstood,
+    /// The GPU device was lost; the worker starts again.
+    DeviceLost,
+    /// WebGPU was asked for but the browser gives none; the CPU computes.
+    NoWebGpu,
+    /// The page came over plain http: no WebGPU, no offline use; the CPU computes.
+    PlainHttp,
+    /// A model of the user's own whose weights were not loaded yet.
+    LoadWeightsFirst(ModelId),
+    /// A model's file could not be read (downloaded or from the disk).
+    ModelUnreadable(ModelId),
+    /// The file (name or path) is not a weights file.
+    NotWeights(String),
+    /// The file (name or path) holds weights, but not those of the model.
+    WrongWeights { file: String, model: ModelId },
+    /// The photo (its name) could not be read.
+    PhotoUnreadable(String),
+    /// The photo (its name) was read but cannot be used.
+    BadPhoto { name: String, why: PhotoProblem },
+    /// An attack or check needs a photo.
+    ChoosePhoto,
+    /// The device failed during a computation.
+    DeviceFailed,
+    /// A photo too large for the device was attacked as a smaller copy: the photo's size, the
+    /// device's limit in megapixels, the copy's size.
+    Downscaled {
+        size: (u32, u32),
+        megapixels: f64,
+        copy: (u32, u32),
+    },
+    /// The attack ended without an image.
+    NoResult,
+    /// The adversarial image could not be encoded as PNG.
+    PngFailed,
+    /// A request's images were missing or of the wrong size.
+    ImagesMissing,
+    /// A survival check could not change the images.
+    CheckFailed(Transform),
+    /// A sweep takes 1 to this many budgets.
+    SweepPoints(usize),
+    /// Settings the attack refuses, with the library's (English) reason.
+    Settings(String),
+}
+
+impl From<&str> for Say {
+    fn from(text: &str) -> Self {
+        Say::Text(text.to_string())
+    }
+}
+
+impl From<String> for Say {
+    fn from(text: String) -> Self {
+        Say::Text(text)
+    }
+}
+
+/// Why a photo that was read cannot be used ([`crate::imaging::ImageError`], by kind).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum PhotoProblem {
+    /// Not PNG, JPEG, WebP, BMP or GIF.
+    UnknownFormat,
+    /// Above the pixel limit (megapixels); its size when known.
+    TooLarge {
+        size: Option<(u32, u32)>,
+        max_megapixels: u64,
+    },
+    Empty,
+    /// Too narrow: its size, and the widest ratio taken.
+    AspectRatio {
+        size: (u32, u32),
+        max_ratio: u32,
+    },
+    /// Cut short (a partly downloaded file).
+    Truncated,
+    /// Damaged, or not what its header says.
+    Corrupt,
+}
+
+impl PhotoProblem {
+    /// The kind of a decoding error; None for errors that decoding does not give.
+    pub fn of(error: &crate::imaging::ImageError) -> Option<Self> {
+        use crate::imaging::{ImageError as E, MAX_ASPECT, MAX_PIXELS};
+        Some(match error {
+            E::UnknownFormat => Self::UnknownFormat,
+            E::TooLarge { size } => Self::TooLarge {
+                size: *size,
+                max_megapixels: MAX_PIXELS / 1_000_000,
+            },
+            E::Empty => Self::Empty,
+            E::AspectRatio { width, height } => Self::AspectRatio {
+                size: (*width, *height),
+                max_ratio: MAX_ASPECT,
+            },
+            E::Truncated(_) => Self::Truncated,
+            E::Corrupt(_) => Self::Corrupt,
+            E::Encode(_) | E::Io { .. } => return None,
+        })
     }
 }
 
@@ -242,7 +351,7 @@ pub enum Event {
         width: u32,
         height: u32,
         preview: Option<(u32, u32)>,
-        note: Option<String>,
+        note: Option<Say>,
     },
     /// How one model judged an attack's images.
     Judged {

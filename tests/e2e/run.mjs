@@ -606,6 +606,13 @@ await scenario("language: Japanese from the switch, kept over a reload; screensh
   await page.reload();
   await page.waitForFunction((sel) => /写真/.test(document.querySelector(sel)?.textContent || ""), testid("tagline"), { timeout: T(60) });
   check((await page.textContent(testid("run"))).trim() === "実行", "the Run button in Japanese after the reload");
+  // The worker's problems are worded by the page, in its language.
+  await page.setInputFiles(testid("file-input"), { name: "notes.png", mimeType: "image/png", buffer: Buffer.from("just some text") });
+  await page.waitForSelector(testid("notice"), { timeout: T(60) });
+  const badPhoto = await page.textContent(`${testid("notice")} .summary`);
+  check(/^notes\.png: Gibbon が読める画像ではありません/.test(badPhoto), "the worker's problem in Japanese: " + badPhoto);
+  check((await page.getAttribute(`${testid("notice")} .close`, "aria-label")) === "このお知らせを閉じる", "the notice's close button labelled in Japanese");
+  await page.click(`${testid("notice")} .close`);
   await page.click(testid("sample-chelsea"));
   await top1(page, "original-predictions");
   await page.screenshot({ path: path.join(output, "ja-1280-before.png"), fullPage: true });

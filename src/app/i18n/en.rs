@@ -2,6 +2,7 @@
 
 use super::{LessonVerdict, LessonWords, Texts, Why, Work};
 use crate::attacks::{Method, Start};
+use crate::worker::protocol::{PhotoProblem, Say};
 
 pub static EN: Texts = Texts {
     language: "Language",
@@ -350,4 +351,84 @@ pub static EN: Texts = Texts {
         let layout = layout.map(|l| format!(" ({l} layout)")).unwrap_or_default();
         format!("{model} loaded from {from}{layout}; choose it in the model list.")
     },
+    close_notice: "Close this notice",
+    page_broke: "Something broke on this page. Reload it to start again; your photo never left your machine.",
+    say,
 };
+
+fn say(say: &Say) -> String {
+    match say {
+        Say::Text(text) => text.clone(),
+        Say::NotUnderstood => {
+            "The page sent a request its computing part does not understand (two versions of Gibbon?). Reload the page.".into()
+        }
+        Say::DeviceLost => "The graphics device was lost; Gibbon is starting again.".into(),
+        Say::NoWebGpu => {
+            "This browser gives Gibbon no WebGPU here, so it computes on the CPU: slower, with the same results.".into()
+        }
+        Say::PlainHttp => {
+            "This page comes over plain http, where browsers allow neither WebGPU nor offline use, so Gibbon computes on the CPU (slower, same results). Open it over https or on localhost for both.".into()
+        }
+        Say::LoadWeightsFirst(model) => format!(
+            "Load weights for {} first (Your own model).",
+            model.display_name()
+        ),
+        Say::ModelUnreadable(model) => format!("{} could not be read.", model.display_name()),
+        Say::NotWeights(file) => format!("{file} is not a weights file Gibbon can use."),
+        Say::WrongWeights { file, model } => {
+            format!("{file} does not hold the weights of {}.", model.display_name())
+        }
+        Say::PhotoUnreadable(name) => format!("{name} could not be read."),
+        Say::BadPhoto { name, why } => format!("{name}: {}", photo_problem(*why)),
+        Say::ChoosePhoto => EN.choose_photo_first.into(),
+        Say::DeviceFailed => {
+            "The computation failed on the device. Try again, or switch to the CPU.".into()
+        }
+        Say::Downscaled {
+            size: (w, h),
+            megapixels,
+            copy: (cw, ch),
+        } => format!(
+            "Your photo is {w}x{h}; this device attacks at most {megapixels:.0} megapixels at full size, so Gibbon attacked a {cw}x{ch} copy."
+        ),
+        Say::NoResult => "The attack returned no image.".into(),
+        Say::PngFailed => "The PNG could not be made.".into(),
+        Say::ImagesMissing => "The attack's images did not come with the request.".into(),
+        Say::CheckFailed(t) => format!("The {} check failed.", (EN.transform)(*t)),
+        Say::SweepPoints(max) => format!("A sweep takes 1 to {max} values of ε."),
+        Say::Settings(why) => {
+            let mut chars = why.chars();
+            match chars.next() {
+                Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+                None => String::new(),
+            }
+        }
+    }
+}
+
+fn photo_problem(why: PhotoProblem) -> String {
+    match why {
+        PhotoProblem::UnknownFormat => {
+            "not an image Gibbon can read (PNG, JPEG, WebP, BMP or GIF)".into()
+        }
+        PhotoProblem::TooLarge {
+            size,
+            max_megapixels,
+        } => format!(
+            "the image is {}larger than Gibbon accepts ({max_megapixels} megapixels); scale it down first",
+            size.map(|(w, h)| format!("{w}x{h} pixels, "))
+                .unwrap_or_default()
+        ),
+        PhotoProblem::Empty => "the image is empty (0 pixels)".into(),
+        PhotoProblem::AspectRatio {
+            size: (w, h),
+            max_ratio,
+        } => format!(
+            "the image is {w}x{h} pixels: Gibbon takes photos at most {max_ratio} times as wide as tall (or tall as wide); crop it first"
+        ),
+        PhotoProblem::Truncated => {
+            "the image is truncated (a partly downloaded or damaged file)".into()
+        }
+        PhotoProblem::Corrupt => "the image is corrupt or truncated".into(),
+    }
+}

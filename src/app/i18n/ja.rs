@@ -2,6 +2,7 @@
 
 use super::{LessonVerdict, LessonWords, Texts, Why, Work};
 use crate::attacks::{Method, Start, Transform};
+use crate::worker::protocol::{PhotoProblem, Say};
 
 pub static JA: Texts = Texts {
     language: "言語",
@@ -373,4 +374,78 @@ pub static JA: Texts = Texts {
         let layout = layout.map(|l| format!(" ({l} 形式)")).unwrap_or_default();
         format!("{model} を {from}{layout} から読み込みました。モデルの一覧から選んでください。")
     },
+    close_notice: "このお知らせを閉じる",
+    page_broke: "このページで問題が起きました。再読み込みして始め直してください。写真があなたの端末から出たことはありません。",
+    say,
 };
+
+fn say(say: &Say) -> String {
+    match say {
+        Say::Text(text) => text.clone(),
+        Say::NotUnderstood => {
+            "ページが送った依頼を計算部分が理解できませんでした (Gibbon の版が二つ混ざっている?)。ページを再読み込みしてください。".into()
+        }
+        Say::DeviceLost => "グラフィックス装置が失われました。Gibbon を起動し直しています。".into(),
+        Say::NoWebGpu => {
+            "このブラウザではここで WebGPU が使えないため、CPU で計算します。遅くなりますが、結果は同じです。".into()
+        }
+        Say::PlainHttp => {
+            "このページは暗号化されていない http で開かれています。ブラウザはそこで WebGPU もオフライン利用も許さないため、CPU で計算します (遅くなりますが、結果は同じです)。両方を使うには https か localhost で開いてください。".into()
+        }
+        Say::LoadWeightsFirst(model) => format!(
+            "先に {} の重みを読み込んでください (「自分のモデル」)。",
+            model.display_name()
+        ),
+        Say::ModelUnreadable(model) => format!("{} を読み込めませんでした。", model.display_name()),
+        Say::NotWeights(file) => format!("{file} は Gibbon が使える重みファイルではありません。"),
+        Say::WrongWeights { file, model } => {
+            format!("{file} には {} の重みが入っていません。", model.display_name())
+        }
+        Say::PhotoUnreadable(name) => format!("{name} を読み込めませんでした。"),
+        Say::BadPhoto { name, why } => format!("{name}: {}", photo_problem(*why)),
+        Say::ChoosePhoto => JA.choose_photo_first.into(),
+        Say::DeviceFailed => {
+            "装置での計算に失敗しました。もう一度試すか、CPU に切り替えてください。".into()
+        }
+        Say::Downscaled {
+            size: (w, h),
+            megapixels,
+            copy: (cw, ch),
+        } => format!(
+            "写真は {w}x{h} ですが、この装置が元の大きさで攻撃できるのは {megapixels:.0} メガピクセルまでなので、{cw}x{ch} に縮小したコピーを攻撃しました。"
+        ),
+        Say::NoResult => "攻撃が画像を返しませんでした。".into(),
+        Say::PngFailed => "PNG を作れませんでした。".into(),
+        Say::ImagesMissing => "攻撃の画像が依頼に含まれていませんでした。".into(),
+        Say::CheckFailed(t) => format!("「{}」の確認に失敗しました。", (JA.transform)(*t)),
+        Say::SweepPoints(max) => format!("掃引で試せる ε は 1 個から {max} 個までです。"),
+        Say::Settings(why) => format!("この設定では攻撃できません: {why}"),
+    }
+}
+
+fn photo_problem(why: PhotoProblem) -> String {
+    match why {
+        PhotoProblem::UnknownFormat => {
+            "Gibbon が読める画像ではありません (読めるのは PNG、JPEG、WebP、BMP、GIF)。".into()
+        }
+        PhotoProblem::TooLarge {
+            size,
+            max_megapixels,
+        } => format!(
+            "画像が大きすぎます ({}上限は {max_megapixels} メガピクセル)。縮小してから使ってください。",
+            size.map(|(w, h)| format!("{w}x{h} ピクセル、"))
+                .unwrap_or_default()
+        ),
+        PhotoProblem::Empty => "画像が空です (0 ピクセル)。".into(),
+        PhotoProblem::AspectRatio {
+            size: (w, h),
+            max_ratio,
+        } => format!(
+            "画像が {w}x{h} ピクセルで細長すぎます。縦横比は {max_ratio} 倍までです。切り抜いてから使ってください。"
+        ),
+        PhotoProblem::Truncated => {
+            "画像が途中で切れています (ダウンロードが途中で終わったか、壊れたファイルです)。".into()
+        }
+        PhotoProblem::Corrupt => "画像が壊れているか、途中で切れています。".into(),
+    }
+}

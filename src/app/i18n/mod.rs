@@ -3,9 +3,10 @@
 //! language comes from the browser, and the switch in the header keeps the choice (in
 //! localStorage) over reloads.
 //!
-//! Not yet in the tables: the worker's messages (the library's errors and progress notes), a
-//! few of the page's rarer notices, and the ImageNet class names (English: no freely licensed
-//! Japanese list is in a registry package we could find).
+//! The worker's messages come typed ([`Say`]) and are worded here too, so the worker never
+//! needs the language; only their technical details (behind the notices' disclosure) stay as
+//! the library wrote them, in English. The ImageNet class names are English: no freely
+//! licensed Japanese list is in a registry package we could find.
 
 mod en;
 mod ja;
@@ -13,6 +14,7 @@ mod ja;
 use leptos::prelude::*;
 
 use crate::attacks::{Method, Start, Transform};
+use crate::worker::protocol::Say;
 
 /// A language of the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +51,7 @@ impl Lang {
     }
 
     /// The stored choice, else the browser's language, else English.
-    fn initial() -> Lang {
+    pub fn initial() -> Lang {
         stored()
             .and_then(|t| Lang::from_tag(&t))
             .or_else(|| {
@@ -385,6 +387,18 @@ pub struct Texts {
     pub worker_keeps_stopping: &'static str,
     /// A user's model loaded: its name, where from, and its layout's name if it has one.
     pub model_loaded: fn(&str, &str, Option<&str>) -> String,
+    pub close_notice: &'static str,
+    /// The page itself panicked (shown without Leptos).
+    pub page_broke: &'static str,
+    /// What the worker (or the page) says, worded.
+    pub say: fn(&Say) -> String,
+}
+
+impl Texts {
+    /// Words what the worker (or the page) says.
+    pub fn word(&self, say: &Say) -> String {
+        (self.say)(say)
+    }
 }
 
 /// Work the page was doing when the user changed something.
