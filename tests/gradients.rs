@@ -228,120 +228,151 @@ fn wgpu_agrees_with_cpu() {
     }
 }
 
-/// The depthwise convolution's own input gradient (a depthwise convolution of the output
-/// gradient with the rotated kernel) against burn's, for every kernel and stride of
-/// EfficientNet-Lite (3x3 and 5x5, stride 1 and 2, SAME padding, which is asymmetric at stride
-/// 2) on even and odd sizes, with a batch of two.
+/// The depthwise convolution (on the CPU, its own kernel) and its own input gradient (a
+/// depthwise convolution of the output gradient with the rotated kernel) against burn's
+/// convolution and gradient, for every kernel and stride of
+/// EfficientNet-Lite (3x3 and 5x5, stride 1 and 2) with SAME and symmetric padding, on even
+/// and odd sizes, with a batch of two.
 #[test]
 fn depthwise_input_gradient_matches_burns() {
     use gibbon::models::depthwise;
     let device = cpu();
     let mut rng = Rng(0x5eed);
+    // SAME padding (asymmetric at stride 2), as EfficientNet-Lite; symmetric padding k / 2, as
+    // torchvision's MobileNets; and one plane that is not square.
+    let paddings = |k: usize| {
+        [
+            PaddingConfig2d::Same,
+            PaddingConfig2d::Explicit(k / 2, k / 2, k / 2, k / 2),
+        ]
+    };
     for kernel in [3usize, 5] {
         for stride in [1usize, 2] {
-            for size in [7usize, 14, 15, 28, 56, 112] {
-                let c = 8;
-                let conv = burn::nn::conv::Conv2d {
-                    weight: burn::module::Param::from_tensor(Tensor::from_data(
-                        TensorData::new(rng.vec(c * kernel * kernel, 1.0), [c, 1, kernel, kernel]),
+            for (size, width) in [
+                (1usize, 1usize),
+                (2, 2),
+                (7, 7),
+                (14, 14),
+                (15, 15),
+                (28, 28),
+                (56, 56),
+                (112, 112),
+                (15, 8),
+            ] {
+                for padding in paddings(kernel) {
+                    let c = 8;
+                    let conv = burn::nn::conv::Conv2d {
+                        weight: burn::module::Param::from_tensor(Tensor::from_data(
+                            TensorData::new(
+                                rng.vec(c * kernel * kernel, 1.0),
+                                [c, 1, kernel, kernel],
+                            ),
+                            &device,
+                        )),
+                        bias: Some(burn::module::Param::from_tensor(Tensor::from_data(
+                            TensorData::new(rng.vec(c, 1.0), [c]),
+                            &device,
+                        ))),
+                        stride: [stride, stride],
+                        kernel_size: [kernel, kernel],
+                        dilation: [1, 1],
+                        groups: c,
+                        padding: padding.clone(),
+                    };
+                    let x = Tensor::<4>::from_data(
+                        TensorData::new(rng.vec(2 * c * size * width, 1.0), [2, c, size, width]),
                         &device,
-                    )),
-                    bias: Some(burn::module::Param::from_tensor(Tensor::from_data(
-                        TensorData::new(rng.vec(c, 1.0), [c]),
+                    );
+                    let out = |n: usize| match padding {
+                        PaddingConfig2d::Same => n.div_ceil(stride),
+                        _ => (n + 2 * (kernel / 2) - kernel) / stride + 1,
+                    };
+                    let (oh, ow) = (out(size), out(width));
+                    let upstream = Tensor::<4>::from_data(
+                        TensorData::new(rng.vec(2 * c * oh * ow, 1.0), [2, c, oh, ow]),
                         &device,
-                    ))),
-                    stride: [stride, stride],
-                    kernel_size: [kernel, kernel],
-                    dilation: [1, 1],
-                    groups: c,
-                    padding: PaddingConfig2d::Same,
-                };
-                let x = Tensor::<4>::from_data(
-                    TensorData::new(rng.vec(2 * c * size * size, 1.0), [2, c, size, size]),
-                    &device,
-                );
-                let out = size.div_ceil(stride);
-                let upstream = Tensor::<4>::from_data(
-                    TensorData::new(rng.vec(2 * c * out * out, 1.0), [2, c, out, out]),
-                    &device,
-                );
-                // burn's own gradient.
-                let input = x.clone().autodiff().require_grad();
-                let y = conv.forward(input.clone());
-                assert_eq!(y.dims(), [2, c, out, out]);
-                let grads = (y * upstream.clone().autodiff()).sum().backward();
-                let expected = values(input.grad(&grads).unwrap());
-                // This module's.
-                let input = x.autodiff().require_grad();
-                let options = depthwise::options(&conv, size, size);
-                let weight = conv.weight.val();
-                let y = depthwise::depthwise_conv2d(
-                    input.clone(),
-                    weight.clone(),
-                    weight.flip([2, 3]),
-                    conv.bias.as_ref().unwrap().val(),
-                    options,
-                );
-                let grads = (y * upstream.autodiff()).sum().backward();
-                let got = values(input.grad(&grads).unwrap());
-                let diff = max_abs_diff(&expected, &got);
-                assert!(
-                    diff < 1e-4,
-                    "k{kernel} s{stride} {size}x{size}: max |diff| {diff:.2e}"
-                );
+                    );
+                    let case = format!("k{kernel} s{stride} {size}x{width} {padding:?}");
+                    // burn's own gradient.
+                    let input = x.clone().autodiff().require_grad();
+                    let y = conv.forward(input.clone());
+                    assert_eq!(y.dims(), [2, c, oh, ow], "{case}");
+                    let expected_y = values(y.clone());
+                    let grads = (y * upstream.clone().autodiff()).sum().backward();
+                    let expected = values(input.grad(&grads).unwrap());
+                    // This module's.
+                    let input = x.autodiff().require_grad();
+                    let options = depthwise::options(&conv, size, width);
+                    let weight = conv.weight.val();
+                    let y = depthwise::depthwise_conv2d(
+                        input.clone(),
+                        weight.clone(),
+                        weight.flip([2, 3]),
+                        conv.bias.as_ref().unwrap().val(),
+                        options,
+                    );
+                    let diff = max_abs_diff(&expected_y, &values(y.clone()));
+                    assert!(diff < 1e-4, "forward, {case}: max |diff| {diff:.2e}");
+                    let grads = (y * upstream.autodiff()).sum().backward();
+                    let got = values(input.grad(&grads).unwrap());
+                    let diff = max_abs_diff(&expected, &got);
+                    assert!(diff < 1e-4, "gradient, {case}: max |diff| {diff:.2e}");
+                }
             }
         }
     }
 }
 
 /// ReLU6 as one operation against burn's relu + clamp_max: the same values, and the same input
-/// gradient (on a plain tensor, on a transposed one, and with the upstream gradient shared),
-/// except at exactly 0 and 6, where it passes no gradient, as PyTorch's ReLU6 (hardtanh).
+/// gradient (on a plain tensor, on a transposed one, and with the upstream gradient shared; on
+/// a small tensor and on one the CPU splits into parts), except at exactly 0 and 6, where it passes no gradient, as PyTorch's ReLU6 (hardtanh).
 #[test]
 fn relu6_matches_burns_relu_and_clamp() {
     use gibbon::models::relu6::relu6;
     let device = cpu();
     let mut rng = Rng(0x6);
-    let shape = [2, 3, 5, 7];
-    let n = shape.iter().product::<usize>();
-    let mut data = rng.vec(n, 9.0);
-    data[0] = 0.0;
-    data[1] = 6.0;
-    let x = Tensor::<4>::from_data(TensorData::new(data, shape), &device);
-    let upstream = Tensor::<4>::from_data(TensorData::new(rng.vec(n, 1.0), shape), &device);
-    for transposed in [false, true] {
-        let x = if transposed {
-            x.clone().swap_dims(2, 3)
-        } else {
-            x.clone()
-        };
-        let upstream = if transposed {
-            upstream.clone().swap_dims(2, 3)
-        } else {
-            upstream.clone()
-        };
-        let input = x.clone().autodiff().require_grad();
-        let y = burn::tensor::activation::relu(input.clone()).clamp_max(6.0);
-        let expected_y = values(y.clone());
-        let grads = (y * upstream.clone().autodiff()).sum().backward();
-        let expected = values(input.grad(&grads).unwrap());
-
-        let input = x.clone().autodiff().require_grad();
-        let y = relu6(input.clone());
-        assert_eq!(values(y.clone()), expected_y, "forward");
-        // `upstream` stays alive: the gradient reaching ReLU6 is shared, not unique.
-        let grads = (y * upstream.clone().autodiff()).sum().backward();
-        let got = values(input.grad(&grads).unwrap());
-        let xs = values(x.clone());
-        for i in 0..n {
-            if xs[i] == 0.0 || xs[i] == 6.0 {
-                assert_eq!(got[i], 0.0, "no gradient at the kink x = {}", xs[i]);
+    // A small tensor, and one the CPU splits into several parallel parts (the last partial).
+    for shape in [[2, 3, 5, 7], [2, 16, 41, 40]] {
+        let n = shape.iter().product::<usize>();
+        let mut data = rng.vec(n, 9.0);
+        data[0] = 0.0;
+        data[1] = 6.0;
+        let x = Tensor::<4>::from_data(TensorData::new(data, shape), &device);
+        let upstream = Tensor::<4>::from_data(TensorData::new(rng.vec(n, 1.0), shape), &device);
+        for transposed in [false, true] {
+            let x = if transposed {
+                x.clone().swap_dims(2, 3)
             } else {
-                assert_eq!(got[i], expected[i], "element {i} (x = {})", xs[i]);
+                x.clone()
+            };
+            let upstream = if transposed {
+                upstream.clone().swap_dims(2, 3)
+            } else {
+                upstream.clone()
+            };
+            let input = x.clone().autodiff().require_grad();
+            let y = burn::tensor::activation::relu(input.clone()).clamp_max(6.0);
+            let expected_y = values(y.clone());
+            let grads = (y * upstream.clone().autodiff()).sum().backward();
+            let expected = values(input.grad(&grads).unwrap());
+
+            let input = x.clone().autodiff().require_grad();
+            let y = relu6(input.clone());
+            assert_eq!(values(y.clone()), expected_y, "forward");
+            // `upstream` stays alive: the gradient reaching ReLU6 is shared, not unique.
+            let grads = (y * upstream.clone().autodiff()).sum().backward();
+            let got = values(input.grad(&grads).unwrap());
+            let xs = values(x.clone());
+            for i in 0..n {
+                if xs[i] == 0.0 || xs[i] == 6.0 {
+                    assert_eq!(got[i], 0.0, "no gradient at the kink x = {}", xs[i]);
+                } else {
+                    assert_eq!(got[i], expected[i], "element {i} (x = {})", xs[i]);
+                }
             }
+            // Without autodiff, in place.
+            assert_eq!(values(relu6(x)), expected_y, "forward without autodiff");
         }
-        // Without autodiff, in place.
-        assert_eq!(values(relu6(x)), expected_y, "forward without autodiff");
     }
 }
 

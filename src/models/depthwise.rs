@@ -5,13 +5,17 @@
 //! depthwise path for that: per image and channel it runs a tiny matrix product and a scalar
 //! scatter, which made EfficientNet-Lite's 16 depthwise layers the largest part of a step.
 //! The same gradient is a depthwise convolution of the output gradient with the kernel rotated
-//! by 180 degrees (the output gradient spread out with zeros first when the stride is 2), and
-//! the CPU backend's forward depthwise convolution is fast. The rotated kernel is made once,
-//! when the model loads.
+//! by 180 degrees (at stride 2, of the output gradient spread out with zeros, or, on the CPU,
+//! of each remainder class with its part of the kernel). The rotated kernel is made once, when
+//! the model loads.
 //!
-//! The operation is a burn backend extension: for the CPU backend (flex) and the CubeCL
-//! backends (wgpu, CUDA) the forward pass is the ordinary convolution; the autodiff wrapper
-//! records this module's backward step instead of burn's.
+//! The operation is a burn backend extension. The CubeCL backends (wgpu, CUDA) run burn's
+//! convolution forward and [`input_gradient`]'s spread-out convolution backward. The CPU
+//! backend (flex, native and WebAssembly) runs [`cpu`]'s kernels both ways: burn's own
+//! depthwise kernel is slow on the small planes of EfficientNet's later layers. The autodiff
+//! wrapper records this module's backward step instead of burn's.
+
+mod cpu;
 
 use burn::Tensor;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -38,23 +42,33 @@ pub trait DepthwiseConvOps: Backend {
         options: ConvOptions<2>,
     ) -> FloatTensor<Self> {
         let _ = rotated;
+        Self::depthwise_forward(x, weight, bias, options)
+    }
+
+    /// The forward convolution alone: `conv2d(x, weight, bias)` with `groups == channels`.
+    fn depthwise_forward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
         Self::conv2d(x, weight, Some(bias), options)
     }
 
-    /// `grad` [N, C, h, w] written at every `stride`-th position of a zero tensor
-    /// [N, C, size[0], size[1]], from `before`: the output gradient spread out by the stride.
-    fn depthwise_spread(
+    /// The input gradient of the forward convolution (input `size`, `options`) from the
+    /// output gradient `grad` and the rotated kernel.
+    fn depthwise_input_gradient(
         grad: FloatTensor<Self>,
+        rotated: FloatTensor<Self>,
         size: [usize; 2],
-        before: [usize; 2],
-        stride: [usize; 2],
+        options: ConvOptions<2>,
     ) -> FloatTensor<Self> {
-        spread::<Self>(grad, size, before, stride)
+        input_gradient::<Self>(grad, rotated, size, &options)
     }
 }
 
-/// [`DepthwiseConvOps::depthwise_spread`] from burn's operations: zeros, and a strided slice
-/// assignment.
+/// The output gradient spread out by the stride, from burn's operations: zeros, and a strided
+/// slice assignment.
 fn spread<B: Backend>(
     grad: FloatTensor<B>,
     size: [usize; 2],
@@ -83,55 +97,120 @@ fn spread<B: Backend>(
     B::float_slice_assign(zeros, &at, grad)
 }
 
+/// An f32 tensor whose values lie in order from the start of its storage.
+fn plain(t: &FloatTensor<burn::backend::Flex>) -> bool {
+    t.dtype() == DType::F32 && t.is_contiguous() && t.layout().start_offset() == 0
+}
+
+/// The kernels' geometry for a depthwise convolution of an input of shape `input` by a weight
+/// of shape `weight` that [`cpu`] computes (no dilation, one kernel per channel); None for
+/// anything else.
+fn cpu_geometry(
+    input: [usize; 4],
+    weight: [usize; 4],
+    options: &ConvOptions<2>,
+) -> Option<cpu::Geometry> {
+    let [n, c, h, w] = input;
+    let [wc, one, kh, kw] = weight;
+    let [(top, bottom), (left, right)] = options.padding;
+    let [sh, sw] = options.stride;
+    let usable = n * c * h * w > 0
+        && options.dilation == [1, 1]
+        && options.groups == c
+        && wc == c
+        && one == 1
+        && h + top + bottom >= kh
+        && w + left + right >= kw;
+    usable.then(|| cpu::Geometry {
+        input: [h, w],
+        kernel: [kh, kw],
+        stride: [sh, sw],
+        before: [top as isize, left as isize],
+        output: [
+            (h + top + bottom - kh) / sh + 1,
+            (w + left + right - kw) / sw + 1,
+        ],
+    })
+}
+
+/// Whether every tensor holds f32 values (what [`cpu`] computes on).
+fn all_f32(tensors: &[&FloatTensor<burn::backend::Flex>]) -> bool {
+    tensors.iter().all(|t| t.dtype() == DType::F32)
+}
+
+/// A tensor the kernels can read from the start of its storage: views (the rotated kernel is
+/// a flipped one) are copied.
+fn own(t: FloatTensor<burn::backend::Flex>) -> FloatTensor<burn::backend::Flex> {
+    if plain(&t) { t } else { t.to_contiguous() }
+}
+
+/// The values of a tensor that [`own`] returned.
+fn values(t: &FloatTensor<burn::backend::Flex>) -> &[f32] {
+    &t.storage::<f32>()[..t.shape().num_elements()]
+}
+
 impl DepthwiseConvOps for burn::backend::Flex {
-    /// One pass that writes each value where it goes (burn's strided slice assignment walks
-    /// index by index).
-    fn depthwise_spread(
-        grad: FloatTensor<Self>,
-        size: [usize; 2],
-        before: [usize; 2],
-        stride: [usize; 2],
+    fn depthwise_forward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        options: ConvOptions<2>,
     ) -> FloatTensor<Self> {
-        let plain =
-            grad.dtype() == DType::F32 && grad.is_contiguous() && grad.layout().start_offset() == 0;
-        if !plain {
-            return spread::<Self>(grad, size, before, stride);
-        }
-        let [n, c, h, w] = grad.shape().dims();
-        let [out_h, out_w] = size;
-        let plane = out_h * out_w;
-        let values = &grad.storage::<f32>()[..n * c * h * w];
-        let mut spread = vec![0f32; n * c * plane];
-        for (from, to) in values
-            .chunks_exact(h * w)
-            .zip(spread.chunks_exact_mut(plane))
-        {
-            for (y, row) in from.chunks_exact(w).enumerate() {
-                let start = (before[0] + y * stride[0]) * out_w + before[1];
-                let to = &mut to[start..];
-                for (x, &v) in row.iter().enumerate() {
-                    to[x * stride[1]] = v;
-                }
-            }
-        }
-        FloatTensor::<Self>::from_data(burn::tensor::TensorData::new(spread, [n, c, out_h, out_w]))
+        let [n, c, _, _] = x.shape().dims();
+        let geometry = cpu_geometry(x.shape().dims(), weight.shape().dims(), &options)
+            .filter(|_| all_f32(&[&x, &weight, &bias]));
+        let Some(geometry) = geometry else {
+            use burn::backend::ops::ModuleOps;
+            return Self::conv2d(x, weight, Some(bias), options);
+        };
+        let (x, weight, bias) = (own(x), own(weight), own(bias));
+        let values = cpu::depthwise(
+            values(&x),
+            values(&weight),
+            Some(values(&bias)),
+            c,
+            &geometry,
+        );
+        let [oh, ow] = geometry.output;
+        FloatTensor::<Self>::from_data(burn::tensor::TensorData::new(values, [n, c, oh, ow]))
+    }
+
+    fn depthwise_input_gradient(
+        grad: FloatTensor<Self>,
+        rotated: FloatTensor<Self>,
+        size: [usize; 2],
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        let [n, c, oh, ow] = grad.shape().dims();
+        let geometry = cpu_geometry([n, c, size[0], size[1]], rotated.shape().dims(), &options)
+            .filter(|g| g.output == [oh, ow] && all_f32(&[&grad, &rotated]));
+        let Some(geometry) = geometry else {
+            return input_gradient::<Self>(grad, rotated, size, &options);
+        };
+        let (grad, rotated) = (own(grad), own(rotated));
+        let values = cpu::input_gradient(values(&grad), values(&rotated), c, &geometry);
+        FloatTensor::<Self>::from_data(burn::tensor::TensorData::new(
+            values,
+            [n, c, size[0], size[1]],
+        ))
     }
 }
 
 impl DepthwiseConvOps for burn::backend::Cube {}
 
-/// The input gradient of a depthwise convolution (dilation 1): a depthwise convolution, stride
-/// 1, of the output gradient, spread out by the stride and padded, with the rotated kernel.
+/// The input gradient of a depthwise convolution (dilation 1) from burn's operations: a
+/// depthwise convolution, stride 1, of the output gradient, spread out by the stride and
+/// padded, with the rotated kernel.
 /// Padding: `k - 1 - begin` before, and after whatever the input's size still needs.
-fn input_gradient<B: Backend + DepthwiseConvOps>(
+fn input_gradient<B: Backend>(
     grad: FloatTensor<B>,
     rotated: FloatTensor<B>,
-    input_shape: &Shape,
+    size: [usize; 2],
     options: &ConvOptions<2>,
 ) -> FloatTensor<B> {
-    let [_, c, h, w] = input_shape.dims();
+    let [h, w] = size;
     let [_, _, out_h, out_w] = grad.shape().dims();
-    let [_, _, kh, kw] = rotated.shape().dims();
+    let [c, _, kh, kw] = rotated.shape().dims();
     let [sh, sw] = options.stride;
     let (top, left) = (options.padding[0].0, options.padding[1].0);
     // The output gradient spread out by the stride.
@@ -143,7 +222,7 @@ fn input_gradient<B: Backend + DepthwiseConvOps>(
         (grad, [before_h, before_w])
     } else {
         let size = [before_h + spread_h + after_h, before_w + spread_w + after_w];
-        let spread = B::depthwise_spread(grad, size, [before_h, before_w], [sh, sw]);
+        let spread = spread::<B>(grad, size, [before_h, before_w], [sh, sw]);
         (spread, [0, 0])
     };
     B::conv2d(
@@ -167,9 +246,10 @@ impl<B: Backend + DepthwiseConvOps> Backward<B, 1> for DepthwiseBackward {
         let grad = grads.consume::<B>(&ops.node);
         if let Some(node) = input {
             let (rotated, shape, options) = ops.state;
+            let [_, _, h, w] = shape.dims();
             grads.register::<B>(
                 node.id,
-                input_gradient::<B>(grad, rotated, &shape, &options),
+                B::depthwise_input_gradient(grad, rotated, [h, w], options),
             );
         }
     }
@@ -184,7 +264,7 @@ impl<B: Backend + DepthwiseConvOps, C: CheckpointStrategy> DepthwiseConvOps for 
         options: ConvOptions<2>,
     ) -> FloatTensor<Self> {
         let weight = weight.into_primitive();
-        let bias = Some(bias.into_primitive());
+        let bias = bias.into_primitive();
         match DepthwiseBackward
             .prepare::<C>([x.node()])
             .compute_bound()
@@ -192,12 +272,15 @@ impl<B: Backend + DepthwiseConvOps, C: CheckpointStrategy> DepthwiseConvOps for 
         {
             OpsKind::Tracked(prep) => {
                 let shape = x.primitive().shape();
-                let out = B::conv2d(x.into_primitive(), weight, bias, options.clone());
+                let out = B::depthwise_forward(x.into_primitive(), weight, bias, options.clone());
                 prep.finish((rotated.into_primitive(), shape, options), out)
             }
-            OpsKind::UnTracked(prep) => {
-                prep.finish(B::conv2d(x.into_primitive(), weight, bias, options))
-            }
+            OpsKind::UnTracked(prep) => prep.finish(B::depthwise_forward(
+                x.into_primitive(),
+                weight,
+                bias,
+                options,
+            )),
         }
     }
 }

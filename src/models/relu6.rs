@@ -5,8 +5,8 @@
 //! kept for the backward pass) and two backward. EfficientNet-Lite has a ReLU6 after nearly
 //! every convolution, so these passes add up to a visible share of an attack step on the CPU.
 //! Here the forward pass is one clamp and the backward pass keeps the output gradient where
-//! `0 < y < 6`, reading the saved output `y`: on the CPU backend (flex) each is a single loop,
-//! in place when the tensor is not shared; the CubeCL backends (wgpu, CUDA) use burn's own
+//! `0 < y < 6`, reading the saved output `y`: on the CPU backend (flex) each is a single loop
+//! (split over the cores on native builds), in place when the tensor is not shared; the CubeCL backends (wgpu, CUDA) use burn's own
 //! operations: one clamp forward, and backward a comparison, relu's backward step and a masked
 //! fill (native wgpu fuses them; the page's WebGPU build has no fusion).
 
@@ -60,7 +60,9 @@ impl Relu6Ops for Flex {
         let n = x.layout().num_elements();
         let plain = x.dtype() == DType::F32 && x.is_contiguous() && x.layout().start_offset() == 0;
         if plain && let Some(values) = x.try_storage_mut::<f32>() {
-            values[..n].iter_mut().for_each(|v| *v = v.clamp(0.0, TOP));
+            in_parallel(&mut values[..n], &[], |v, _| {
+                v.iter_mut().for_each(|v| *v = v.clamp(0.0, TOP))
+            });
             return x;
         }
         clamp::<Self>(x)
@@ -77,22 +79,40 @@ impl Relu6Ops for Flex {
         }
         let n = output.layout().num_elements();
         let y = &output.storage::<f32>()[..n];
+        let masked = |g: &mut [f32], y: &[f32]| {
+            g.iter_mut().zip(y).for_each(|(g, &y)| *g = keep(y, *g));
+        };
         if let Some(g) = grad.try_storage_mut::<f32>() {
-            g[..n]
-                .iter_mut()
-                .zip(y)
-                .for_each(|(g, &y)| *g = keep(y, *g));
+            in_parallel(&mut g[..n], y, masked);
             return grad;
         }
-        let values: Vec<f32> = grad.storage::<f32>()[..n]
-            .iter()
-            .zip(y)
-            .map(|(&g, &y)| keep(y, g))
-            .collect();
+        let mut values = grad.storage::<f32>()[..n].to_vec();
+        in_parallel(&mut values, y, masked);
         FloatTensor::<Self>::from_data(burn::tensor::TensorData::new(
             values,
             output.layout().shape().clone(),
         ))
+    }
+}
+
+/// Values per task of the CPU loops: native builds split the loops over the cores.
+const CHUNK: usize = 1 << 14;
+
+/// `work(part of values, the same part of other)` over all of `values` (`other`: as long, or
+/// empty), in parallel on native builds.
+fn in_parallel(values: &mut [f32], other: &[f32], work: impl Fn(&mut [f32], &[f32]) + Sync) {
+    let part = |i: usize, len: usize| other.get(i * CHUNK..i * CHUNK + len).unwrap_or(&[]);
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        values
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(i, v)| work(v, part(i, v.len())));
+    }
+    #[cfg(target_arch = "wasm32")]
+    for (i, v) in values.chunks_mut(CHUNK).enumerate() {
+        work(v, part(i, v.len()));
     }
 }
 
