@@ -239,13 +239,15 @@ fn depthwise_input_gradient_matches_burns() {
     let device = cpu();
     let mut rng = Rng(0x5eed);
     // SAME padding (asymmetric at stride 2), as EfficientNet-Lite; symmetric padding k / 2, as
-    // torchvision's MobileNets; and one plane that is not square.
+    // torchvision's MobileNets; uneven padding up to k + 1; and one plane that is not square.
     let paddings = |k: usize| {
         [
             PaddingConfig2d::Same,
             PaddingConfig2d::Explicit(k / 2, k / 2, k / 2, k / 2),
+            PaddingConfig2d::Explicit(k, 0, k - 1, k + 1),
         ]
     };
+
     for kernel in [3usize, 5] {
         for stride in [1usize, 2] {
             for (size, width) in [
@@ -283,11 +285,14 @@ fn depthwise_input_gradient_matches_burns() {
                         TensorData::new(rng.vec(2 * c * size * width, 1.0), [2, c, size, width]),
                         &device,
                     );
-                    let out = |n: usize| match padding {
-                        PaddingConfig2d::Same => n.div_ceil(stride),
-                        _ => (n + 2 * (kernel / 2) - kernel) / stride + 1,
+                    let options = depthwise::options(&conv, size, width);
+                    let out = |n: usize, (before, after): (usize, usize)| {
+                        (n + before + after - kernel) / stride + 1
                     };
-                    let (oh, ow) = (out(size), out(width));
+                    let (oh, ow) = (
+                        out(size, options.padding[0]),
+                        out(width, options.padding[1]),
+                    );
                     let upstream = Tensor::<4>::from_data(
                         TensorData::new(rng.vec(2 * c * oh * ow, 1.0), [2, c, oh, ow]),
                         &device,
@@ -302,7 +307,6 @@ fn depthwise_input_gradient_matches_burns() {
                     let expected = values(input.grad(&grads).unwrap());
                     // This module's.
                     let input = x.autodiff().require_grad();
-                    let options = depthwise::options(&conv, size, width);
                     let weight = conv.weight.val();
                     let y = depthwise::depthwise_conv2d(
                         input.clone(),

@@ -385,8 +385,11 @@ fn fill_phases(input: &[f32], g: &Geometry, phases: &mut Vec<f32>) {
                 let source = &input[y as usize * w..][..w];
                 row[..first].fill(0.0);
                 row[end..].fill(0.0);
-                let x0 = (first * sw) as isize + offset;
-                let x0 = x0 as usize;
+                if first == end {
+                    continue;
+                }
+                // Input column of `first`: not negative, by `first`'s choice.
+                let x0 = ((first * sw) as isize + offset) as usize;
                 if sw == 1 {
                     row[first..end].copy_from_slice(&source[x0..x0 + end - first]);
                 } else {
