@@ -254,9 +254,17 @@ impl ConvNormAct {
             let t = super::pointwise::transposed(&weight, out, spec.channels_in);
             loader.upload(t, [1, spec.channels_in, out])
         });
-        let weight = loader.upload(weight, shape);
         let depthwise = spec.groups > 1 && spec.groups == spec.channels_in && spec.groups == out;
-        let rotated = depthwise.then(|| weight.clone().flip([2, 3]));
+        // Each kernel rotated by 180 degrees: its taps in reverse order.
+        let rotated = depthwise.then(|| {
+            let taps = spec.kernel * spec.kernel;
+            let rotated = weight
+                .chunks_exact(taps)
+                .flat_map(|kernel| kernel.iter().rev().copied())
+                .collect();
+            loader.upload(rotated, shape)
+        });
+        let weight = loader.upload(weight, shape);
         let conv = Conv2d {
             weight: Param::from_tensor(weight),
             bias: bias.map(|b| Param::from_tensor(loader.upload(b, [out]))),

@@ -322,8 +322,19 @@ fn convolve(plane: &Plane, scratch: &mut Scratch) {
             &phases[start..start + len]
         };
         match (kh, kw) {
+            #[cfg(not(target_arch = "wasm32"))]
             (3, 3) => all_taps::<9>(sums, plane.taps, |t| source(t / 3, t % 3)),
+            #[cfg(not(target_arch = "wasm32"))]
             (5, 5) => all_taps::<25>(sums, plane.taps, |t| source(t / 5, t % 5)),
+            // WebAssembly engines have 16 vector registers: one kernel row per pass.
+            #[cfg(target_arch = "wasm32")]
+            (_, 3) => {
+                (0..kh).for_each(|ky| all_taps::<3>(sums, &plane.taps[ky * 3..], |t| source(ky, t)))
+            }
+            #[cfg(target_arch = "wasm32")]
+            (_, 5) => {
+                (0..kh).for_each(|ky| all_taps::<5>(sums, &plane.taps[ky * 5..], |t| source(ky, t)))
+            }
             _ => {
                 for ky in 0..kh {
                     for kx in 0..kw {
