@@ -116,7 +116,7 @@ pub fn input_gradient(
                 output: [rows.count, columns.count],
             };
             if rows.taps == 0 || columns.taps == 0 {
-                part.write(out, w, |_, _| 0.0);
+                part.write(out, w, None);
                 continue;
             }
             // Tap (my, mx) of the part: forward tap (r + s (M - 1 - my), ...), read from
@@ -136,9 +136,7 @@ pub fn input_gradient(
                 geometry: &geometry,
             };
             dispatch(&plane, scratch);
-            let qw = geometry.phase()[1];
-            let sums = &scratch.sums;
-            part.write(out, w, |jy, jx| sums[jy * qw + jx]);
+            part.write(out, w, Some((&scratch.sums, geometry.phase()[1])));
             scratch.taps = part_taps;
         }
     })
@@ -198,12 +196,31 @@ struct Part {
 }
 
 impl Part {
-    /// Writes the class's values into the gradient plane (width `w`).
-    fn write(&self, out: &mut [MaybeUninit<f32>], w: usize, value: impl Fn(usize, usize) -> f32) {
+    /// Writes the class's values (rows of `qw` in `sums`, from the first) into the gradient
+    /// plane (width `w`); zeros where the class has no taps.
+    fn write(&self, out: &mut [MaybeUninit<f32>], w: usize, sums: Option<(&[f32], usize)>) {
+        let (first, step, count) = (
+            self.columns.position(0),
+            self.columns.stride,
+            self.columns.count,
+        );
         for jy in 0..self.rows.count {
             let row = &mut out[self.rows.position(jy) * w..][..w];
-            for jx in 0..self.columns.count {
-                row[self.columns.position(jx)].write(value(jy, jx));
+            let values = sums.map(|(sums, qw)| &sums[jy * qw..][..count]);
+            let targets = row[first..].iter_mut().step_by(step).take(count);
+            match values {
+                Some(values) if step == 1 => row[first..first + count]
+                    .iter_mut()
+                    .zip(values)
+                    .for_each(|(o, &v)| {
+                        o.write(v);
+                    }),
+                Some(values) => targets.zip(values).for_each(|(o, &v)| {
+                    o.write(v);
+                }),
+                None => targets.for_each(|o| {
+                    o.write(0.0);
+                }),
             }
         }
     }
