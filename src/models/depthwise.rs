@@ -97,11 +97,6 @@ fn spread<B: Backend>(
     B::float_slice_assign(zeros, &at, grad)
 }
 
-/// An f32 tensor whose values lie in order from the start of its storage.
-fn plain(t: &FloatTensor<burn::backend::Flex>) -> bool {
-    t.dtype() == DType::F32 && t.is_contiguous() && t.layout().start_offset() == 0
-}
-
 /// The kernels' geometry for a depthwise convolution of an input of shape `input` by a weight
 /// of shape `weight` that [`cpu`] computes (no dilation, one kernel per channel); None for
 /// anything else.
@@ -141,7 +136,11 @@ fn all_f32(tensors: &[&FloatTensor<burn::backend::Flex>]) -> bool {
 /// A tensor the kernels can read from the start of its storage: views (the rotated kernel is
 /// a flipped one) are copied.
 fn own(t: FloatTensor<burn::backend::Flex>) -> FloatTensor<burn::backend::Flex> {
-    if plain(&t) { t } else { t.to_contiguous() }
+    if super::flex::plain(&t) {
+        t
+    } else {
+        t.to_contiguous()
+    }
 }
 
 /// The values of a tensor that [`own`] returned.

@@ -12,6 +12,8 @@ mod classifier;
 pub mod depthwise;
 pub mod efficientnet_lite;
 #[cfg(feature = "compute")]
+mod flex;
+#[cfg(feature = "compute")]
 pub mod googlenet;
 #[cfg(feature = "compute")]
 pub mod keymap;

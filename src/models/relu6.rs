@@ -20,7 +20,8 @@ use burn::backend::{
     Autodiff, Backend, Dispatch, Flex, TensorMetadata, backend_extension,
     get_or_init_device_settings,
 };
-use burn::tensor::DType;
+
+use super::flex::{in_parallel, plain};
 
 /// The clamp of ReLU6's forward pass.
 const TOP: f32 = 6.0;
@@ -58,8 +59,9 @@ impl Relu6Ops for burn::backend::Cube {}
 impl Relu6Ops for Flex {
     fn relu6(mut x: FloatTensor<Self>) -> FloatTensor<Self> {
         let n = x.layout().num_elements();
-        let plain = x.dtype() == DType::F32 && x.is_contiguous() && x.layout().start_offset() == 0;
-        if plain && let Some(values) = x.try_storage_mut::<f32>() {
+        if plain(&x)
+            && let Some(values) = x.try_storage_mut::<f32>()
+        {
             in_parallel(&mut values[..n], &[], |v, _| {
                 v.iter_mut().for_each(|v| *v = v.clamp(0.0, TOP))
             });
@@ -70,9 +72,6 @@ impl Relu6Ops for Flex {
 
     fn relu6_backward(output: FloatTensor<Self>, mut grad: FloatTensor<Self>) -> FloatTensor<Self> {
         let keep = |y: f32, g: f32| if y <= 0.0 || y >= TOP { 0.0 } else { g };
-        let plain = |t: &FloatTensor<Self>| {
-            t.dtype() == DType::F32 && t.is_contiguous() && t.layout().start_offset() == 0
-        };
         if !(plain(&output) && plain(&grad) && output.layout().shape() == grad.layout().shape()) {
             // Not the layout this loop reads: burn's operations.
             return mask::<Self>(output, grad);
@@ -92,27 +91,6 @@ impl Relu6Ops for Flex {
             values,
             output.layout().shape().clone(),
         ))
-    }
-}
-
-/// Values per task of the CPU loops: native builds split the loops over the cores.
-const CHUNK: usize = 1 << 14;
-
-/// `work(part of values, the same part of other)` over all of `values` (`other`: as long, or
-/// empty), in parallel on native builds.
-fn in_parallel(values: &mut [f32], other: &[f32], work: impl Fn(&mut [f32], &[f32]) + Sync) {
-    let part = |i: usize, len: usize| other.get(i * CHUNK..i * CHUNK + len).unwrap_or(&[]);
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        use rayon::prelude::*;
-        values
-            .par_chunks_mut(CHUNK)
-            .enumerate()
-            .for_each(|(i, v)| work(v, part(i, v.len())));
-    }
-    #[cfg(target_arch = "wasm32")]
-    for (i, v) in values.chunks_mut(CHUNK).enumerate() {
-        work(v, part(i, v.len()));
     }
 }
 

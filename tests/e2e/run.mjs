@@ -612,6 +612,11 @@ await scenario("language: Japanese from the switch, kept over a reload; screensh
   const badPhoto = await page.textContent(`${testid("notice")} .summary`);
   check(/^notes\.png: Gibbon が読める画像ではありません/.test(badPhoto), "the worker's problem in Japanese: " + badPhoto);
   check((await page.getAttribute(`${testid("notice")} .close`, "aria-label")) === "このお知らせを閉じる", "the notice's close button labelled in Japanese");
+  // A notice on screen follows a switch of language.
+  await page.selectOption(testid("language"), "en");
+  await page.waitForFunction((sel) => /^notes\.png: not an image/.test(document.querySelector(sel)?.textContent || ""), `${testid("notice")} .summary`, { timeout: T(10) });
+  await page.selectOption(testid("language"), "ja");
+  await page.waitForFunction((sel) => /^notes\.png: Gibbon が読める/.test(document.querySelector(sel)?.textContent || ""), `${testid("notice")} .summary`, { timeout: T(10) });
   await page.click(`${testid("notice")} .close`);
   await page.click(testid("sample-chelsea"));
   await top1(page, "original-predictions");

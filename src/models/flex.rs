@@ -1,0 +1,33 @@
+//! What the CPU backend's (flex) own loops in [`depthwise`](super::depthwise) and
+//! [`relu6`](super::relu6) share: which tensors they can read directly, and splitting a loop
+//! over the cores.
+
+use burn::backend::Flex;
+use burn::backend::tensor::FloatTensor;
+use burn::tensor::DType;
+
+/// An f32 tensor whose values lie in order from the start of its storage.
+pub fn plain(t: &FloatTensor<Flex>) -> bool {
+    t.dtype() == DType::F32 && t.is_contiguous() && t.layout().start_offset() == 0
+}
+
+/// Values per task of [`in_parallel`].
+const CHUNK: usize = 1 << 14;
+
+/// `work(part of values, the same part of other)` over all of `values` (`other`: as long, or
+/// empty), in parallel on native builds.
+pub fn in_parallel(values: &mut [f32], other: &[f32], work: impl Fn(&mut [f32], &[f32]) + Sync) {
+    let part = |i: usize, len: usize| other.get(i * CHUNK..i * CHUNK + len).unwrap_or(&[]);
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        values
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(i, v)| work(v, part(i, v.len())));
+    }
+    #[cfg(target_arch = "wasm32")]
+    for (i, v) in values.chunks_mut(CHUNK).enumerate() {
+        work(v, part(i, v.len()));
+    }
+}
