@@ -1,8 +1,10 @@
 //! Choosing where the tensors live: a GPU through wgpu (WebGPU in the browser, Vulkan, Metal or
-//! DX12 natively), CUDA when built in, or burn's pure-Rust CPU backend (`flex`).
+//! DX12 natively), CUDA when built in, or burn's pure-Rust CPU backend (`flex`); and reading
+//! tensors back from there.
 
-#[cfg(feature = "compute")]
 use burn::prelude::*;
+
+use crate::prediction::DeviceError;
 
 /// Which backend the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,7 +42,6 @@ pub enum BackendKind {
     Cuda,
 }
 
-#[cfg(feature = "compute")]
 /// A ready device and a description for the user ("wgpu: NVIDIA RTX 4090 (Vulkan)").
 #[derive(Debug, Clone)]
 pub struct Backend {
@@ -70,7 +71,6 @@ pub enum BackendError {
     NoCuda(String),
 }
 
-#[cfg(feature = "compute")]
 impl Backend {
     /// burn's CPU backend.
     pub fn cpu() -> Self {
@@ -116,7 +116,7 @@ impl Backend {
 
 /// Opens the backend the user chose. Natively the result is cached: burn's wgpu runtime can
 /// only be initialised once per process.
-#[cfg(all(not(target_arch = "wasm32"), feature = "compute"))]
+#[cfg(not(target_arch = "wasm32"))]
 pub fn select(choice: BackendChoice) -> Result<Backend, BackendError> {
     match choice {
         BackendChoice::Cpu => Ok(Backend::cpu()),
@@ -136,7 +136,7 @@ pub fn select(choice: BackendChoice) -> Result<Backend, BackendError> {
     }
 }
 
-#[cfg(all(not(target_arch = "wasm32"), feature = "compute"))]
+#[cfg(not(target_arch = "wasm32"))]
 fn native_wgpu() -> Result<Backend, BackendError> {
     use std::sync::OnceLock;
     static WGPU: OnceLock<Result<Backend, BackendError>> = OnceLock::new();
@@ -202,11 +202,7 @@ fn cuda() -> Result<Backend, BackendError> {
     }
 }
 
-#[cfg(all(
-    not(target_arch = "wasm32"),
-    feature = "compute",
-    not(feature = "cuda")
-))]
+#[cfg(all(not(target_arch = "wasm32"), not(feature = "cuda")))]
 fn cuda() -> Result<Backend, BackendError> {
     Err(BackendError::CudaNotBuilt)
 }
@@ -214,7 +210,7 @@ fn cuda() -> Result<Backend, BackendError> {
 /// In the browser: WebGPU when `navigator.gpu` yields an adapter, else the CPU backend. The
 /// second value is why the CPU was chosen, when WebGPU was asked for (the browser's words).
 /// burn opens WebGPU once per worker; later calls reuse that device.
-#[cfg(all(target_arch = "wasm32", feature = "compute"))]
+#[cfg(target_arch = "wasm32")]
 pub async fn select_browser(prefer_gpu: bool) -> (Backend, Option<String>) {
     if !prefer_gpu {
         return (Backend::cpu(), None);
@@ -238,4 +234,20 @@ pub async fn select_browser(prefer_gpu: bool) -> (Backend, Option<String>) {
         Ok(b) => (b, None),
         Err(why) => (Backend::cpu(), Some(why)),
     }
+}
+
+/// Reads a tensor back to the host as f32 values, whatever its dtype, without blocking (the
+/// browser cannot block).
+pub async fn read_values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, DeviceError> {
+    let data = tensor
+        .into_data_async()
+        .await
+        .map_err(|e| DeviceError(format!("{e:?}")))?;
+    let data = if data.dtype() == burn::tensor::DType::F32 {
+        data
+    } else {
+        data.convert::<f32>()
+    };
+    data.try_into_vec::<f32>()
+        .map_err(|e| DeviceError(format!("{e:?}")))
 }

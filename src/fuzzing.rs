@@ -25,14 +25,11 @@ pub fn npz(data: &[u8]) {
     let _ = weights::npz::read(std::io::Cursor::new(data));
 }
 
-/// An image file, decoded and prepared for a model as the CLI and the page do.
+/// An image file, decoded and shrunk as the CLI and the page do (the replay test also
+/// prepares it for a model, which needs burn: `tests/fuzz_replay.rs`).
 pub fn image(data: &[u8]) {
-    if let Ok(_photo) = imaging::decode(data) {
-        #[cfg(feature = "compute")]
-        {
-            let _ = imaging::prepare(&_photo, 224, imaging::Preprocess::Crop);
-            let _ = imaging::prepare(&_photo, 240, imaging::Preprocess::Stretch);
-        }
+    if let Ok(photo) = imaging::decode(data) {
+        let _ = imaging::shrink_to(&photo, 224);
     }
 }
 

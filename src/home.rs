@@ -6,8 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::backend::Backend;
-use crate::models::{Classifier, ModelError, ModelId};
+use crate::models::Classifier;
 use crate::weights::{self, TensorStore, WeightsError};
+use crate::zoo::{ModelError, ModelId};
 
 /// Gibbon's home directory.
 pub fn dir() -> PathBuf {

@@ -1,6 +1,6 @@
 //! The 1000 ImageNet-1k classes: names, WordNet ids, and lookup by index, id or name.
 //!
-//! The list is the standard order (0 = tench) from timm's synset files; the seed article had to
+//! The list is the standard order (0 = tench) from timm's synset files; the 2018 article had to
 //! guess its class names, Gibbon ships the real ones.
 
 use std::sync::OnceLock;

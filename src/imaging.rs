@@ -1,15 +1,9 @@
-//! Photos in and out: decode (PNG, JPEG, WebP, BMP, GIF), honour EXIF orientation, resize and
-//! crop to a model's input, convert to a pixel tensor (0..255) and back, round to 8 bits and
-//! encode PNG. What is saved is exactly what is re-classified: 8-bit and lossless.
+//! Photos in and out: decode (PNG, JPEG, WebP, BMP, GIF), honour EXIF orientation, shrink,
+//! convert to planar pixel values (0..255) and back, round to 8 bits and encode PNG. What is
+//! saved is exactly what is re-classified: 8-bit and lossless. How a photo becomes a model's
+//! input, as a differentiable tensor function, is [`crate::models::input`] (it needs burn).
 
-#[cfg(feature = "compute")]
-use burn::prelude::*;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
-
-#[cfg(feature = "compute")]
-mod fit;
-#[cfg(feature = "compute")]
-pub use fit::{fit, resized};
 
 /// Largest image accepted, in pixels (a 64-megapixel photo decodes to 256 MB of RGBA).
 pub const MAX_PIXELS: u64 = 64_000_000;
@@ -59,7 +53,7 @@ pub enum Preprocess {
     /// reference preprocessing of EfficientNet does.
     #[default]
     Crop,
-    /// Resize to `size` x `size`, ignoring the aspect ratio (the seed article's plain resize).
+    /// Resize to `size` x `size`, ignoring the aspect ratio (the 2018 article's plain resize).
     Stretch,
 }
 
@@ -182,25 +176,6 @@ pub fn open(path: &std::path::Path) -> Result<RgbImage, ImageError> {
     decode(&bytes)
 }
 
-/// The model's input as an 8-bit image: [`fit`] computed on the CPU and rounded (what an
-/// attack at the model's resolution starts from, and what the page shows as the model's view).
-/// An image that already has that size is returned unchanged, so a saved adversarial PNG
-/// classifies exactly as it did.
-#[cfg(feature = "compute")]
-pub fn prepare(image: &RgbImage, size: u32, preprocess: Preprocess) -> RgbImage {
-    if image.dimensions() == (size, size) {
-        return image.clone();
-    }
-    let device = Device::flex();
-    let input = fit(to_tensor(image, &device), size as usize, preprocess);
-    let values = input
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .expect("f32 values");
-    from_chw(&values, size as usize, size as usize)
-}
-
 /// A copy of `photo` whose long side is at most `max_side` (antialiased Catmull-Rom), for work
 /// on a photo too large to attack at its own size; a photo within it is returned as it is.
 pub fn shrink_to(photo: &RgbImage, max_side: u32) -> RgbImage {
@@ -216,16 +191,6 @@ pub fn shrink_to(photo: &RgbImage, max_side: u32) -> RgbImage {
         side(w),
         side(h),
         image::imageops::FilterType::CatmullRom,
-    )
-}
-
-/// An RGB image as a pixel tensor [1, 3, H, W] with values 0..255.
-#[cfg(feature = "compute")]
-pub fn to_tensor(image: &RgbImage, device: &Device) -> Tensor<4> {
-    let (w, h) = image.dimensions();
-    Tensor::from_data(
-        TensorData::new(to_chw(image), [1, 3, h as usize, w as usize]),
-        device,
     )
 }
 
@@ -275,13 +240,6 @@ pub fn encode_png(image: &RgbImage) -> Result<Vec<u8>, ImageError> {
     Ok(out)
 }
 
-/// A perturbation (adversarial minus original, CHW) as a visible image: grey (128) is zero,
-/// scaled by `amplify` and clamped.
-pub fn perturbation_image(delta: &[f32], width: usize, height: usize, amplify: f32) -> RgbImage {
-    let shown: Vec<f32> = delta.iter().map(|d| 128.0 + d * amplify).collect();
-    from_chw(&shown, width, height)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,26 +269,6 @@ mod tests {
         assert_eq!(round_pixel(255.6), 255);
         assert_eq!(round_pixel(127.5), 128);
         assert_eq!(round_pixel(f32::NAN), 0);
-    }
-
-    #[test]
-    fn prepare_keeps_model_sized_images_and_crops_others() {
-        let exact = checker(224, 224);
-        assert_eq!(prepare(&exact, 224, Preprocess::Crop), exact);
-        let wide = checker(451, 300);
-        assert_eq!(
-            prepare(&wide, 224, Preprocess::Crop).dimensions(),
-            (224, 224)
-        );
-        assert_eq!(
-            prepare(&wide, 240, Preprocess::Stretch).dimensions(),
-            (240, 240)
-        );
-        let tall = checker(10, 40);
-        assert_eq!(
-            prepare(&tall, 224, Preprocess::Crop).dimensions(),
-            (224, 224)
-        );
     }
 
     #[test]

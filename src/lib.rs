@@ -1,36 +1,48 @@
 //! Gibbon: make and study adversarial examples for ImageNet classifiers.
 //!
 //! The library holds everything but the user interfaces, written once for any burn `Device`:
-//! models ([`models`]) read from real weight files ([`weights`]), the image pipeline
-//! ([`imaging`]), attacks in pixel space ([`attacks`]) and the measures of their results
-//! ([`metrics`]). The native CLI (`src/cli`) and the web app (`src/app`, the page, and
-//! [`worker`], which computes for it) are thin layers on top.
+//! the networks ([`models`]) read from real weight files ([`weights`]), photos in and out
+//! ([`imaging`]), attacks in pixel space ([`attacks`]), the measures of their results
+//! ([`metrics`]) and studies over many photos ([`study`]). The native CLI (`src/cli`) and the
+//! web app (`src/app`, the page, and [`worker`], which computes for it) are thin layers on top.
 //!
-//! The `compute` feature (on by default) brings burn and everything that computes. The web
-//! page's own binary, which only draws and talks to the worker, is built without it: its
-//! types (configurations, outcomes, verdicts, model ids) are here either way.
+//! The crate compiles in two shapes, and this file is the one place that says which modules
+//! each holds. The `compute` feature (on by default) brings burn and everything that needs it.
+//! The web page's own binary, which only draws and talks to the worker, is built without it:
+//! it holds the modules that are not switched off below, plain types and pure Rust
+//! (configurations, goals, verdicts, model ids, predictions, the worker's protocol).
 
+// Plain types and pure Rust: in every binary, the page's included.
 pub mod attacks;
-pub mod backend;
 pub mod fuzzing;
-#[cfg(all(not(target_arch = "wasm32"), feature = "compute"))]
-pub mod home;
 pub mod imagenet;
 pub mod imaging;
 pub mod metrics;
-pub mod models;
 pub mod prediction;
 pub mod samples;
 pub mod stats;
 pub mod study;
 pub mod weights;
 pub mod worker;
+pub mod zoo;
 
-#[cfg(all(not(target_arch = "wasm32"), feature = "compute"))]
-pub mod cli;
-
-#[cfg(target_arch = "wasm32")]
-pub mod app;
-
+// burn and what runs on it: not in the page's own binary.
+#[cfg(feature = "compute")]
+pub mod backend;
+#[cfg(feature = "compute")]
+pub mod models;
+#[cfg(feature = "compute")]
+pub mod ops;
 #[cfg(feature = "compute")]
 pub use burn;
+
+// The user interfaces.
+#[cfg(target_arch = "wasm32")]
+pub mod app;
+#[cfg(all(not(target_arch = "wasm32"), feature = "compute"))]
+pub mod cli;
+#[cfg(all(not(target_arch = "wasm32"), feature = "compute"))]
+pub mod home;
+
+#[cfg(all(not(target_arch = "wasm32"), not(feature = "compute")))]
+compile_error!("the gibbon command line needs the `compute` feature (on by default)");

@@ -5,9 +5,6 @@ fn main() -> std::process::ExitCode {
     gibbon::cli::main()
 }
 
-#[cfg(all(not(target_arch = "wasm32"), not(feature = "compute")))]
-compile_error!("the gibbon command line needs the `compute` feature (on by default)");
-
 #[cfg(target_arch = "wasm32")]
 fn main() {
     gibbon::app::mount();

@@ -8,7 +8,8 @@ use gibbon::attacks::{
 };
 use gibbon::burn::prelude::*;
 use gibbon::imaging;
-use gibbon::models::{Classifier, ModelId};
+use gibbon::models::Classifier;
+use gibbon::zoo::ModelId;
 
 /// Checks every iterate while the attack runs: inside the eps-ball and inside [0, 255].
 struct BoundsChecker {
@@ -324,7 +325,10 @@ fn bad_parameters_are_errors() {
     };
     assert!(matches!(
         run(AttackConfig::new(Method::Fgsm, -1.0), Truth::Unknown),
-        Err(attacks::AttackError::Eps(_))
+        Err(attacks::AttackError::OutOfRange {
+            param: attacks::Param::Eps,
+            ..
+        })
     ));
     assert!(matches!(
         run(AttackConfig::new(Method::Targeted, 8.0), Truth::Unknown),
@@ -332,7 +336,10 @@ fn bad_parameters_are_errors() {
     ));
     assert!(matches!(
         run(AttackConfig::new(Method::Fgsm, 8.0), Truth::label(1000)),
-        Err(attacks::AttackError::BadLabel(1000))
+        Err(attacks::AttackError::OutOfRange {
+            param: attacks::Param::Label,
+            ..
+        })
     ));
     let small = image::RgbImage::new(100, 100);
     let err = pollster::block_on(attacks::run(
@@ -403,13 +410,13 @@ fn diverse_inputs_ensembles_and_restarts_stay_in_the_ball() {
     // Both members lose confidence in the true class.
     for member in [&model, &lite1] {
         let size = member.input_size() as u32;
-        let before = pollster::block_on(member.classify(&imaging::prepare(
+        let before = pollster::block_on(member.classify(&gibbon::models::prepare(
             &image,
             size,
             imaging::Preprocess::Stretch,
         )))
         .unwrap();
-        let after = pollster::block_on(member.classify(&imaging::prepare(
+        let after = pollster::block_on(member.classify(&gibbon::models::prepare(
             &e.adversarial,
             size,
             imaging::Preprocess::Stretch,
@@ -551,68 +558,6 @@ fn fooling_images_reach_the_target() {
     }
 }
 
-/// The new attacks give each image of a batch what it gets alone.
-#[test]
-fn new_attacks_batch_like_single_images() {
-    require!(Need::Weights);
-    let model = lite0();
-    let images = [reference_crop("coffee"), reference_crop("camera")];
-    let truths = [Truth::label(967), Truth::label(872)];
-    for config in [
-        AttackConfig {
-            steps: Some(3),
-            ..AttackConfig::new(Method::DiFgsm, 4.0)
-        },
-        AttackConfig {
-            steps: Some(3),
-            ..AttackConfig::new(Method::DeepFool, 4.0)
-        },
-        AttackConfig {
-            steps: Some(4),
-            search_steps: 2,
-            ..AttackConfig::new(Method::CwL2, 4.0)
-        },
-    ] {
-        let batch = pollster::block_on(attacks::run_batch(
-            &model,
-            &images,
-            &truths,
-            &config,
-            &mut NoObserver,
-        ))
-        .unwrap();
-        for (i, image) in images.iter().enumerate() {
-            let alone = pollster::block_on(attacks::run(
-                &model,
-                image,
-                &truths[i],
-                &config,
-                &mut NoObserver,
-            ))
-            .unwrap();
-            // The same steps; a batch's convolutions sum in another order, so a gradient
-            // component within float noise of zero may take the other sign: a handful of
-            // values may differ by a level per step.
-            let (a, b) = (alone.adversarial.as_raw(), batch[i].adversarial.as_raw());
-            let differ = a.iter().zip(b).filter(|(x, y)| x != y).count();
-            let most = a.iter().zip(b).map(|(&x, &y)| x.abs_diff(y)).max().unwrap();
-            println!(
-                "{}: image {i}: {differ} values differ, by at most {most}",
-                config.method
-            );
-            assert!(
-                differ * 2000 <= a.len() && most as usize <= config.steps(),
-                "{}: image {i}: {differ} values differ, by up to {most}",
-                config.method
-            );
-            assert_eq!(
-                alone.adversarial_prediction.index,
-                batch[i].adversarial_prediction.index
-            );
-        }
-    }
-}
-
 /// Rounding can undo an attack that was just over the line: I-FGSM with steps of a quarter
 /// level stops early at an iterate that fools Lite0, but those quarter levels round back to
 /// the photo. The lattice refinement takes whole-level steps from the rounded image and
@@ -680,7 +625,7 @@ fn lattice_refinement_rescues_rounded_near_misses() {
 fn eot_jpeg_approximation_is_near_a_real_jpeg() {
     let device = cpu();
     let photo = reference_crop("chelsea");
-    let x = imaging::to_tensor(&photo, &device);
+    let x = gibbon::models::to_tensor(&photo, &device);
     for quality in [50u8, 90] {
         let approx = values(attacks::robust::jpeg_approx(x.clone(), quality));
         let mut bytes = Vec::new();

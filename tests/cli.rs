@@ -67,7 +67,7 @@ fn classify_prints_top_k_and_json() {
     assert_eq!(lines[1]["top"][0]["index"], 872);
 }
 
-/// The seed's workflow: attack, save Original/ and <model>/, print the table, transfer.
+/// The 2018 article's workflow: attack, save Original/ and <model>/, print the table, transfer.
 #[test]
 fn attack_saves_pngs_that_classify_as_reported() {
     require!(Need::Weights);
@@ -112,7 +112,7 @@ fn attack_saves_pngs_that_classify_as_reported() {
 }
 
 #[test]
-fn attack_table_like_the_seed_with_a_list_and_transfer() {
+fn attack_table_like_the_2018_articles_with_a_list_and_transfer() {
     require!(Need::Weights);
     let dir = temp_dir("table");
     let list = dir.join("images.txt");
@@ -199,16 +199,31 @@ fn user_errors_have_clear_messages_and_exit_codes() {
             2,
             "unknown model 'vgg99'",
         ),
+        // The library names the parameter; the command line adds its flag.
         (
             vec!["attack", "--eps", "300", "x.png"],
             2,
-            "eps must be a number between 0 and 255",
+            "--eps: eps must be a number from 0 to 255",
         ),
-        (vec!["attack", "--eps", "-2", "x.png"], 2, "eps must be"),
+        (
+            vec!["attack", "--eps", "-2", "x.png"],
+            2,
+            "--eps: eps must be",
+        ),
+        (
+            vec!["attack", "--cw-c", "0", "x.png"],
+            2,
+            "--cw-c: the constant c must be a positive number",
+        ),
+        (
+            vec!["attack", "--method", "cw", "--search-steps", "0", "x.png"],
+            2,
+            "--search-steps: the number of search steps must be",
+        ),
         (
             vec!["attack", "--method", "targeted", "x.png"],
             2,
-            "needs a target class",
+            "--target: the targeted attack needs a target class",
         ),
         (
             vec![
@@ -429,12 +444,11 @@ fn a_closed_pipe_is_not_an_error() {
     );
 }
 
-/// A study split over two machines (`--shard 0/2`, `--shard 1/2`) and merged gives, byte for
-/// byte, the report of one run: records, cells, CSV and plot.
-#[test]
-fn sharded_sweep_merges_into_the_one_run_report() {
-    require!(Need::Weights);
-    let dir = temp_dir("sweep");
+/// Runs a study (`sweep` or `transfer` with `study`) on three labelled crops: whole into
+/// DIR/whole, then as shards 0/2 and 1/2 into DIR/s0 and DIR/s1, whose records are merged (the
+/// second shard first) into DIR/merged; `both` goes to the study and to the merge. Returns the
+/// output of the whole run and of the merge.
+fn whole_and_merged(dir: &Path, study: &[&str], both: &[&str]) -> (Output, Output) {
     let list = dir.join("list.txt");
     std::fs::write(
         &list,
@@ -446,8 +460,59 @@ fn sharded_sweep_merges_into_the_one_run_report() {
         ),
     )
     .unwrap();
-    let sweep = |extra: &[&str], out: &Path| {
-        let mut args = vec![
+    let run = |shard: &[&str], out: &str| {
+        let out = dir.join(out);
+        let mut args = study.to_vec();
+        args.extend([
+            "--list",
+            list.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        args.extend(shard.iter().chain(both));
+        let o = gibbon(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        o
+    };
+    let whole = run(&[], "whole");
+    run(&["--shard", "0/2"], "s0");
+    run(&["--shard", "1/2"], "s1");
+    let (s1, s0, merged) = (
+        dir.join("s1/records.jsonl"),
+        dir.join("s0/records.jsonl"),
+        dir.join("merged"),
+    );
+    let mut args = vec![
+        "merge",
+        s1.to_str().unwrap(),
+        s0.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ];
+    args.extend(both);
+    let merged = gibbon(&args);
+    assert!(merged.status.success(), "{}", stderr(&merged));
+    (whole, merged)
+}
+
+/// Each of `files` is the same, byte for byte, in DIR/whole and DIR/merged.
+fn same_files(dir: &Path, files: &[&str]) {
+    for file in files {
+        let a = std::fs::read(dir.join("whole").join(file)).unwrap();
+        let b = std::fs::read(dir.join("merged").join(file)).unwrap();
+        assert!(a == b, "{file} differs between one run and merged shards");
+    }
+}
+
+/// A study split over two machines (`--shard 0/2`, `--shard 1/2`) and merged gives, byte for
+/// byte, the report of one run: records, cells, CSV and plot.
+#[test]
+fn sharded_sweep_merges_into_the_one_run_report() {
+    require!(Need::Weights);
+    let dir = temp_dir("sweep");
+    let (whole, merged) = whole_and_merged(
+        &dir,
+        &[
             "sweep",
             "--methods",
             "fgsm,deepfool",
@@ -455,33 +520,14 @@ fn sharded_sweep_merges_into_the_one_run_report() {
             "1,4",
             "--steps",
             "3",
-            "--list",
-            list.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        let o = gibbon(&args);
-        assert!(o.status.success(), "{}", stderr(&o));
-        o
-    };
-    let whole = sweep(&[], &dir.join("whole"));
-    sweep(&["--shard", "0/2"], &dir.join("s0"));
-    sweep(&["--shard", "1/2"], &dir.join("s1"));
-    let merged = gibbon(&[
-        "merge",
-        dir.join("s1/records.jsonl").to_str().unwrap(),
-        dir.join("s0/records.jsonl").to_str().unwrap(),
-        "--out",
-        dir.join("merged").to_str().unwrap(),
-    ]);
-    assert!(merged.status.success(), "{}", stderr(&merged));
+        ],
+        &[],
+    );
     assert_eq!(stdout(&merged), stdout(&whole));
-    for file in ["records.jsonl", "sweep.jsonl", "sweep.csv", "sweep.svg"] {
-        let a = std::fs::read(dir.join("whole").join(file)).unwrap();
-        let b = std::fs::read(dir.join("merged").join(file)).unwrap();
-        assert!(a == b, "{file} differs between one run and merged shards");
-    }
+    same_files(
+        &dir,
+        &["records.jsonl", "sweep.jsonl", "sweep.csv", "sweep.svg"],
+    );
     let s0 = std::fs::read_to_string(dir.join("s0/records.jsonl")).unwrap();
     assert_eq!(
         s0.lines().count(),
@@ -513,19 +559,9 @@ fn sharded_sweep_merges_into_the_one_run_report() {
 fn sharded_transfer_merges_into_the_one_run_matrix() {
     require!(Need::Weights);
     let dir = temp_dir("transfer-shards");
-    let list = dir.join("list.txt");
-    std::fs::write(
-        &list,
-        format!(
-            "{} 967\n{} 872\n{} 665\n",
-            crop("coffee"),
-            crop("camera"),
-            crop("motorcycle_left")
-        ),
-    )
-    .unwrap();
-    let transfer = |extra: &[&str], out: &Path| {
-        let mut args = vec![
+    let (whole, merged) = whole_and_merged(
+        &dir,
+        &[
             "transfer",
             "--models",
             "lite0,lite1",
@@ -533,37 +569,13 @@ fn sharded_transfer_merges_into_the_one_run_matrix() {
             "fgsm",
             "--eps",
             "4",
-            "--list",
-            list.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--json",
-        ];
-        args.extend_from_slice(extra);
-        let o = gibbon(&args);
-        assert!(o.status.success(), "{}", stderr(&o));
-        o
-    };
-    let whole = transfer(&[], &dir.join("whole"));
-    transfer(&["--shard", "0/2"], &dir.join("s0"));
-    transfer(&["--shard", "1/2"], &dir.join("s1"));
-    let merged = gibbon(&[
-        "merge",
-        dir.join("s1/records.jsonl").to_str().unwrap(),
-        dir.join("s0/records.jsonl").to_str().unwrap(),
-        "--out",
-        dir.join("merged").to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(merged.status.success(), "{}", stderr(&merged));
+        ],
+        &["--json"],
+    );
     let cells = stdout(&whole);
     println!("{cells}");
     assert_eq!(stdout(&merged), cells);
-    for file in ["records.jsonl", "transfer.jsonl", "transfer.csv"] {
-        let a = std::fs::read(dir.join("whole").join(file)).unwrap();
-        let b = std::fs::read(dir.join("merged").join(file)).unwrap();
-        assert!(a == b, "{file} differs between one run and merged shards");
-    }
+    same_files(&dir, &["records.jsonl", "transfer.jsonl", "transfer.csv"]);
     // 2 x 2 cells, each over the 3 images; 3 images x 2 sources x 2 judges records.
     let lines: Vec<serde_json::Value> = cells
         .lines()
@@ -747,7 +759,7 @@ fn full_resolution_attack_saves_the_photo_size() {
         ),
         (
             vec!["--resolution", "full", "--method", "di-fgsm"],
-            "DI-FGSM",
+            "--resolution: DI-FGSM",
         ),
         (vec!["--resolution", "huge"], "use full or model"),
     ] {
@@ -759,4 +771,98 @@ fn full_resolution_attack_saves_the_photo_size() {
         assert!(stderr(&out).contains(words), "{all:?}: {}", stderr(&out));
     }
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Every default that `gibbon attack --help` shows for an attack parameter is the one of
+/// `AttackConfig::default()`, the library's one home for them: a flag that wrote its own would
+/// drift from the page and the library.
+#[test]
+fn attack_help_shows_the_configs_defaults() {
+    use gibbon::attacks::{AttackConfig, Method, Resolution, Start};
+    use serde_json::Value;
+
+    let out = gibbon(&["attack", "--help"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let help = stdout(&out);
+    // (flag, what its `[default: ...]` says), in the order shown.
+    let mut shown: Vec<(String, String)> = Vec::new();
+    let mut flag = String::new();
+    for line in help.lines() {
+        let text = line.trim_start();
+        if line.len() - text.len() < 10 && text.starts_with('-') {
+            // A flag's first line, e.g. `-m, --model <MODEL>` or `--eps <EPS>`.
+            flag = text
+                .split([' ', ','])
+                .find(|w| w.starts_with("--"))
+                .unwrap_or_default()
+                .to_string();
+        }
+        let mut rest = line;
+        while let Some(at) = rest.find("[default: ") {
+            let value = &rest[at + "[default: ".len()..];
+            let end = value.find(']').expect("a closed [default: ...]");
+            shown.push((flag.clone(), value[..end].to_string()));
+            rest = &value[end..];
+        }
+    }
+    let config = serde_json::to_value(AttackConfig::default()).unwrap();
+    // What `shown` is in the config's JSON: its enums say `ill` on the command line and
+    // `least-likely` in JSON.
+    let as_json = |field: &str, text: &str| -> Value {
+        match field {
+            "method" => serde_json::to_value(text.parse::<Method>().unwrap()).unwrap(),
+            "start" => serde_json::to_value(text.parse::<Start>().unwrap()).unwrap(),
+            "resolution" => serde_json::to_value(text.parse::<Resolution>().unwrap()).unwrap(),
+            _ => serde_json::from_str(text).unwrap_or_else(|e| panic!("{field}: {text}: {e}")),
+        }
+    };
+    let mut checked = Vec::new();
+    for (flag, text) in &shown {
+        let field = match flag.as_str() {
+            "--cw-c" => "c".to_string(),
+            f => f.trim_start_matches("--").replace('-', "_"),
+        };
+        // Flags of the command, not of the attack (--model, --batch, --preprocess, ...).
+        let Some(default) = config.get(&field) else {
+            continue;
+        };
+        if default.is_null() {
+            // Unset, the library decides (alpha and steps follow the method and eps): the help
+            // says how in words and gives no value of its own.
+            assert!(text.contains(' '), "{flag} is unset by default, not {text}");
+            continue;
+        }
+        let value = as_json(&field, text);
+        let same = match (value.as_f64(), default.as_f64()) {
+            (Some(a), Some(b)) => a as f32 == b as f32,
+            _ => value == *default,
+        };
+        assert!(
+            same,
+            "{flag}: --help says [default: {text}], AttackConfig::default().{field} is {default}"
+        );
+        checked.push(flag.as_str());
+    }
+    for flag in [
+        "--method",
+        "--eps",
+        "--momentum",
+        "--seed",
+        "--restarts",
+        "--diversity",
+        "--confidence",
+        "--cw-c",
+        "--search-steps",
+        "--learning-rate",
+        "--overshoot",
+        "--candidates",
+        "--threshold",
+        "--tv",
+        "--start",
+        "--refine",
+        "--eot",
+        "--resolution",
+    ] {
+        assert!(checked.contains(&flag), "{flag} shows no default: {help}");
+    }
 }

@@ -3,18 +3,18 @@
 mod common;
 
 use common::*;
-use gibbon::attacks::step::gradient_at;
+use gibbon::attacks::gradient_at;
 use gibbon::backend::{self, BackendChoice};
 use gibbon::burn;
 use gibbon::burn::nn::PaddingConfig2d;
 use gibbon::burn::prelude::*;
 use gibbon::burn::tensor::activation::log_softmax;
-use gibbon::models::ModelId;
+use gibbon::models::blocks::CanonicalNames;
 use gibbon::models::blocks::{
     Activation, BatchNorm, ConvNormAct, ConvSpec, Loader, global_average_pool, load_linear,
 };
-use gibbon::models::keymap::KeyMap;
 use gibbon::weights::{Dtype, NamedTensor, TensorStore};
+use gibbon::zoo::ModelId;
 
 /// Deterministic pseudo-random numbers in [-1, 1) (xorshift), the same on every platform.
 struct Rng(u64);
@@ -70,7 +70,7 @@ impl TinyNet {
         put("pw.weight", &[4, 6, 1, 1], rng.vec(24, 0.6));
         put("fc.weight", &[5, 4], rng.vec(20, 1.0));
         put("fc.bias", &[5], rng.vec(5, 0.1));
-        let mut loader = Loader::new(&mut store, device, "TinyNet", KeyMap::identity());
+        let mut loader = Loader::new(&mut store, device, "TinyNet", &CanonicalNames);
         let same = PaddingConfig2d::Same;
         let bn = Some(BatchNorm {
             prefix: "bn".into(),
@@ -186,13 +186,13 @@ fn wgpu_agrees_with_cpu() {
     let image = reference_crop("coffee");
     let (g_cpu, p_cpu) = pollster::block_on(gradient_at(
         &cpu_model,
-        &gibbon::imaging::to_tensor(&image, &cpu()),
+        &gibbon::models::to_tensor(&image, &cpu()),
         967,
     ))
     .unwrap();
     let (g_gpu, p_gpu) = pollster::block_on(gradient_at(
         &gpu_model,
-        &gibbon::imaging::to_tensor(&image, &gpu.device),
+        &gibbon::models::to_tensor(&image, &gpu.device),
         967,
     ))
     .unwrap();
@@ -235,7 +235,7 @@ fn wgpu_agrees_with_cpu() {
 /// and odd sizes, with a batch of two.
 #[test]
 fn depthwise_input_gradient_matches_burns() {
-    use gibbon::models::depthwise;
+    use gibbon::ops::depthwise;
     let device = cpu();
     let mut rng = Rng(0x5eed);
     // SAME padding (asymmetric at stride 2), as EfficientNet-Lite; symmetric padding k / 2, as
@@ -332,7 +332,7 @@ fn depthwise_input_gradient_matches_burns() {
 /// a small tensor and on one the CPU splits into parts), except at exactly 0 and 6, where it passes no gradient, as PyTorch's ReLU6 (hardtanh).
 #[test]
 fn relu6_matches_burns_relu_and_clamp() {
-    use gibbon::models::relu6::relu6;
+    use gibbon::ops::relu6::relu6;
     let device = cpu();
     let mut rng = Rng(0x6);
     // A small tensor, and one the CPU splits into several parallel parts (the last partial).
@@ -386,7 +386,7 @@ fn relu6_matches_burns_relu_and_clamp() {
 /// two; and the forward pass equal to burn's convolution.
 #[test]
 fn pointwise_input_gradient_matches_burns() {
-    use gibbon::models::pointwise;
+    use gibbon::ops::pointwise;
     let device = cpu();
     let mut rng = Rng(0x11);
     for (c_in, c_out, size) in [(16, 96, 14), (96, 24, 7), (64, 256, 9), (3, 5, 1)] {

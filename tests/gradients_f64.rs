@@ -8,10 +8,10 @@
 mod common;
 
 use common::*;
-use gibbon::attacks::step::gradient_at;
+use gibbon::attacks::gradient_at;
 use gibbon::burn::prelude::*;
 use gibbon::burn::tensor::FloatDType;
-use gibbon::models::ModelId;
+use gibbon::zoo::ModelId;
 
 fn central_difference(f: impl Fn(&[f64]) -> f64, x: &[f64], i: usize, h: f64) -> f64 {
     let (mut up, mut down) = (x.to_vec(), x.to_vec());

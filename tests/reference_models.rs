@@ -11,8 +11,8 @@ const VARIANTS: [(ModelId, &str); 3] = [
 
 use common::*;
 use gibbon::burn::prelude::*;
-use gibbon::imaging::{self, Preprocess};
-use gibbon::models::ModelId;
+use gibbon::imaging::Preprocess;
+use gibbon::zoo::ModelId;
 
 /// Logits of chelsea for each variant, from the exact reference inputs, within 1e-4 of the
 /// float64 reference.
@@ -95,7 +95,7 @@ fn top1_on_sample_photos_with_gibbon_preprocessing() {
             .filter(|s| s.file != "rocket.jpg")
         {
             let photo = sample_photo(sample.file);
-            let image = imaging::prepare(&photo, id.input_size() as u32, Preprocess::Crop);
+            let image = gibbon::models::prepare(&photo, id.input_size() as u32, Preprocess::Crop);
             let top1 = pollster::block_on(model.classify(&image)).unwrap().top1();
             let want = reference["photos"][sample.file]["results"][key]["top5"][0]["index"]
                 .as_u64()

@@ -10,8 +10,9 @@ use std::sync::OnceLock;
 
 use common::*;
 use gibbon::burn::prelude::*;
-use gibbon::models::{Classifier, Layout, ModelError, ModelId};
+use gibbon::models::Classifier;
 use gibbon::weights::{self, WeightsError};
+use gibbon::zoo::{Layout, ModelError, ModelId};
 
 /// Runs the numpy reference once per test binary; returns its output folder.
 fn reference_nets() -> &'static Path {

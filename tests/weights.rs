@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::*;
-use gibbon::models::{Classifier, ModelError, ModelId};
+use gibbon::models::Classifier;
 use gibbon::weights::{self, Dtype, WeightsError, safetensors};
+use gibbon::zoo::{ModelError, ModelId};
 
 fn fixture() -> gibbon::weights::TensorStore {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/torch_zip_fixture.pth");

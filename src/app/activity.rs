@@ -1,6 +1,7 @@
 //! What the page is doing: one value, from which every button's state and every cancel
 //! derives. Each busy state holds the id of its job in the worker, which is its cancel handle.
 
+use super::note::Work;
 use crate::worker::protocol::JobId;
 
 /// The page's one activity.
@@ -55,5 +56,17 @@ impl Activity {
             | Activity::Sweep(j) => Some(j),
             _ => None,
         }
+    }
+
+    /// The work a cancel stops, as a notice names it.
+    pub fn work(&self) -> Option<Work> {
+        Some(match *self {
+            Activity::Attacking(_) => Work::Attack,
+            Activity::Transfer(_) => Work::Transfer,
+            Activity::Survival(_) => Work::Survival,
+            Activity::Matrix(_) => Work::Matrix,
+            Activity::Sweep(_) => Work::Sweep,
+            Activity::Idle | Activity::Loading(_) | Activity::Preparing(_) => return None,
+        })
     }
 }

@@ -1,16 +1,18 @@
-//! The attack panel: method, budget (eps in pixel units), step size and count with the seed
-//! article's defaults shown, early stop, target class, Run and Cancel.
+//! The attack panel: method, budget (eps in pixel units), step size and count with their
+//! defaults shown, early stop, target class, Run and Cancel.
 
-use super::i18n::{Texts, texts, texts_now};
 use leptos::prelude::*;
 
 use super::activity::Activity;
-use super::page::{AttackRun, Page, PhotoState};
+use super::attack_run::AttackRun;
+use super::i18n::{Texts, texts};
+use super::page::Page;
+use super::photo::PhotoState;
 use super::session::Session;
-use crate::attacks::{AttackConfig, Method, Resolution, Start};
+use crate::attacks::{AttackConfig, Method, Param, Resolution, Start};
 use crate::imagenet;
-use crate::models::ModelId;
-use crate::worker::protocol::Problem;
+use crate::worker::protocol::Say;
+use crate::zoo::ModelId;
 
 /// Settings and the Run / Cancel buttons.
 #[component]
@@ -29,24 +31,22 @@ pub fn AttackPanel() -> impl IntoView {
     let extras = Extras::new();
     let ensemble = RwSignal::new(Vec::<ModelId>::new());
     let t = texts();
-    let t_now = texts_now();
     let defaults = move || AttackConfig::new(method.get(), eps.get());
     let default_alpha = move || defaults().alpha();
     let default_step_count = move || defaults().steps();
 
     let run = move |_| {
-        let parse_alpha = alpha.get_untracked().trim().parse::<f32>().ok();
-        let parse_steps = steps.get_untracked().trim().parse::<usize>().ok();
-        if !alpha.get_untracked().trim().is_empty() && parse_alpha.is_none() {
-            return page.notices.error(Problem::new(t_now().alpha_invalid));
-        }
-        if !steps.get_untracked().trim().is_empty() && parse_steps.is_none() {
-            return page.notices.error(Problem::new(t_now().steps_invalid));
-        }
+        let (alpha, steps) = match (
+            parse(Param::Alpha, &alpha.get_untracked()),
+            parse(Param::Steps, &steps.get_untracked()),
+        ) {
+            (Ok(alpha), Ok(steps)) => (alpha, steps),
+            (Err(bad), _) | (_, Err(bad)) => return page.notices.error(bad),
+        };
         let m = method.get_untracked();
         let mut config = AttackConfig {
-            alpha: parse_alpha,
-            steps: parse_steps,
+            alpha,
+            steps,
             target: if m.accepts_target() {
                 target.get_untracked()
             } else {
@@ -196,6 +196,18 @@ pub fn AttackPanel() -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// A number the user typed for `param`: None when the field is empty (the default).
+fn parse<T: std::str::FromStr>(param: Param, typed: &str) -> Result<Option<T>, Say> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    typed.parse().map(Some).map_err(|_| Say::BadSetting {
+        param,
+        value: typed.to_string(),
+    })
 }
 
 /// The parameters only some methods have, with their defaults.

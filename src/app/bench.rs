@@ -12,8 +12,7 @@ use wasm_bindgen::prelude::Closure;
 use super::browser;
 use super::engine::Engine;
 use super::i18n::Lang;
-use crate::backend::BackendKind;
-use crate::worker::protocol::{BenchRow, Event, Request};
+use crate::worker::protocol::{BenchRow, DeviceKind, Event, Request};
 
 /// Runs the benchmark on load and shows a table.
 #[component]
@@ -33,14 +32,14 @@ pub fn BenchPage() -> impl IntoView {
             status.set("Running…".into());
             if let Some(engine) = handle.take() {
                 let job = engine.job();
-                engine.send(&Request::Bench { job, steps }, Vec::new(), None);
+                engine.send(Request::Bench { job, steps });
                 handle.set(Some(engine));
             }
         }
         Event::BenchRow { row, .. } => rows.update(|r| r.push(row)),
         Event::Done { .. } => status.set("Done".into()),
         // The benchmark page is English.
-        Event::Failed { problem, .. } => status.set(Lang::En.texts().word(&problem.summary)),
+        Event::Failed { problem, .. } => status.set((Lang::En.texts().say)(&problem.summary)),
         Event::Panicked { message } => status.set(format!("the worker stopped: {message}")),
         _ => {}
     });
@@ -70,7 +69,7 @@ pub fn BenchPage() -> impl IntoView {
                         rows.get()
                             .into_iter()
                             .map(|r| {
-                                let kind = if r.kind == BackendKind::Wgpu { "webgpu" } else { "cpu" };
+                                let kind = if r.kind == DeviceKind::WebGpu { "webgpu" } else { "cpu" };
                                 view! {
                                     <tr data-kind=kind data-median-ms=r.median_ms data-steps=r.steps>
                                         <td>{r.backend}</td>

@@ -6,29 +6,7 @@ use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
-/// RGBA pixels (opaque), as the worker sends them and canvases take them.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Pixels {
-    pub width: u32,
-    pub height: u32,
-    pub rgba: Vec<u8>,
-}
-
-impl Pixels {
-    /// Pixels of a `width` x `height` image; None when the byte count does not fit.
-    pub fn new(width: u32, height: u32, rgba: Vec<u8>) -> Option<Self> {
-        (rgba.len() as u64 == width as u64 * height as u64 * 4).then_some(Self {
-            width,
-            height,
-            rgba,
-        })
-    }
-
-    /// Pixels of a `size` x `size` image; None when the byte count does not fit.
-    pub fn square(size: u32, rgba: Vec<u8>) -> Option<Self> {
-        Self::new(size, size, rgba)
-    }
-}
+use super::pixels::Pixels;
 
 fn window() -> Option<web_sys::Window> {
     web_sys::window()

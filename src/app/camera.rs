@@ -2,14 +2,15 @@
 //! switch for phones. The frame is taken as a PNG and goes the way of a chosen file. Without a
 //! camera or permission, a notice says so and the other ways in keep working.
 
-use super::i18n::{Texts, texts, texts_now};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{HtmlCanvasElement, HtmlVideoElement, MediaStream};
 
+use super::i18n::texts;
+use super::note::CameraProblem;
+use super::notices::Notice;
 use super::page::Page;
-use crate::worker::protocol::Problem;
 
 /// Which camera of a phone: the one facing the user or the one on the back.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -32,7 +33,6 @@ impl Facing {
 pub fn Camera() -> impl IntoView {
     let page = expect_context::<Page>();
     let t = texts();
-    let t_now = texts_now();
     let video = NodeRef::<leptos::html::Video>::new();
     let stream = StoredValue::new_local(None::<MediaStream>);
     let open = RwSignal::new(false);
@@ -61,7 +61,7 @@ pub fn Camera() -> impl IntoView {
         stop();
         let facing = facing.get_untracked();
         leptos::task::spawn_local(async move {
-            match start_stream(facing, t_now()).await {
+            match start_stream(facing).await {
                 Ok(s) => {
                     open.set(true);
                     if let Some(v) = video.get_untracked() {
@@ -71,7 +71,7 @@ pub fn Camera() -> impl IntoView {
                     }
                     stream.set_value(Some(s));
                 }
-                Err(problem) => page.notices.error(problem),
+                Err(problem) => page.notices.show(problem),
             }
         });
     };
@@ -82,7 +82,7 @@ pub fn Camera() -> impl IntoView {
         }
         Err(why) => page
             .notices
-            .error(Problem::with_detail(t_now().camera_no_picture, why)),
+            .show(Notice::error(CameraProblem::NoPicture).with_detail(why)),
     };
     on_cleanup(stop);
 
@@ -122,7 +122,7 @@ pub fn Camera() -> impl IntoView {
 }
 
 /// Asks the browser for a video stream from the camera facing `facing`.
-async fn start_stream(facing: Facing, t: &'static Texts) -> Result<MediaStream, Problem> {
+async fn start_stream(facing: Facing) -> Result<MediaStream, Notice> {
     // Outside a secure context `navigator.mediaDevices` is undefined, not an error.
     let devices = web_sys::window()
         .map(|w| w.navigator())
@@ -130,20 +130,20 @@ async fn start_stream(facing: Facing, t: &'static Texts) -> Result<MediaStream, 
             js_sys::Reflect::get(n, &"mediaDevices".into()).is_ok_and(|d| !d.is_undefined())
         })
         .and_then(|n| n.media_devices().ok())
-        .ok_or_else(|| Problem::new(t.camera_insecure))?;
+        .ok_or_else(|| Notice::error(CameraProblem::Insecure))?;
     let constraints = web_sys::MediaStreamConstraints::new();
     let video = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&video, &"facingMode".into(), &facing.as_str().into());
     constraints.set_video(&video);
     let promise = devices
         .get_user_media_with_constraints(&constraints)
-        .map_err(|e| Problem::with_detail(t.camera_failed, format!("{e:?}")))?;
+        .map_err(|e| Notice::error(CameraProblem::Failed).with_detail(format!("{e:?}")))?;
     let stream = JsFuture::from(promise)
         .await
-        .map_err(|e| Problem::with_detail(t.camera_refused, format!("{e:?}")))?;
+        .map_err(|e| Notice::error(CameraProblem::Refused).with_detail(format!("{e:?}")))?;
     stream
         .dyn_into::<MediaStream>()
-        .map_err(|_| Problem::new(t.camera_not_video))
+        .map_err(|_| Notice::error(CameraProblem::NotVideo))
 }
 
 /// The video's current frame as a PNG file called camera.png.

@@ -5,15 +5,44 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, Reflect, Uint8Array};
+use js_sys::Reflect;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::browser;
-use crate::worker::protocol::{self, Event, JobId, Request};
+use crate::worker::protocol::{self, Event, JobId, Parts, Request};
 
 /// Called with each event and its binary parts.
-type Listener = Rc<dyn Fn(Event, Vec<Vec<u8>>)>;
+type Listener = Rc<dyn Fn(Event, Parts)>;
+
+/// A request and what travels beside it: binary parts by name, and a file the user chose.
+pub struct Message {
+    pub request: Request,
+    pub parts: Parts,
+    pub file: Option<web_sys::File>,
+}
+
+impl Message {
+    /// The request with these parts.
+    pub fn with_parts(self, parts: Parts) -> Self {
+        Self { parts, ..self }
+    }
+
+    /// The request with a file (shared with the worker, which reads it).
+    pub fn with_file(self, file: Option<web_sys::File>) -> Self {
+        Self { file, ..self }
+    }
+}
+
+impl From<Request> for Message {
+    fn from(request: Request) -> Self {
+        Self {
+            request,
+            parts: Parts::new(),
+            file: None,
+        }
+    }
+}
 
 struct Inner {
     worker: Option<web_sys::Worker>,
@@ -21,6 +50,8 @@ struct Inner {
     listener: Listener,
     /// Kept alive as long as the worker they listen to.
     handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+    /// When workers died lately (to give up on workers that cannot run here).
+    deaths: Vec<f64>,
 }
 
 /// The worker and the jobs given to it.
@@ -40,13 +71,14 @@ fn worker_url() -> String {
 
 impl Engine {
     /// Starts a worker; `listener` receives every event.
-    pub fn start(listener: impl Fn(Event, Vec<Vec<u8>>) + 'static) -> Self {
+    pub fn start(listener: impl Fn(Event, Parts) + 'static) -> Self {
         let engine = Engine {
             inner: Rc::new(RefCell::new(Inner {
                 worker: None,
                 next_job: 1,
                 listener: Rc::new(listener),
                 handlers: Vec::new(),
+                deaths: Vec::new(),
             })),
         };
         engine.restart();
@@ -60,8 +92,24 @@ impl Engine {
         inner.next_job
     }
 
+    /// Replaces a worker that died with a new one, unless workers died more than three times
+    /// in the last minute (then they cannot run in this browser): whether it did.
+    pub fn recover(&self) -> bool {
+        let now = js_sys::Date::now();
+        let too_often = {
+            let mut inner = self.inner.borrow_mut();
+            inner.deaths.retain(|&t| now - t < 60_000.0);
+            inner.deaths.push(now);
+            inner.deaths.len() > 3
+        };
+        if !too_often {
+            self.restart();
+        }
+        !too_often
+    }
+
     /// Ends the current worker, if any, and starts a new one (which says `Ready`).
-    pub fn restart(&self) {
+    fn restart(&self) {
         let listener = self.inner.borrow().listener.clone();
         if let Some(old) = self.inner.borrow_mut().worker.take() {
             // Its handlers are dropped below: nothing of it may call them any more.
@@ -76,31 +124,17 @@ impl Engine {
             Ok(w) => w,
             Err(e) => {
                 let message = format!("the worker could not start: {e:?}");
-                return listener(Event::Panicked { message }, Vec::new());
+                return listener(Event::Panicked { message }, Parts::new());
             }
         };
         let on_message = {
             let listener = listener.clone();
             Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
                 let data = Reflect::get(&event, &"data".into()).unwrap_or(JsValue::UNDEFINED);
-                let text = Reflect::get(&data, &"msg".into())
-                    .ok()
-                    .and_then(|m| m.as_string())
-                    .unwrap_or_default();
-                let Ok(event) = protocol::decode::<Event>(&text) else {
+                let Ok(event) = protocol::decode::<Event>(&protocol::text_of(&data)) else {
                     return;
                 };
-                let buffers = Reflect::get(&data, &"bufs".into())
-                    .ok()
-                    .filter(|b| b.is_array())
-                    .map(|b| {
-                        Array::from(&b)
-                            .iter()
-                            .map(|buffer| Uint8Array::new(&buffer).to_vec())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                listener(event, buffers);
+                listener(event, protocol::parts_of(&data));
             })
         };
         // The worker's script failed to load, or threw outside any handler.
@@ -109,7 +143,7 @@ impl Engine {
                 .ok()
                 .and_then(|m| m.as_string())
                 .unwrap_or_else(|| "the worker stopped".into());
-            listener(Event::Panicked { message }, Vec::new());
+            listener(Event::Panicked { message }, Parts::new());
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -118,23 +152,25 @@ impl Engine {
         inner.worker = Some(worker);
     }
 
-    /// Sends a request; `buffers` are moved to the worker, `file` is shared with it.
-    pub fn send(&self, request: &Request, buffers: Vec<Vec<u8>>, file: Option<&web_sys::File>) {
+    /// Sends a request; its parts are moved to the worker, its file is shared with it.
+    pub fn send(&self, message: impl Into<Message>) {
+        let Message {
+            request,
+            parts,
+            file,
+        } = message.into();
         let inner = self.inner.borrow();
         let Some(worker) = &inner.worker else {
             return;
         };
-        let message = js_sys::Object::new();
-        let parts = Array::new();
-        for bytes in &buffers {
-            parts.push(&Uint8Array::from(bytes.as_slice()).buffer());
+        let data = js_sys::Object::new();
+        let (named, transfer) = protocol::to_js(parts);
+        let _ = Reflect::set(&data, &"msg".into(), &protocol::encode(&request).into());
+        let _ = Reflect::set(&data, &"parts".into(), &named);
+        if let Some(file) = &file {
+            let _ = Reflect::set(&data, &"file".into(), file);
         }
-        let _ = Reflect::set(&message, &"msg".into(), &protocol::encode(request).into());
-        let _ = Reflect::set(&message, &"bufs".into(), &parts);
-        if let Some(file) = file {
-            let _ = Reflect::set(&message, &"file".into(), file);
-        }
-        if let Err(e) = worker.post_message_with_transfer(&message, &parts) {
+        if let Err(e) = worker.post_message_with_transfer(&data, &transfer) {
             web_sys::console::error_2(&"gibbon: cannot reach the worker".into(), &e);
         }
     }

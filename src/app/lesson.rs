@@ -1,12 +1,15 @@
-//! The guided lesson: the seed article's ideas, one screen at a time, on the user's own photo.
-//! Each screen has a short explanation (with the article's formulas, drawn by the browser's
-//! MathML) and starts the real computation it talks about; the line under it, and the result
-//! below the lesson, come from that computation. Its words are in [`super::i18n`].
+//! The guided lesson: the ideas of the 2018 article "今更聞けない!? Adversarial Examples", one
+//! screen at a time, on the user's own photo. Each screen has a short explanation (with the
+//! article's formulas, drawn by the browser's MathML) and starts the real computation it talks
+//! about; the line under it, and the result below the lesson, come from that computation. Its
+//! words are in [`super::i18n`].
 
 use leptos::prelude::*;
 
+use super::attack_run::AttackRun;
 use super::i18n::{LessonVerdict, Texts, texts};
-use super::page::{AttackRun, Page, PhotoState};
+use super::page::Page;
+use super::photo::PhotoState;
 use super::results::verdict_sentence;
 use crate::attacks::{AttackConfig, Method, Resolution, Transform};
 use crate::imagenet;
@@ -16,7 +19,7 @@ use crate::imagenet;
 enum Action {
     /// Nothing new: the photo's own classification.
     None,
-    /// An attack on the model's crop (the lesson works at the model's size, like the seed).
+    /// An attack on the model's crop (the lesson works at the model's size, as the article did).
     Attack {
         method: Method,
         eps: f32,

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::page::AttackRun;
+use super::attack_run::AttackRun;
 
 const WIDTH: f32 = 320.0;
 const HEIGHT: f32 = 160.0;

@@ -1,12 +1,14 @@
 //! The web app: drop a photo, watch an ImageNet classifier be fooled, entirely in the browser.
 //!
 //! The page's main thread runs only this Leptos UI: a tree of components named after what
-//! the user sees, which read a few small contexts and act through [`page::Page`]. Every
+//! the user sees, which read a few small states (the session, the photo, the attack run, the
+//! matrix, the notices) and act through [`page::Page`], which wires them to the worker. Every
 //! computation (the library's model and attack code, the very code the CLI runs) happens in a
 //! Web Worker that owns burn, on WebGPU or on burn's CPU backend; see `crate::worker`.
 
 mod activity;
 mod attack_panel;
+mod attack_run;
 mod bench;
 mod browser;
 mod camera;
@@ -14,10 +16,14 @@ mod engine;
 mod i18n;
 mod lesson;
 mod live_chart;
+mod matrix;
 mod model_bar;
+mod note;
 mod notices;
 mod page;
+mod photo;
 mod photo_input;
+mod pixels;
 mod results;
 mod session;
 mod share_card;
@@ -79,8 +85,8 @@ pub fn gibbon_test_stats() {
 #[component]
 fn App() -> impl IntoView {
     let use_gpu = browser::query_param("backend").as_deref() != Some("cpu");
-    let language = i18n::Language::provide();
-    let page = Page::new(use_gpu, language);
+    i18n::Language::provide();
+    let page = Page::new(use_gpu);
     page.provide();
     let t = i18n::texts();
     PAGE.with(|p| p.set(Some(page)));

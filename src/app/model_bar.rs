@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use super::page::Page;
 use super::session::Session;
-use crate::backend::BackendKind;
-use crate::models::ModelId;
+use crate::worker::protocol::DeviceKind;
+use crate::zoo::ModelId;
 
 /// Model picker, download progress and device badge.
 #[component]
@@ -96,7 +96,7 @@ fn BackendBadge() -> impl IntoView {
                 None => view! { <span class="badge">{t().starting}</span> }.into_any(),
                 Some(info) => {
                     let (class, kind) = match info.kind {
-                        BackendKind::Wgpu => ("badge gpu", "WebGPU"),
+                        DeviceKind::WebGpu => ("badge gpu", "WebGPU"),
                         _ => ("badge cpu", "CPU"),
                     };
                     view! {
@@ -106,7 +106,7 @@ fn BackendBadge() -> impl IntoView {
                         <span class="adapter">{info.description.clone()}</span>
                         {info.fallback.map(|f| view! {
                             <details class="fallback">
-                                <summary>{move || t().word(&f.summary)}</summary>
+                                <summary>{move || (t().say)(&f.summary)}</summary>
                                 <code>{f.detail.unwrap_or_default()}</code>
                             </details>
                         })}

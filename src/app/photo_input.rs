@@ -7,7 +7,8 @@ use leptos::ev;
 use leptos::prelude::*;
 
 use super::browser;
-use super::page::{Page, PhotoState};
+use super::page::Page;
+use super::photo::PhotoState;
 use crate::prediction::Prediction;
 use crate::samples::{SAMPLES, Sample};
 

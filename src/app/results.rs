@@ -4,13 +4,16 @@
 use leptos::prelude::*;
 
 use super::attack_panel::Slider;
-use super::browser::{self, Pixels};
+use super::attack_run::AttackRun;
+use super::browser;
 use super::i18n::{Texts, texts, texts_now};
-use super::page::{AttackRun, MatrixState, Page, PhotoState};
+use super::note::Note;
+use super::notices::{Notice, Notices};
+use super::photo::PhotoState;
 use super::photo_input::ProbabilityBars;
+use super::pixels::Pixels;
 use crate::attacks::Method;
 use crate::imagenet;
-use crate::worker::protocol::Problem;
 
 /// Shown once an attack has started.
 #[component]
@@ -47,7 +50,6 @@ pub fn Results() -> impl IntoView {
 fn CanvasTriptych() -> impl IntoView {
     let run = expect_context::<AttackRun>();
     let photo = expect_context::<PhotoState>();
-    let matrix = expect_context::<MatrixState>();
     let amplify = RwSignal::new(10.0f32);
     let t = texts();
     let (original, perturbation, adversarial) = (
@@ -58,7 +60,7 @@ fn CanvasTriptych() -> impl IntoView {
     Effect::new(move |_| {
         // The attacked original: the result's own, or the photo's input while it runs (not
         // for a fooling image, which does not start from the photo).
-        let fooling = matrix
+        let fooling = run
             .last_config
             .with(|c| c.as_ref().is_some_and(|c| c.method == Method::Fooling));
         let input = run
@@ -87,7 +89,7 @@ fn CanvasTriptych() -> impl IntoView {
             browser::draw(&c, &live);
         }
         if let Some(c) = perturbation.get() {
-            browser::draw(&c, &perturbation_view(&input, &live, amplify.get()));
+            browser::draw(&c, &Pixels::perturbation(&input, &live, amplify.get()));
         }
     });
     let verdict_text = move || {
@@ -114,30 +116,6 @@ fn CanvasTriptych() -> impl IntoView {
                 <figcaption>{move || t().adversarial}</figcaption>
             </figure>
         </div>
-    }
-}
-
-/// The perturbation, grey at zero, scaled by `amplify`.
-pub fn perturbation_view(original: &Pixels, adversarial: &Pixels, amplify: f32) -> Pixels {
-    let rgba = original
-        .rgba
-        .iter()
-        .zip(&adversarial.rgba)
-        .enumerate()
-        .map(|(i, (&a, &b))| {
-            if i % 4 == 3 {
-                255
-            } else {
-                (128.0 + (b as f32 - a as f32) * amplify)
-                    .round()
-                    .clamp(0.0, 255.0) as u8
-            }
-        })
-        .collect();
-    Pixels {
-        width: original.width,
-        height: original.height,
-        rgba,
     }
 }
 
@@ -253,7 +231,7 @@ fn Distances() -> impl IntoView {
 fn Downloads() -> impl IntoView {
     let run = expect_context::<AttackRun>();
     let photo = expect_context::<PhotoState>();
-    let page = expect_context::<Page>();
+    let notices = expect_context::<Notices>();
     let t = texts();
     let t_now = texts_now();
     let stem = move || {
@@ -269,15 +247,14 @@ fn Downloads() -> impl IntoView {
         };
         let name = format!("{}-adversarial.png", stem());
         if let Err(e) = browser::download(&r.png, &name, "image/png") {
-            page.notices
-                .error(Problem::with_detail(t_now().download_failed, e));
+            notices.show(Notice::error(Note::DownloadFailed).with_detail(e));
         }
     };
     let save_perturbation = move |_| {
         let Some(r) = run.result.get_untracked() else {
             return;
         };
-        let view = perturbation_view(&r.original, &r.adversarial, 10.0);
+        let view = Pixels::perturbation(&r.original, &r.adversarial, 10.0);
         let Some(rgb) = crate::worker::protocol::rgb(&view.rgba, view.width, view.height) else {
             return;
         };
@@ -291,8 +268,7 @@ fn Downloads() -> impl IntoView {
                 )
             });
         if let Err(e) = result {
-            page.notices
-                .error(Problem::with_detail(t_now().download_failed, e));
+            notices.show(Notice::error(Note::DownloadFailed).with_detail(e));
         }
     };
     let save_card = move |_| {
@@ -310,8 +286,7 @@ fn Downloads() -> impl IntoView {
             browser::download(&png, &format!("{}-share-card.png", stem()), "image/png")
         });
         if let Err(e) = result {
-            page.notices
-                .error(Problem::with_detail(t_now().card_failed, e));
+            notices.show(Notice::error(Note::CardFailed).with_detail(e));
         }
     };
     view! {

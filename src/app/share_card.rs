@@ -6,10 +6,10 @@
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
-use super::browser::{self, Pixels};
+use super::attack_run::AttackResult;
+use super::browser;
 use super::i18n::Texts;
-use super::page::AttackResult;
-use super::results::perturbation_view;
+use super::pixels::Pixels;
 
 /// Space around the panels and between them, in pixels.
 pub const MARGIN: u32 = 24;
@@ -54,7 +54,7 @@ pub fn render(result: &AttackResult, model: &str, t: &Texts) -> Result<Vec<u8>, 
 
     let outcome = &result.outcome;
     let (before, after) = (outcome.original_prediction, outcome.adversarial_prediction);
-    let perturbation = perturbation_view(original, adversarial, AMPLIFY);
+    let perturbation = Pixels::perturbation(original, adversarial, AMPLIFY);
     let panels: [(&Pixels, String); 3] = [
         (
             original,

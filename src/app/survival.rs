@@ -7,9 +7,10 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::activity::Activity;
+use super::attack_run::{AttackRun, SurvivalView};
 use super::browser;
 use super::i18n::texts;
-use super::page::{AttackRun, Page, SurvivalView};
+use super::page::Page;
 
 /// The button and the row of changed images, each with its verdict.
 #[component]

@@ -5,8 +5,10 @@
 use leptos::prelude::*;
 
 use super::activity::Activity;
+use super::attack_run::{AttackRun, SWEEP_EPS};
 use super::i18n::texts;
-use super::page::{AttackRun, Page, PhotoState, SWEEP_EPS};
+use super::page::Page;
+use super::photo::PhotoState;
 use crate::study::{Point, Series, plot_svg};
 
 /// The button and the chart.

@@ -4,9 +4,12 @@
 use leptos::prelude::*;
 
 use super::activity::Activity;
+use super::attack_run::AttackRun;
 use super::i18n::texts;
-use super::page::{AttackRun, MatrixState, Page, PhotoState};
-use crate::models::ModelId;
+use super::matrix::MatrixState;
+use super::page::Page;
+use super::photo::PhotoState;
+use crate::zoo::ModelId;
 
 /// One click judges the adversarial image with every other model; rows appear as they finish.
 #[component]
@@ -63,8 +66,8 @@ pub fn TransferTable() -> impl IntoView {
     }
 }
 
-/// The seed's whole experiment as a matrix: rows are the models that judge, columns the models
-/// the adversarial image was made on; each cell counts the photos (added so far) that fooled
+/// The 2018 article's whole experiment as a matrix: rows are the models that judge, columns the
+/// models the adversarial image was made on; each cell counts the photos (added so far) that fooled
 /// the judge, with the 95% Wilson interval.
 #[component]
 pub fn TransferMatrix() -> impl IntoView {

@@ -3,10 +3,11 @@
 
 use leptos::prelude::*;
 
-use super::i18n::{texts, texts_now};
+use super::i18n::texts;
+use super::note::Note;
 use super::page::Page;
-use crate::models::ModelId;
-use crate::worker::protocol::{ModelSource, Problem};
+use crate::worker::protocol::ModelSource;
+use crate::zoo::ModelId;
 
 /// Architecture picker, file drop / picker, URL field.
 #[component]
@@ -15,7 +16,6 @@ pub fn WeightsLoader() -> impl IntoView {
     let arch = RwSignal::new(ModelId::ResNet152);
     let url = RwSignal::new(String::new());
     let t = texts();
-    let t_now = texts_now();
     let architectures: Vec<ModelId> = ModelId::ALL
         .into_iter()
         .filter(|m| !m.is_built_in())
@@ -32,7 +32,7 @@ pub fn WeightsLoader() -> impl IntoView {
         let u = url.get_untracked().trim().to_string();
         // Same-origin only (the page's Content-Security-Policy says so too).
         if u.is_empty() || u.contains("://") || u.starts_with("//") {
-            page.notices.error(Problem::new(t_now().same_site_only));
+            page.notices.error(Note::SameSiteOnly);
             return;
         }
         page.load_user_model(arch.get_untracked(), ModelSource::Url(u), None);

@@ -14,17 +14,21 @@
 
 use burn::prelude::*;
 
-use super::step::{Observer, Setup, Tracker, class_mask};
-use super::{AttackError, Ensemble, Goal};
+use super::ensemble::Ensemble;
+use super::gradient::class_mask;
+use super::observer::Observer;
+use super::setup::Setup;
+use super::tracker::Tracker;
+use super::{AttackError, Goal};
+use crate::backend::read_values;
 use crate::imaging;
-use crate::prediction::read_values;
 
 const BETA1: f32 = 0.9;
 const BETA2: f32 = 0.999;
 /// No upper bound for c found yet.
 const UNBOUNDED: f32 = 1e10;
 
-pub(super) async fn attack(
+pub async fn attack(
     setup: &Setup<'_>,
     tracker: &mut Tracker<'_, impl Observer>,
 ) -> Result<Tensor<4>, AttackError> {
@@ -65,7 +69,6 @@ pub(super) async fn attack(
     let mut best_l2 = vec![f32::INFINITY; n];
     let mut best: Vec<Option<Vec<f32>>> = vec![None; n];
     let mut last: Vec<f32> = originals.concat();
-    let mut global_step = 0;
 
     'rounds: for _round in 0..config.search_steps {
         let c_tensor = Tensor::<1>::from_floats(c.as_slice(), device).reshape([n, 1]);
@@ -111,8 +114,10 @@ pub(super) async fn attack(
                     n,
                 )
                 .await?;
-            let records = tracker.record(setup, global_step, &probs, false);
-            global_step += 1;
+            // Only the images still moving in this round record a step (an image of a batch
+            // waits for the others to end the round, as it would not alone).
+            tracker.active.clone_from(&moving);
+            let records = tracker.record(setup, &probs, false);
             for i in 0..n {
                 let chw = &values[i * plane..(i + 1) * plane];
                 if setup.reached(i, &probs[i]) && diffs[i] <= -kappa {

@@ -14,12 +14,16 @@
 
 use burn::prelude::*;
 
-use super::step::{Observer, Setup, Tracker};
-use super::{AttackError, Ensemble};
+use super::AttackError;
+use super::ensemble::Ensemble;
+use super::observer::Observer;
+use super::setup::Setup;
+use super::tracker::Tracker;
+use crate::backend::read_values;
 use crate::imaging;
-use crate::prediction::{Probabilities, read_values};
+use crate::prediction::Probabilities;
 
-pub(super) async fn attack(
+pub async fn attack(
     setup: &Setup<'_>,
     tracker: &mut Tracker<'_, impl Observer>,
 ) -> Result<Tensor<4>, AttackError> {
@@ -43,7 +47,7 @@ pub(super) async fn attack(
     let mut current = originals.clone();
     let mut last_probs: Vec<Probabilities> = setup.original_probs.clone();
 
-    for step in 0..config.steps() {
+    for _ in 0..config.steps() {
         // Gradients and probabilities at each moving image's iterate.
         let mut moves: Vec<Option<Vec<f32>>> = vec![None; n];
         for i in 0..n {
@@ -54,7 +58,7 @@ pub(super) async fn attack(
             last_probs[i] = probs;
             moves[i] = Some(r);
         }
-        let records = tracker.record(setup, step, &last_probs, true);
+        let records = tracker.record(setup, &last_probs, true);
         if !tracker.any_active() {
             break;
         }

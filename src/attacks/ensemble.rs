@@ -3,16 +3,18 @@
 //! probabilities. A single model is an ensemble of one, so every attack runs through here.
 //!
 //! The pixels attacked are the first member's input, or a photo at its own size; each member
-//! sees them through [`imaging::fit`] (the one preprocessing, inside the graph, so that the
+//! sees them through [`fit`] (the one preprocessing, inside the graph, so that the
 //! gradient reaches the pixels).
 
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 
 use super::AttackError;
-use crate::imaging::{self, Preprocess};
+use crate::backend::read_values;
+use crate::imaging::Preprocess;
 use crate::models::Classifier;
-use crate::prediction::{DeviceError, Probabilities, read_values};
+use crate::models::fit;
+use crate::prediction::{DeviceError, Probabilities};
 
 /// The models an attack runs against.
 #[derive(Debug, Clone)]
@@ -41,11 +43,7 @@ impl<'a> Ensemble<'a> {
             }
         }
         let Some(first) = unique.first() else {
-            return Err(AttackError::Parameter {
-                name: "the ensemble",
-                allowed: "at least one model",
-                value: "none".into(),
-            });
+            return Err(AttackError::EmptyEnsemble);
         };
         if unique.iter().any(|m| m.device() != first.device()) {
             return Err(AttackError::MixedDevices);
@@ -92,12 +90,12 @@ impl<'a> Ensemble<'a> {
     }
 
     /// Each member's log-probabilities [N, 1000] of pixels [N, 3, H, W] (its input, or
-    /// any size through [`imaging::fit`]), in member order.
+    /// any size through [`fit`]), in member order.
     pub fn log_probs(&self, pixels: Tensor<4>) -> Vec<Tensor<2>> {
         self.members
             .iter()
             .map(|m| {
-                let x = imaging::fit(pixels.clone(), m.input_size(), self.preprocess);
+                let x = fit(pixels.clone(), m.input_size(), self.preprocess);
                 log_softmax(m.logits(x), 1)
             })
             .collect()

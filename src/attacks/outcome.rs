@@ -2,44 +2,9 @@
 
 use image::RgbImage;
 
-use super::{AttackConfig, Truth, Verdict};
+use super::{AttackConfig, Goal, Truth, Verdict};
 use crate::metrics::Distance;
 use crate::prediction::Prediction;
-
-/// What the attack tries to achieve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Goal {
-    /// Any class but `label`.
-    Untargeted { label: usize },
-    /// Class `target` (the true class being `label`).
-    Targeted { label: usize, target: usize },
-}
-
-impl Goal {
-    /// The true class.
-    pub fn label(&self) -> usize {
-        match *self {
-            Goal::Untargeted { label } | Goal::Targeted { label, .. } => label,
-        }
-    }
-
-    /// The target class, if any.
-    pub fn target(&self) -> Option<usize> {
-        match *self {
-            Goal::Targeted { target, .. } => Some(target),
-            Goal::Untargeted { .. } => None,
-        }
-    }
-
-    /// Whether a top-1 prediction of `class` achieves the goal.
-    pub fn reached_by(&self, class: usize) -> bool {
-        match *self {
-            Goal::Untargeted { label } => class != label,
-            Goal::Targeted { target, .. } => class == target,
-        }
-    }
-}
 
 /// One iteration, measured on the iterate the gradient was taken at.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -89,6 +54,10 @@ pub struct AttackOutcome {
     pub history: Vec<StepRecord>,
     /// Whether the caller cancelled the attack.
     pub cancelled: bool,
+    /// Score-based attacks (Square): the queries made (each one the model's answer for one
+    /// image); None for attacks that follow gradients.
+    #[serde(default)]
+    pub queries: Option<usize>,
     /// Distance between original and rounded adversarial image.
     pub distance: Distance,
 }
@@ -101,9 +70,8 @@ impl AttackOutcome {
 
     /// The attacked model's own verdict on the rounded adversarial image.
     pub fn verdict(&self) -> Verdict {
-        Verdict::decide(
+        self.goal.verdict(
             &self.truth,
-            self.goal.target(),
             self.original_prediction.index,
             self.adversarial_prediction.index,
         )

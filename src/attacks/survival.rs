@@ -164,69 +164,6 @@ impl Survival {
     }
 }
 
-/// Applies each transform to the attack's original and adversarial image and lets the
-/// attacked models (an ensemble's average) judge them, in one batch.
-#[cfg(feature = "compute")]
-pub async fn check(
-    ensemble: &super::Ensemble<'_>,
-    outcome: &super::AttackOutcome,
-    transforms: &[Transform],
-) -> Result<Vec<Survival>, super::AttackError> {
-    let mut changed = Vec::new();
-    for &t in transforms {
-        let apply = |image| {
-            t.apply(image).map_err(|why| super::AttackError::Parameter {
-                name: "a survival check",
-                allowed: "a transform that can be applied",
-                value: why,
-            })
-        };
-        changed.push((t, apply(&outcome.original)?, apply(&outcome.adversarial)?));
-    }
-    let resolution = outcome.config.resolution;
-    judge_changed(
-        ensemble,
-        resolution,
-        &outcome.truth,
-        outcome.goal.target(),
-        &changed,
-    )
-    .await
-}
-
-/// Judges images already changed, each `(transform, original, adversarial)`, under the one
-/// rule (the page changes them itself: JPEG with the browser's own encoder). A changed image
-/// reaches the models as an image of the attack's `resolution` does.
-#[cfg(feature = "compute")]
-pub async fn judge_changed(
-    ensemble: &super::Ensemble<'_>,
-    resolution: super::Resolution,
-    truth: &super::Truth,
-    target: Option<usize>,
-    changed: &[(Transform, RgbImage, RgbImage)],
-) -> Result<Vec<Survival>, super::AttackError> {
-    let ensemble = ensemble.clone().with_preprocess(resolution.preprocess());
-    let mut probs = Vec::with_capacity(2 * changed.len());
-    // One image at a time: a rescaled image has its own size.
-    for image in changed.iter().flat_map(|(_, o, a)| [o, a]) {
-        let pixels = crate::imaging::to_tensor(image, ensemble.device());
-        probs.extend(ensemble.probabilities(pixels).await?);
-    }
-    Ok(changed
-        .iter()
-        .zip(probs.chunks_exact(2))
-        .map(|((transform, _, _), pair)| {
-            let (original, adversarial) = (pair[0].top1(), pair[1].top1());
-            Survival {
-                transform: *transform,
-                original,
-                adversarial,
-                verdict: Verdict::decide(truth, target, original.index, adversarial.index),
-            }
-        })
-        .collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,11 @@
-//! The transfer test (the seed article's change_model step): how other models judge an attack's
-//! original and adversarial images, and the matrix that tallies it over photos and models.
+//! The transfer test (the 2018 article's `change_model` step, after Papernot et al. 2016): how
+//! other models judge an attack's original and adversarial images, and the matrix that tallies
+//! it over photos and models.
 
 use super::{Truth, Verdict};
-use crate::models::ModelId;
 use crate::prediction::Prediction;
 use crate::stats::Proportion;
+use crate::zoo::ModelId;
 
 /// What one model says about an original and its adversarial image.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -19,24 +20,6 @@ impl Judgement {
     pub fn verdict(&self, truth: &Truth, target: Option<usize>) -> Verdict {
         Verdict::decide(truth, target, self.original.index, self.adversarial.index)
     }
-}
-
-/// How `judge` classifies an attack's images: the saved 8-bit original and adversarial image,
-/// reaching its input as images of the attack's `resolution` do (a model-sized image is
-/// stretched to another size; a full-resolution photo is cropped as `classify` does).
-#[cfg(feature = "compute")]
-pub async fn judge(
-    judge: &crate::models::Classifier,
-    original: &image::RgbImage,
-    adversarial: &image::RgbImage,
-    resolution: super::Resolution,
-) -> Result<Judgement, crate::prediction::DeviceError> {
-    let preprocess = resolution.preprocess();
-    Ok(Judgement {
-        model: judge.id(),
-        original: judge.classify_with(original, preprocess).await?.top1(),
-        adversarial: judge.classify_with(adversarial, preprocess).await?.top1(),
-    })
 }
 
 /// Verdicts summed over images.

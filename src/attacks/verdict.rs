@@ -1,5 +1,5 @@
-//! What counts as fooled: one rule, used for the attacked model and for every model that judges
-//! its images, by the command line and by the page alike.
+//! What counts as fooled: one rule, used by the attack loop to stop, for the attacked model and
+//! for every model that judges its images, by the command line and by the page alike.
 
 use crate::samples::Sample;
 
@@ -55,6 +55,62 @@ impl Truth {
             Truth::Known { label, .. } if self.accepts(model_top1) == Some(false) => *label,
             _ => model_top1,
         }
+    }
+
+    /// Every class that counts as right for a model that answers `model_top1` on the photo:
+    /// [`Truth::attack_label`] first, then the label and its synonyms. An untargeted attack
+    /// succeeds only outside them.
+    pub fn right_classes(&self, model_top1: usize) -> Vec<usize> {
+        let mut classes = vec![self.attack_label(model_top1)];
+        if let Truth::Known { label, also } = self {
+            for &c in std::iter::once(label).chain(also) {
+                if !classes.contains(&c) {
+                    classes.push(c);
+                }
+            }
+        }
+        classes
+    }
+}
+
+/// What the attack tries to achieve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Goal {
+    /// Any class but `label`.
+    Untargeted { label: usize },
+    /// Class `target` (the true class being `label`).
+    Targeted { label: usize, target: usize },
+}
+
+impl Goal {
+    /// The true class.
+    pub fn label(&self) -> usize {
+        match *self {
+            Goal::Untargeted { label } | Goal::Targeted { label, .. } => label,
+        }
+    }
+
+    /// The target class, if any.
+    pub fn target(&self) -> Option<usize> {
+        match *self {
+            Goal::Targeted { target, .. } => Some(target),
+            Goal::Untargeted { .. } => None,
+        }
+    }
+
+    /// The one rule applied to this goal: a model that answered `original` on the photo
+    /// answers `now` on the adversarial image (or an iterate). The attack loop's early stop,
+    /// the outcome's success and every judge's verdict all come from here.
+    pub fn verdict(&self, truth: &Truth, original: usize, now: usize) -> Verdict {
+        Verdict::decide(truth, self.target(), original, now)
+    }
+
+    /// Whether the goal is reached: the target of a targeted attack; for an untargeted one,
+    /// a top-1 outside every right class (or, with nothing known, another answer than the
+    /// model's on the photo).
+    pub fn reached(&self, truth: &Truth, original: usize, now: usize) -> bool {
+        self.verdict(truth, original, now).goal_reached()
     }
 }
 
@@ -157,6 +213,23 @@ mod tests {
         let v = Verdict::decide(&cat(), Some(GIBBON), TABBY, GIBBON);
         assert!(v.goal_reached());
         assert_eq!(v.word(), "target");
+    }
+
+    #[test]
+    fn a_synonym_is_no_success_for_the_loop_nor_the_verdict() {
+        // The chosen model calls the tabby a tiger cat; an iterate it calls a tabby, a tiger
+        // cat or a gibbon.
+        let goal = Goal::Untargeted {
+            label: cat().attack_label(TIGER_CAT),
+        };
+        for (now, reached) in [(TABBY, false), (TIGER_CAT, false), (GIBBON, true)] {
+            assert_eq!(goal.reached(&cat(), TIGER_CAT, now), reached, "{now}");
+            let verdict = Verdict::decide(&cat(), None, TIGER_CAT, now);
+            assert_eq!(verdict.goal_reached(), reached, "{now}");
+        }
+        assert_eq!(cat().right_classes(TIGER_CAT), vec![TIGER_CAT, TABBY]);
+        assert_eq!(cat().right_classes(GIBBON), vec![TABBY, TIGER_CAT]);
+        assert_eq!(Truth::Unknown.right_classes(GIBBON), vec![GIBBON]);
     }
 
     #[test]

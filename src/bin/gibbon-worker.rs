@@ -1,14 +1,11 @@
 //! The web app's Web Worker, which owns burn and runs every computation (see
-//! `gibbon::worker`). trunk builds it for the browser from `index.html`; natively it only
-//! says where to look instead.
+//! `gibbon::worker`). trunk builds it for the browser from `index.html` (it needs the
+//! `compute` feature, which Cargo.toml requires); natively it only says where to look instead.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
     gibbon::worker::run();
 }
-
-#[cfg(all(target_arch = "wasm32", not(feature = "compute")))]
-compile_error!("the worker computes: build it with the `compute` feature (on by default)");
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {

@@ -8,7 +8,7 @@ use std::time::Instant;
 use burn::prelude::Tensor;
 
 use super::{CliError, Context, ModelSpec, emit, parse_model_spec};
-use crate::attacks::step::gradient_at_batch;
+use crate::attacks::gradient_at_batch;
 use crate::backend::{self, BackendChoice};
 use crate::{home, imaging, samples};
 
@@ -55,13 +55,13 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     let image = std::fs::read(home::samples_dir().join(samples::SAMPLES[0].file))
         .ok()
         .and_then(|b| imaging::decode(&b).ok())
-        .map(|p| imaging::prepare(&p, size, imaging::Preprocess::Crop))
+        .map(|p| crate::models::prepare(&p, size, imaging::Preprocess::Crop))
         .unwrap_or_else(|| image::RgbImage::from_pixel(size, size, image::Rgb([128, 128, 128])));
     for choice in choices {
         let backend = backend::select(choice)?;
         let model = home::load_model_on(id, args.model.weights.as_deref(), &backend)?;
         let batch = args.batch as usize;
-        let one = imaging::to_tensor(&image, &backend.device);
+        let one = crate::models::to_tensor(&image, &backend.device);
         let x = Tensor::cat(vec![one; batch], 0);
         let classes = vec![0; batch];
         let mut times = Vec::with_capacity(args.steps);

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use super::{CliError, Context, ModelSpec, parse_model_spec};
 use crate::home;
-use crate::models::ModelId;
 use crate::weights::{Dtype, safetensors};
+use crate::zoo::ModelId;
 
 /// Write models' weights as safetensors (f16 by default: half the download for the web app).
 ///

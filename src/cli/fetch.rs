@@ -11,8 +11,8 @@ use sha2::{Digest, Sha256};
 
 use super::{CliError, Context, emit, parse_model};
 use crate::home;
-use crate::models::ModelId;
 use crate::samples::{self, WheelSpec};
+use crate::zoo::ModelId;
 
 /// Download and install the default models' weights and the sample photos.
 ///

@@ -66,7 +66,7 @@ pub fn parse_arg(arg: &str) -> Result<Input, CliError> {
     }
 }
 
-/// Reads a list file like the seed article's: one `path label` per line (label = class index
+/// Reads a list file like the 2018 article's: one `path label` per line (label = class index
 /// or name, or several separated by commas), `#` comments and blank lines ignored. Relative paths are taken from the list's
 /// folder when they do not exist from the current one.
 pub fn read_list(list: &Path) -> Result<Vec<Input>, CliError> {
@@ -165,7 +165,11 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("a.png"), b"x").unwrap();
         let list = dir.join("list.txt");
-        std::fs::write(&list, "# the seed's format\na.png 281\n\nb/c.png tabby\n").unwrap();
+        std::fs::write(
+            &list,
+            "# the 2018 article's format\na.png 281\n\nb/c.png tabby\n",
+        )
+        .unwrap();
         let inputs = read_list(&list).unwrap();
         assert_eq!(inputs.len(), 2);
         assert_eq!(inputs[0], Input::new(dir.join("a.png"), Truth::label(281)));

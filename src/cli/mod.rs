@@ -2,13 +2,18 @@
 
 mod allocator;
 mod attack;
+mod batch;
 mod bench;
 mod classify;
 mod convert;
+mod eval;
 mod fetch;
 mod headless;
 mod inputs;
+mod merge;
 mod models;
+mod params;
+mod report;
 mod sweep;
 mod transfer;
 
@@ -17,14 +22,15 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::backend::{self, Backend, BackendChoice};
-use crate::models::{Classifier, ModelError, ModelId};
+use crate::models::Classifier;
+use crate::zoo::{ModelError, ModelId};
 
 /// Make and study adversarial examples for ImageNet classifiers.
 ///
 /// Gibbon runs real pretrained models (EfficientNet-Lite0/1/2) on your machine, computes
 /// gradients with respect to the input pixels, and makes the noise that turns a panda into a
 /// gibbon: FGSM, iterative FGSM, iterative least-likely, targeted attacks, PGD, MI-FGSM and
-/// DI-FGSM with eps in pixel units (0..255) as in the seed article, the L2 attacks C&W and
+/// DI-FGSM with eps in pixel units (0..255) as in the 2018 article, the L2 attacks C&W and
 /// DeepFool, fooling images, and ensembles; studies (sweep) that split over machines. Every adversarial image is rounded
 /// to 8 bits and classified again before anything is reported.
 #[derive(Parser, Debug)]
@@ -57,7 +63,8 @@ enum Command {
     Bench(bench::Args),
     Transfer(transfer::Args),
     Sweep(sweep::Args),
-    Merge(sweep::MergeArgs),
+    Eval(eval::Args),
+    Merge(merge::Args),
     Models(models::Args),
 }
 
@@ -145,12 +152,14 @@ impl From<ModelError> for CliError {
     }
 }
 
+/// The library names the parameter; the message says which flag sets it.
 impl From<crate::attacks::AttackError> for CliError {
     fn from(e: crate::attacks::AttackError) -> Self {
         use crate::attacks::AttackError as E;
+        let message = params::with_flag(&e);
         match e {
-            E::Device(_) => CliError::failed(e.to_string()),
-            _ => CliError::usage(e.to_string()),
+            E::Device(_) => CliError::failed(message),
+            _ => CliError::usage(message),
         }
     }
 }
@@ -257,7 +266,8 @@ pub fn main() -> ExitCode {
         Command::Bench(args) => bench::run(args, &mut ctx),
         Command::Transfer(args) => transfer::run(args, &mut ctx),
         Command::Sweep(args) => sweep::run(args, &mut ctx),
-        Command::Merge(args) => sweep::merge(args),
+        Command::Eval(args) => eval::run(args, &mut ctx),
+        Command::Merge(args) => merge::run(args),
         Command::Models(args) => models::run(args, &mut ctx),
     };
     match result {

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use super::{CliError, Context, emit};
 use crate::home;
-use crate::models::{Layout, ModelId, Normalization};
+use crate::models::Normalization;
+use crate::zoo::{Layout, ModelId};
 
 /// List the models: the built-in ones (weights fetched by `gibbon fetch`) and those you bring
 /// weights for, with their input spec and the weights file found on this machine.
@@ -37,7 +38,7 @@ pub fn run(args: Args, _ctx: &mut Context) -> Result<ExitCode, CliError> {
             (Some(p), _) if p.extension().is_some_and(|e| e == "npz") => Layout::Chainer,
             _ => Layout::Torchvision,
         };
-        let n = id.normalization(layout);
+        let n = Normalization::of(id, layout);
         let size = id.input_size();
         if args.json {
             emit(serde_json::json!({

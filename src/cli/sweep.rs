@@ -1,15 +1,16 @@
 //! `gibbon sweep`: attack every image with several methods at several budgets, on one model
-//! or more, and report the success rate of each with its 95% Wilson interval; `gibbon merge`:
-//! the same report from the records of several shards.
+//! or more, and report the success rate of each with its 95% Wilson interval.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::attack::{self, AttackParams, unique_models};
+use super::batch::{attack_all, exit_code, unique_models};
+use super::params::AttackParams;
+use super::report::write_study;
 use super::{CliError, Context, ModelSpec, emit, parse_model_spec};
 use crate::attacks::{Ensemble, Method};
 use crate::models::Classifier;
-use crate::study::{Record, RecordKind, Report, canonical, parse_records, record_kind};
+use crate::study::{Record, Report, canonical};
 
 /// Success rate against eps for several attacks and models, with 95% Wilson intervals.
 ///
@@ -54,24 +55,6 @@ pub struct Args {
     params: AttackParams,
 }
 
-/// Merge the records of sharded sweeps or transfer tests into the report one run gives.
-#[derive(clap::Args, Debug)]
-pub struct MergeArgs {
-    /// records.jsonl files written by `gibbon sweep --shard i/n --out DIR` or by
-    /// `gibbon transfer --shard i/n --out DIR` (one kind at a time).
-    #[arg(required = true, value_name = "RECORDS")]
-    records: Vec<PathBuf>,
-
-    /// Write the merged report here: records.jsonl and sweep.jsonl, sweep.csv and
-    /// sweep.svg, or transfer.jsonl and transfer.csv.
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-
-    /// Print one JSON line per cell instead of the table.
-    #[arg(long)]
-    json: bool,
-}
-
 pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     if args.eps_values.is_empty() || args.methods.is_empty() {
         return Err(CliError::usage(
@@ -104,7 +87,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     let mut failures = 0;
     for model in &models {
         for config in &configs {
-            attack::attack_all(
+            attack_all(
                 ctx,
                 &Ensemble::single(model),
                 &inputs,
@@ -135,50 +118,11 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     }
     let records = canonical(records).map_err(CliError::failed)?;
     report(&records, args.out.as_deref(), args.json)?;
-    Ok(if failures == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
-pub fn merge(args: MergeArgs) -> Result<ExitCode, CliError> {
-    let mut texts = Vec::new();
-    for path in &args.records {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
-        texts.push((path.display().to_string(), text));
-    }
-    // Every file holds one kind of record (or none): a sweep's or a transfer test's.
-    let mut kinds: Vec<RecordKind> = texts.iter().filter_map(|(_, t)| record_kind(t)).collect();
-    kinds.dedup();
-    match kinds[..] {
-        [] | [RecordKind::Sweep] => {
-            let mut records: Vec<Record> = Vec::new();
-            for (name, text) in &texts {
-                records.extend(parse_records(text, name).map_err(CliError::usage)?);
-            }
-            let records = canonical(records).map_err(CliError::usage)?;
-            report(&records, args.out.as_deref(), args.json)?;
-        }
-        [RecordKind::Transfer] => {
-            let mut records = Vec::new();
-            for (name, text) in &texts {
-                records.extend(parse_records(text, name).map_err(CliError::usage)?);
-            }
-            super::transfer::merge(records, args.out.as_deref(), args.json)?;
-        }
-        _ => {
-            return Err(CliError::usage(
-                "the files hold records of both sweeps and transfer tests; merge each kind on its own",
-            ));
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit_code(failures))
 }
 
 /// Prints the report and writes its files.
-fn report(records: &[Record], out: Option<&Path>, json: bool) -> Result<(), CliError> {
+pub fn report(records: &[Record], out: Option<&Path>, json: bool) -> Result<(), CliError> {
     let report = Report::from_records(records);
     if let Some(dir) = out {
         let title = "Attack success rate against eps";
@@ -216,28 +160,6 @@ fn report(records: &[Record], out: Option<&Path>, json: bool) -> Result<(), CliE
             format!("{}/{}", p.hits, p.trials),
             rate
         ))?;
-    }
-    Ok(())
-}
-
-/// Writes a study's files into `dir`: records.jsonl (one record per line, what `gibbon merge`
-/// reads) and each report file.
-pub(super) fn write_study<const N: usize>(
-    dir: &Path,
-    records: &[impl serde::Serialize],
-    reports: [(&str, String); N],
-) -> Result<(), CliError> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| CliError::failed(format!("cannot create {}: {e}", dir.display())))?;
-    let mut lines = String::new();
-    for r in records {
-        lines.push_str(&serde_json::to_string(r).expect("a record serialises"));
-        lines.push('\n');
-    }
-    for (name, text) in std::iter::once(("records.jsonl", lines)).chain(reports) {
-        let path = dir.join(name);
-        std::fs::write(&path, text)
-            .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))?;
     }
     Ok(())
 }

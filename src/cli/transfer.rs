@@ -1,10 +1,12 @@
-//! `gibbon transfer`: the seed article's whole experiment. Attack the images on each model in
-//! turn, let every model judge every adversarial image, and print the transfer matrix.
+//! `gibbon transfer`: the whole experiment of the 2018 article. Attack the images on each model
+//! in turn, let every model judge every adversarial image, and print the transfer matrix.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::attack::{self, AttackOptions, RULE, Row, unique_models};
+use super::batch::{Row, attack_all, exit_code, unique_models};
+use super::params::AttackOptions;
+use super::report::{RULE, attacked_line, transfer_table, write_study};
 use super::{CliError, Context, ModelSpec, emit, parse_model_spec};
 use crate::attacks::Ensemble;
 use crate::models::Classifier;
@@ -59,7 +61,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
             emit(format!("# attacked on {}", model.id()))?;
         }
         let mut made = Vec::new();
-        attack::attack_all(
+        attack_all(
             ctx,
             &Ensemble::single(model),
             &inputs,
@@ -67,7 +69,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
             &mut failures,
             |a| {
                 if !args.json {
-                    emit(a.table_line())?;
+                    emit(attacked_line(a))?;
                 }
                 let row = a.judge_by(&models)?;
                 for j in &row.judgements {
@@ -94,15 +96,11 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
         report(&records, args.out.as_deref(), true)?;
         return Ok(exit_code(failures));
     }
-    // The seed's change_model table, one per (source, judge) pair.
+    // One table per (source, judge) pair.
     for (source, made) in ids.iter().zip(&rows) {
         for (j, judge) in ids.iter().enumerate() {
-            if judge == source {
-                continue;
-            }
-            emit(format!("# transfer: made on {source}, judged by {judge}"))?;
-            for row in made {
-                emit(row.table_line(&row.judgements[j]))?;
+            if judge != source {
+                transfer_table(source, judge, made, j)?;
             }
         }
     }
@@ -110,18 +108,12 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     Ok(exit_code(failures))
 }
 
-/// Merges the records of sharded transfer tests (`gibbon merge`).
-pub fn merge(records: Vec<TransferRecord>, out: Option<&Path>, json: bool) -> Result<(), CliError> {
-    let records = canonical_transfer(records).map_err(CliError::usage)?;
-    report(&records, out, json)
-}
-
 /// Prints the matrices (a table, or JSON lines with `json`) and, with `out`, writes
 /// records.jsonl, transfer.jsonl and transfer.csv there.
-fn report(records: &[TransferRecord], out: Option<&Path>, json: bool) -> Result<(), CliError> {
+pub fn report(records: &[TransferRecord], out: Option<&Path>, json: bool) -> Result<(), CliError> {
     let report = TransferReport::from_records(records).map_err(CliError::usage)?;
     if let Some(dir) = out {
-        super::sweep::write_study(
+        write_study(
             dir,
             records,
             [
@@ -178,12 +170,4 @@ fn print_matrix(study: &TransferStudy) -> Result<(), CliError> {
         emit(line.trim_end())?;
     }
     Ok(())
-}
-
-fn exit_code(failures: usize) -> ExitCode {
-    if failures == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
 }

@@ -6,17 +6,37 @@ use burn::nn::conv::Conv2d;
 use burn::nn::{Linear, PaddingConfig2d};
 use burn::prelude::*;
 
-use super::keymap::KeyMap;
 use crate::weights::{TensorStore, WeightsError};
 
+/// What a weights file calls the tensors an architecture asks for by their canonical
+/// (torchvision) names. Each layout's answer is a key map (`super::keymap`).
+pub trait FileNames {
+    /// The file's name for the canonical key `key` (a parameter, such as `fc.weight`).
+    fn file_key(&self, key: &str) -> String;
+
+    /// Prefixes of file keys the eval-mode network does not use.
+    fn unused_prefixes(&self) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// Files that use the canonical names themselves (torchvision's, and test networks).
+pub struct CanonicalNames;
+
+impl FileNames for CanonicalNames {
+    fn file_key(&self, key: &str) -> String {
+        key.to_string()
+    }
+}
+
 /// Takes named weights out of a store onto a device, checking names and shapes. The
-/// architectures ask for canonical names; the layout's [`KeyMap`] says what the file calls
+/// architectures ask for canonical names; the layout's [`FileNames`] say what the file calls
 /// them, so errors name the file's own keys.
 pub struct Loader<'a> {
     store: &'a mut TensorStore,
     device: &'a Device,
     arch: &'a str,
-    keys: KeyMap,
+    keys: &'a dyn FileNames,
     /// The largest tensor the device can bind, in bytes; larger layers are split.
     pub max_tensor_bytes: Option<u64>,
 }
@@ -28,7 +48,7 @@ impl<'a> Loader<'a> {
         store: &'a mut TensorStore,
         device: &'a Device,
         arch: &'a str,
-        keys: KeyMap,
+        keys: &'a dyn FileNames,
     ) -> Self {
         Self {
             store,
@@ -115,7 +135,7 @@ impl Activation {
             Activation::Identity => x,
             Activation::Relu => burn::tensor::activation::relu(x),
             // One pass each way (burn's relu + clamp_max record several).
-            Activation::Relu6 => super::relu6::relu6(x),
+            Activation::Relu6 => crate::ops::relu6::relu6(x),
         }
     }
 }
@@ -192,10 +212,10 @@ pub struct BatchNorm {
 pub struct ConvNormAct {
     pub conv: Conv2d,
     /// For a depthwise convolution: its kernel rotated by 180 degrees, for the fast input
-    /// gradient of [`depthwise`](super::depthwise).
+    /// gradient of [`depthwise`](crate::ops::depthwise).
     pub rotated: Option<Tensor<4>>,
     /// For a pointwise (1x1, stride 1) convolution: its weight as a [1, C_in, C_out] matrix,
-    /// for the input gradient of [`pointwise`](super::pointwise).
+    /// for the input gradient of [`pointwise`](crate::ops::pointwise).
     pub transposed: Option<Tensor<3>>,
     #[module(skip)]
     pub activation: Activation,
@@ -251,7 +271,7 @@ impl ConvNormAct {
             !matches!(spec.padding, PaddingConfig2d::Explicit(t, l, b, r) if t + l + b + r > 0);
         let pointwise = spec.kernel == 1 && spec.stride == 1 && spec.groups == 1 && unpadded;
         let transposed = pointwise.then(|| {
-            let t = super::pointwise::transposed(&weight, out, spec.channels_in);
+            let t = crate::ops::pointwise::transposed(&weight, out, spec.channels_in);
             loader.upload(t, [1, spec.channels_in, out])
         });
         let depthwise = spec.groups > 1 && spec.groups == spec.channels_in && spec.groups == out;
@@ -285,7 +305,7 @@ impl ConvNormAct {
     /// conv -> (folded) batch norm -> activation.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let y = match (&self.rotated, &self.transposed, &self.conv.bias) {
-            (_, Some(transposed), Some(bias)) => super::pointwise::pointwise_conv2d(
+            (_, Some(transposed), Some(bias)) => crate::ops::pointwise::pointwise_conv2d(
                 x,
                 self.conv.weight.val(),
                 transposed.clone(),
@@ -293,8 +313,8 @@ impl ConvNormAct {
             ),
             (Some(rotated), _, Some(bias)) => {
                 let [_, _, h, w] = x.dims();
-                let options = super::depthwise::options(&self.conv, h, w);
-                super::depthwise::depthwise_conv2d(
+                let options = crate::ops::depthwise::options(&self.conv, h, w);
+                crate::ops::depthwise::depthwise_conv2d(
                     x,
                     self.conv.weight.val(),
                     rotated.clone(),
@@ -316,12 +336,39 @@ pub struct Dense {
 }
 
 impl Dense {
-    /// [N, in] -> [N, out].
+    /// [N, in] -> [N, out], each image on its own.
+    ///
+    /// As one [N, in] x [in, out] product, the CPU's matrix multiply (the `gemm` crate) takes
+    /// another path for one row (a matrix-vector product) than for several (blocked kernels),
+    /// which sum in another order: a batch of four gave other logits than each image alone,
+    /// and through the sign of the gradient other adversarial images. As N products of one
+    /// row each ([N, 1, in] x [N, in, out], the weight a broadcast view), every image takes
+    /// the same path at any batch size, forward and backward. (burn's `Linear::forward` and
+    /// `matmul` against a [1, in, out] weight fold the N rows back into one product.)
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        match self.parts.as_slice() {
-            [one] => one.forward(x),
-            parts => Tensor::cat(parts.iter().map(|p| p.forward(x.clone())).collect(), 1),
-        }
+        let [n, _] = x.dims();
+        let rows = x.unsqueeze_dim::<3>(1);
+        let part = |linear: &Linear| {
+            // The weight broadcast to [N, in, out] (a view): against a [1, in, out] weight,
+            // burn turns [N, 1, in] back into one [1, N, in] product.
+            let [d_in, d_out] = linear.weight.dims();
+            let weight = linear
+                .weight
+                .val()
+                .unsqueeze::<3>()
+                .expand([n, d_in, d_out]);
+            let y = rows.clone().matmul(weight);
+            match &linear.bias {
+                Some(bias) => y + bias.val().unsqueeze::<3>(),
+                None => y,
+            }
+        };
+        let y = match self.parts.as_slice() {
+            [one] => part(one),
+            parts => Tensor::cat(parts.iter().map(part).collect(), 2),
+        };
+        let out = y.dims()[2];
+        y.reshape([n, out])
     }
 }
 

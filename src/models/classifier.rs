@@ -2,15 +2,22 @@
 //! logits out.
 
 use burn::prelude::*;
+use burn::tensor::activation::log_softmax;
+use image::RgbImage;
 
 use super::blocks::Loader;
-use super::efficientnet_lite::EfficientNetLite;
+use super::efficientnet_lite::{EfficientNetLite, Variant};
 use super::googlenet::GoogLeNet;
+use super::input::{fit, to_tensor};
 use super::keymap::KeyMap;
+use super::normalization::Normalization;
 use super::resnet::{self, ResNet};
 use super::vgg::{self, Vgg};
-use super::{Layout, ModelError, ModelId, Normalization};
+use crate::backend::read_values;
+use crate::imaging::Preprocess;
+use crate::prediction::{DeviceError, Probabilities};
 use crate::weights::{TensorStore, WeightsError};
+use crate::zoo::{Layout, ModelError, ModelId};
 
 /// The network of a loaded model.
 #[derive(Debug)]
@@ -50,7 +57,8 @@ impl Classifier {
         let device = device.clone().without_autodiff();
         let layout = id.detect_layout(&store);
         let name = id.display_name();
-        let mut loader = Loader::new(&mut store, &device, name, KeyMap::new(layout, id));
+        let keys = KeyMap::new(layout, id);
+        let mut loader = Loader::new(&mut store, &device, name, &keys);
         loader.max_tensor_bytes = max_tensor_bytes;
         // The Caffe models Chainer loads differ from torchvision's in more than names.
         let caffe = layout == Layout::Chainer;
@@ -58,7 +66,7 @@ impl Classifier {
             ModelId::EfficientNetLite0
             | ModelId::EfficientNetLite1
             | ModelId::EfficientNetLite2 => Network::EfficientNetLite(Box::new(
-                EfficientNetLite::load(id.variant().unwrap(), &mut loader)?,
+                EfficientNetLite::load(Variant::of(id).expect("a Lite id"), &mut loader)?,
             )),
             ModelId::Vgg16 | ModelId::Vgg19 => {
                 let depth = vgg::Depth::of(id).expect("a VGG id");
@@ -85,7 +93,7 @@ impl Classifier {
         Ok(Self {
             id,
             layout,
-            normalization: id.normalization(layout),
+            normalization: Normalization::of(id, layout),
             network,
             device,
         })
@@ -129,5 +137,43 @@ impl Classifier {
             Network::ResNet(net) => net.forward(x),
             Network::GoogLeNet(net) => net.forward(x),
         }
+    }
+
+    /// Class probabilities for a batch of pixel tensors [N, 3, H, W] (0..255).
+    pub async fn probabilities(
+        &self,
+        pixels: Tensor<4>,
+    ) -> Result<Vec<Probabilities>, DeviceError> {
+        let [n, _, _, _] = pixels.dims();
+        let log_probs = log_softmax(self.logits(pixels), 1);
+        let values = read_values(log_probs).await?;
+        let classes = values.len() / n.max(1);
+        Ok(values
+            .chunks(classes)
+            .map(|c| Probabilities::from_log_probs(c.to_vec()))
+            .collect())
+    }
+
+    /// Class probabilities for a photo of any size, resized and centre-cropped to the
+    /// model's input by [`fit`] (an image of the input's size goes in as it is).
+    pub async fn classify(&self, image: &RgbImage) -> Result<Probabilities, DeviceError> {
+        self.classify_with(image, Preprocess::Crop).await
+    }
+
+    /// [`Classifier::classify`] with the given preprocessing: the same tensor function
+    /// a full-resolution attack differentiates through.
+    pub async fn classify_with(
+        &self,
+        image: &RgbImage,
+        preprocess: Preprocess,
+    ) -> Result<Probabilities, DeviceError> {
+        // On the CPU, then moved: a large photo would not fit one GPU buffer.
+        let cpu = Device::flex();
+        let input = fit(to_tensor(image, &cpu), self.input_size(), preprocess);
+        let shape = input.dims();
+        let values = read_values(input).await?;
+        let input = Tensor::<4>::from_data(TensorData::new(values, shape), self.device());
+        let mut all = self.probabilities(input).await?;
+        Ok(all.remove(0))
     }
 }

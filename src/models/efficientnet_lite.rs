@@ -5,10 +5,15 @@
 //! the key map translates lukemelas' EfficientNet-PyTorch names of the PyPI wheels
 //! (`_conv_stem`, `_blocks.N._expand_conv`, ...).
 
-#[cfg(feature = "compute")]
-pub use network::{EfficientNetLite, MbConv};
+use burn::nn::PaddingConfig2d;
+use burn::prelude::*;
 
-#[cfg(feature = "compute")]
+use super::blocks::{
+    Activation, BatchNorm, ConvNormAct, ConvSpec, Dense, Loader, global_average_pool, load_linear,
+};
+use crate::weights::WeightsError;
+use crate::zoo::ModelId;
+
 const BN_EPS: f64 = 1e-3;
 
 /// One of the Lite variants: depth and width multipliers fixed by the reference implementation.
@@ -20,14 +25,12 @@ pub enum Variant {
 }
 
 /// One stage of MBConv blocks: kernel, first stride, expansion ratio.
-#[cfg(feature = "compute")]
 struct Stage {
     kernel: usize,
     stride: usize,
     expand: usize,
 }
 
-#[cfg(feature = "compute")]
 const STAGES: [Stage; 7] = [
     Stage {
         kernel: 3,
@@ -67,12 +70,13 @@ const STAGES: [Stage; 7] = [
 ];
 
 impl Variant {
-    /// Input resolution the variant was trained at.
-    pub fn resolution(self) -> usize {
-        match self {
-            Variant::Lite0 => 224,
-            Variant::Lite1 => 240,
-            Variant::Lite2 => 260,
+    /// The variant of a model id, if it is one of EfficientNet-Lite's.
+    pub fn of(id: ModelId) -> Option<Self> {
+        match id {
+            ModelId::EfficientNetLite0 => Some(Variant::Lite0),
+            ModelId::EfficientNetLite1 => Some(Variant::Lite1),
+            ModelId::EfficientNetLite2 => Some(Variant::Lite2),
+            _ => None,
         }
     }
 
@@ -85,7 +89,6 @@ impl Variant {
     }
 
     /// Output channels per stage (width scaling, rounded to multiples of 8).
-    #[cfg(feature = "compute")]
     fn widths(self) -> [usize; 7] {
         match self {
             Variant::Lite0 | Variant::Lite1 => [16, 24, 40, 80, 112, 192, 320],
@@ -103,122 +106,108 @@ impl Variant {
     }
 }
 
-/// The network, which needs burn.
-#[cfg(feature = "compute")]
-mod network {
-    use burn::nn::PaddingConfig2d;
-    use burn::prelude::*;
+/// Inverted residual block: 1x1 expand, depthwise kxk, 1x1 project, residual when shapes allow.
+#[derive(Module, Debug)]
+pub struct MbConv {
+    pub expand: Option<ConvNormAct>,
+    pub depthwise: ConvNormAct,
+    pub project: ConvNormAct,
+    #[module(skip)]
+    pub residual: bool,
+}
 
-    use super::{BN_EPS, STAGES, Variant};
-    use crate::models::blocks::{
-        Activation, BatchNorm, ConvNormAct, ConvSpec, Dense, Loader, global_average_pool,
-        load_linear,
-    };
-    use crate::weights::WeightsError;
-
-    /// Inverted residual block: 1x1 expand, depthwise kxk, 1x1 project, residual when shapes allow.
-    #[derive(Module, Debug)]
-    pub struct MbConv {
-        pub expand: Option<ConvNormAct>,
-        pub depthwise: ConvNormAct,
-        pub project: ConvNormAct,
-        #[module(skip)]
-        pub residual: bool,
+impl MbConv {
+    /// expand -> depthwise -> project (+ input).
+    pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
+        let x = match &self.expand {
+            Some(expand) => expand.forward(input.clone()),
+            None => input.clone(),
+        };
+        let x = self.depthwise.forward(x);
+        let x = self.project.forward(x);
+        if self.residual { x + input } else { x }
     }
+}
 
-    impl MbConv {
-        /// expand -> depthwise -> project (+ input).
-        pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
-            let x = match &self.expand {
-                Some(expand) => expand.forward(input.clone()),
-                None => input.clone(),
-            };
-            let x = self.depthwise.forward(x);
-            let x = self.project.forward(x);
-            if self.residual { x + input } else { x }
-        }
-    }
+/// The network from normalised input to ImageNet logits.
+#[derive(Module, Debug)]
+pub struct EfficientNetLite {
+    pub stem: ConvNormAct,
+    pub blocks: Vec<MbConv>,
+    pub head: ConvNormAct,
+    pub fc: Dense,
+}
 
-    /// The network from normalised input to ImageNet logits.
-    #[derive(Module, Debug)]
-    pub struct EfficientNetLite {
-        pub stem: ConvNormAct,
-        pub blocks: Vec<MbConv>,
-        pub head: ConvNormAct,
-        pub fc: Dense,
-    }
+impl EfficientNetLite {
+    /// Builds `variant`.
+    pub fn load(variant: Variant, loader: &mut Loader) -> Result<Self, WeightsError> {
+        let same = || PaddingConfig2d::Same;
+        // A convolution `<module>.0` with its batch norm `<module>.1` (Conv2dNormActivation).
+        let conv_bn = |loader: &mut Loader, module: &str, spec: ConvSpec, act: Activation| {
+            let norm = Some(BatchNorm {
+                prefix: format!("{module}.1"),
+                eps: BN_EPS,
+            });
+            ConvNormAct::load(loader, &format!("{module}.0"), norm, spec, act)
+        };
+        let stem = conv_bn(
+            loader,
+            "features.0",
+            ConvSpec::new(3, 32, 3, 2, same()),
+            Activation::Relu6,
+        )?;
 
-    impl EfficientNetLite {
-        /// Builds `variant`.
-        pub fn load(variant: Variant, loader: &mut Loader) -> Result<Self, WeightsError> {
-            let same = || PaddingConfig2d::Same;
-            // A convolution `<module>.0` with its batch norm `<module>.1` (Conv2dNormActivation).
-            let conv_bn = |loader: &mut Loader, module: &str, spec: ConvSpec, act: Activation| {
-                let norm = Some(BatchNorm {
-                    prefix: format!("{module}.1"),
-                    eps: BN_EPS,
+        let mut blocks = Vec::new();
+        let mut channels = 32;
+        let stages = STAGES.iter().zip(variant.repeats()).zip(variant.widths());
+        for (s, ((stage, repeats), width)) in stages.enumerate() {
+            for r in 0..repeats {
+                let stride = if r == 0 { stage.stride } else { 1 };
+                let hidden = channels * stage.expand;
+                let layer = |i: usize| format!("features.{}.{r}.block.{i}", s + 1);
+                let mut i = 0;
+                let expand = if stage.expand != 1 {
+                    let spec = ConvSpec::new(channels, hidden, 1, 1, same());
+                    i += 1;
+                    Some(conv_bn(loader, &layer(0), spec, Activation::Relu6)?)
+                } else {
+                    None
+                };
+                let spec = ConvSpec::depthwise(hidden, stage.kernel, stride, same());
+                let depthwise = conv_bn(loader, &layer(i), spec, Activation::Relu6)?;
+                let spec = ConvSpec::new(hidden, width, 1, 1, same());
+                let project = conv_bn(loader, &layer(i + 1), spec, Activation::Identity)?;
+                blocks.push(MbConv {
+                    expand,
+                    depthwise,
+                    project,
+                    residual: stride == 1 && channels == width,
                 });
-                ConvNormAct::load(loader, &format!("{module}.0"), norm, spec, act)
-            };
-            let stem = conv_bn(
-                loader,
-                "features.0",
-                ConvSpec::new(3, 32, 3, 2, same()),
-                Activation::Relu6,
-            )?;
-
-            let mut blocks = Vec::new();
-            let mut channels = 32;
-            let stages = STAGES.iter().zip(variant.repeats()).zip(variant.widths());
-            for (s, ((stage, repeats), width)) in stages.enumerate() {
-                for r in 0..repeats {
-                    let stride = if r == 0 { stage.stride } else { 1 };
-                    let hidden = channels * stage.expand;
-                    let layer = |i: usize| format!("features.{}.{r}.block.{i}", s + 1);
-                    let mut i = 0;
-                    let expand = if stage.expand != 1 {
-                        let spec = ConvSpec::new(channels, hidden, 1, 1, same());
-                        i += 1;
-                        Some(conv_bn(loader, &layer(0), spec, Activation::Relu6)?)
-                    } else {
-                        None
-                    };
-                    let spec = ConvSpec::depthwise(hidden, stage.kernel, stride, same());
-                    let depthwise = conv_bn(loader, &layer(i), spec, Activation::Relu6)?;
-                    let spec = ConvSpec::new(hidden, width, 1, 1, same());
-                    let project = conv_bn(loader, &layer(i + 1), spec, Activation::Identity)?;
-                    blocks.push(MbConv {
-                        expand,
-                        depthwise,
-                        project,
-                        residual: stride == 1 && channels == width,
-                    });
-                    channels = width;
-                }
+                channels = width;
             }
-            let head = conv_bn(
-                loader,
-                "features.8",
-                ConvSpec::new(channels, 1280, 1, 1, same()),
-                Activation::Relu6,
-            )?;
-            let fc = load_linear(loader, "classifier.1", 1280, 1000)?;
-            Ok(Self {
-                stem,
-                blocks,
-                head,
-                fc,
-            })
         }
+        let head = conv_bn(
+            loader,
+            "features.8",
+            ConvSpec::new(channels, 1280, 1, 1, same()),
+            Activation::Relu6,
+        )?;
+        let fc = load_linear(loader, "classifier.1", 1280, 1000)?;
+        Ok(Self {
+            stem,
+            blocks,
+            head,
+            fc,
+        })
+    }
 
-        /// Normalised [N, 3, H, W] input -> [N, 1000] logits.
-        pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-            let mut x = self.stem.forward(x);
-            for block in &self.blocks {
-                x = block.forward(x);
-            }
-            let x = self.head.forward(x);
-            self.fc.forward(global_average_pool(x))
+    /// Normalised [N, 3, H, W] input -> [N, 1000] logits.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        let mut x = self.stem.forward(x);
+        for block in &self.blocks {
+            x = block.forward(x);
         }
+        let x = self.head.forward(x);
+        self.fc.forward(global_average_pool(x))
     }
 }

@@ -5,8 +5,9 @@
 //! what a canonical name is called in a file of its layout, so errors name the file's own keys
 //! and a new layout is one more map here, not a branch in every architecture.
 
+use super::blocks::FileNames;
 use super::efficientnet_lite::Variant;
-use super::{Layout, ModelId};
+use crate::zoo::{Layout, ModelId};
 
 /// How a layout names a model's tensors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,17 +21,13 @@ impl KeyMap {
     pub fn new(layout: Layout, model: ModelId) -> Self {
         Self { layout, model }
     }
+}
 
-    /// Names as they are (torchvision's files, and test networks).
-    pub fn identity() -> Self {
-        Self::new(Layout::Torchvision, ModelId::ResNet18)
-    }
-
-    /// The file's name for the canonical key `key` (a parameter, such as `fc.weight`).
-    pub fn file_key(&self, key: &str) -> String {
+impl FileNames for KeyMap {
+    fn file_key(&self, key: &str) -> String {
         let mapped = match self.layout {
             Layout::Torchvision => None,
-            Layout::EfficientNet => self.model.variant().and_then(|v| lukemelas(v, key)),
+            Layout::EfficientNet => Variant::of(self.model).and_then(|v| lukemelas(v, key)),
             Layout::Chainer => match self.model {
                 ModelId::Vgg16 | ModelId::Vgg19 => chainer_vgg(self.model, key),
                 ModelId::GoogLeNet => chainer_googlenet(key),
@@ -40,9 +37,8 @@ impl KeyMap {
         mapped.unwrap_or_else(|| key.to_string())
     }
 
-    /// Prefixes of file keys the eval-mode network does not use (GoogLeNet's auxiliary
-    /// classifiers, which only help training).
-    pub fn unused_prefixes(&self) -> &'static [&'static str] {
+    /// GoogLeNet's auxiliary classifiers only help training.
+    fn unused_prefixes(&self) -> &'static [&'static str] {
         match (self.layout, self.model) {
             (Layout::Chainer, ModelId::GoogLeNet) => &["loss1_", "loss2_"],
             (_, ModelId::GoogLeNet) => &["aux1.", "aux2."],

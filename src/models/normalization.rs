@@ -1,7 +1,8 @@
 //! Input normalisation: the model's first step, so that attacks work on raw pixels (0..255).
 
-#[cfg(feature = "compute")]
 use burn::prelude::*;
+
+use crate::zoo::{Layout, ModelId};
 
 /// How a model turns RGB pixels in 0..255 into its input.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -15,6 +16,24 @@ pub struct Normalization {
 }
 
 impl Normalization {
+    /// How `model`'s pixels are normalised for weights in `layout`.
+    pub fn of(model: ModelId, layout: Layout) -> Self {
+        match (layout, model) {
+            // The official TF EfficientNet-Lite preprocessing: (x - 127) / 128.
+            (Layout::EfficientNet, _) => Self::mean_std([127.0; 3], [128.0; 3]),
+            // torchvision normalises with ImageNet statistics, and its pretrained GoogLeNet then
+            // applies `transform_input`, which maps that back to (x / 255 - 0.5) / 0.5.
+            (Layout::Torchvision, ModelId::GoogLeNet) => Self::mean_std([127.5; 3], [127.5; 3]),
+            (Layout::Torchvision, _) => Self::torchvision(),
+            // Caffe: BGR minus the training set's mean.
+            (Layout::Chainer, ModelId::GoogLeNet) => Self::caffe_bgr([104.0, 117.0, 123.0]),
+            (Layout::Chainer, ModelId::Vgg16 | ModelId::Vgg19) => {
+                Self::caffe_bgr([103.939, 116.779, 123.68])
+            }
+            (Layout::Chainer, _) => Self::caffe_bgr([103.063, 115.903, 123.152]),
+        }
+    }
+
     /// `(x - mean) / std` per RGB channel, on the 0..255 scale.
     pub fn mean_std(mean: [f32; 3], std: [f32; 3]) -> Self {
         Self {
@@ -42,7 +61,6 @@ impl Normalization {
     }
 
     /// Applies the normalisation to pixels [N, 3, H, W].
-    #[cfg(feature = "compute")]
     pub fn apply(&self, pixels: Tensor<4>) -> Tensor<4> {
         let device = pixels.device();
         let x = if self.bgr { pixels.flip([1]) } else { pixels };

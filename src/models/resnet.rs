@@ -11,12 +11,12 @@ use burn::nn::PaddingConfig2d;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::ModelId;
 use super::blocks::{
     Activation, BatchNorm, ConvNormAct, ConvSpec, Dense, Loader, global_average_pool, load_linear,
     max_pool,
 };
 use crate::weights::WeightsError;
+use crate::zoo::ModelId;
 
 /// The depth of a ResNet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,9 +8,9 @@ use burn::nn::PaddingConfig2d;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::ModelId;
 use super::blocks::{Activation, ConvNormAct, ConvSpec, Dense, Loader, load_linear, max_pool};
 use crate::weights::WeightsError;
+use crate::zoo::ModelId;
 
 /// The depth of a VGG.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

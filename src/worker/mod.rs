@@ -3,14 +3,13 @@
 //! [`protocol`]: requests in, events out.
 //!
 //! The worker is a second wasm binary (`src/bin/gibbon-worker.rs`) built from this same
-//! library; the model and attack code it runs is the CLI's.
+//! library; the model and attack code it runs is the CLI's. The protocol is plain data, which
+//! the page's own binary holds too; the jobs need burn and a browser.
 
 pub mod protocol;
 
 #[cfg(all(target_arch = "wasm32", feature = "compute"))]
 mod jobs;
-#[cfg(all(target_arch = "wasm32", feature = "compute"))]
-pub mod scope;
 
 #[cfg(all(target_arch = "wasm32", feature = "compute"))]
 pub use jobs::run;

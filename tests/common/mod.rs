@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use gibbon::burn::prelude::*;
-use gibbon::models::{Classifier, ModelId};
+use gibbon::models::Classifier;
+use gibbon::zoo::ModelId;
 use image::RgbImage;
 
 /// The folder of reference outputs (independent float64 numpy forward passes).
@@ -64,7 +65,7 @@ pub enum Need {
 }
 
 fn weights_installed() -> bool {
-    let models = gibbon::models::ModelId::BUILT_IN
+    let models = gibbon::zoo::ModelId::BUILT_IN
         .iter()
         .all(|&id| gibbon::home::builtin_weights_path(id).is_some_and(|p| p.exists()));
     let samples = gibbon::samples::SAMPLES

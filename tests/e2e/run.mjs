@@ -596,7 +596,7 @@ await scenario("keyboard and phone: photo to download with the keyboard alone at
   await context.close();
 });
 
-await scenario("language: Japanese from the switch, kept over a reload; screenshots at 1280 and 390 px", async () => {
+await scenario("language: Japanese from the switch, kept over a reload, notices that follow it; screenshots at 1280 and 390 px", async () => {
   const { context, page, errors } = await newPage("?backend=cpu");
   const tagline = () => page.textContent(testid("tagline"));
   check(/^Drop a photo/.test(await tagline()), "English first (the browser's language)");
@@ -620,6 +620,18 @@ await scenario("language: Japanese from the switch, kept over a reload; screensh
   await page.click(`${testid("notice")} .close`);
   await page.click(testid("sample-chelsea"));
   await top1(page, "original-predictions");
+  // So do the page's own notices: a step size that is not a number, refused before anything
+  // reaches the worker.
+  await page.fill(testid("alpha"), "abc");
+  await page.click(testid("run"));
+  const summary = `${testid("notice")} .summary`;
+  await page.waitForFunction((sel) => /^「歩幅 α」に「abc」は使えません/.test(document.querySelector(sel)?.textContent || ""), summary, { timeout: T(10) });
+  await page.selectOption(testid("language"), "en");
+  await page.waitForFunction((sel) => /^The step α must be .*“abc”/.test(document.querySelector(sel)?.textContent || ""), summary, { timeout: T(10) });
+  await page.selectOption(testid("language"), "ja");
+  await page.waitForFunction((sel) => /^「歩幅 α」に/.test(document.querySelector(sel)?.textContent || ""), summary, { timeout: T(10) });
+  await page.click(`${testid("notice")} .close`);
+  await page.fill(testid("alpha"), "");
   await page.screenshot({ path: path.join(output, "ja-1280-before.png"), fullPage: true });
   await page.setViewportSize({ width: 390, height: 1000 });
   await page.screenshot({ path: path.join(output, "ja-390-before.png"), fullPage: true });

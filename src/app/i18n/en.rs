@@ -1,8 +1,9 @@
 //! The page in English.
 
-use super::{LessonVerdict, LessonWords, Texts, Why, Work};
-use crate::attacks::{Method, Start};
-use crate::worker::protocol::{PhotoProblem, Say};
+use super::{LessonVerdict, LessonWords, Texts};
+use crate::app::note::{CameraProblem, Note, Why, Work};
+use crate::attacks::{Method, Param, Range, Start};
+use crate::worker::protocol::{Part, PartError, PhotoProblem, Say};
 
 pub static EN: Texts = Texts {
     language: "Language",
@@ -58,6 +59,15 @@ pub static EN: Texts = Texts {
         Method::Fooling => {
             "Starts from grey or noise instead of the photo and climbs until the model is sure it sees the class you choose (Nguyen et al. 2015)."
         }
+        Method::ApgdCe => {
+            "PGD that sets its own step size: it starts large and halves it whenever the loss stops climbing, with momentum (Croce & Hein 2020). The first attack of AutoAttack, the field's robustness benchmark."
+        }
+        Method::ApgdT => {
+            "APGD aimed in turn at the photo's next most likely classes, with a loss that ignores how confident the model is (Croce & Hein 2020)."
+        }
+        Method::Square => {
+            "A black box: sees only the model's top-5 probabilities, never a gradient. It tries random squares of ±ε and keeps what lowers the model's margin (Andriushchenko et al. 2020). Hiding the gradient is no defence."
+        }
     },
     eps: |eps| format!("ε = {eps} / 255"),
     eps_slider: "Budget ε, in 255ths",
@@ -104,11 +114,11 @@ pub static EN: Texts = Texts {
         },
         LessonWords {
             title: "6. Iterative least-likely",
-            text: "The article's favourite: aim at the class the model finds least likely for the photo, the most absurd answer it could give.",
+            text: "The favourite of the 2018 article this lesson follows, “今更聞けない!? Adversarial Examples”: aim at the class the model finds least likely for the photo, the most absurd answer it could give.",
         },
         LessonWords {
             title: "7. Does it fool another model?",
-            text: "The image was made for one model. The other models now judge the very same pixels: the article found that this transfer was rare.",
+            text: "The image was made for one model. The other models now judge the very same pixels: the 2018 article found that this transfer was rare.",
         },
         LessonWords {
             title: "8. Does it survive a JPEG?",
@@ -214,8 +224,6 @@ pub static EN: Texts = Texts {
     download_adversarial: "Download adversarial PNG",
     download_perturbation: "Download perturbation (×10)",
     share_card: "Share card (PNG)",
-    download_failed: "The download could not start.",
-    card_failed: "The share card could not be made.",
     card_title: |fooled| {
         let verdict = if fooled { "fooled" } else { "not fooled" };
         format!("An adversarial example: the model is {verdict}")
@@ -227,7 +235,7 @@ pub static EN: Texts = Texts {
         )
     },
     transfer_title: "Transfer to other models",
-    transfer_note: "The seed article's change_model step: the same 8-bit adversarial image, resized to each model's input. Fooled means the model's answer is now wrong (or, for a photo of your own, changed).",
+    transfer_note: "The other models judge the same 8-bit adversarial image, each at its own input size, as the change_model step of the 2018 article “今更聞けない!? Adversarial Examples” did. Fooled means the model's answer is now wrong (or, for a photo of your own, changed).",
     transfer_run: "Test on the other models",
     transfer_testing: "Testing…",
     column_model: "Model",
@@ -260,7 +268,7 @@ pub static EN: Texts = Texts {
     sweep_title: "ε sweep",
     sweep_note: |eps| {
         format!(
-            "Attack this photo at ε = {eps} with the last attack's method (I-FGSM before any), each with the seed's default steps: how small can the noise be?"
+            "Attack this photo at ε = {eps} with the last attack's method (I-FGSM before any), each ε with its default step size and number of steps: how small can the noise be?"
         )
     },
     sweep_run: "Sweep ε",
@@ -281,8 +289,6 @@ pub static EN: Texts = Texts {
     weights_file: "Choose a weights file",
     weights_url: "or a path on this site: models/vgg16.f16.safetensors",
     weights_load: "Load",
-    same_site_only: "Give a path on this site, such as models/resnet152.f16.safetensors (no other site is contacted).",
-    choose_photo_first: "Choose a photo first.",
     refine: |steps| {
         format!(" If rounding to 8 bits undoes it, up to {steps} whole-level steps more")
     },
@@ -317,48 +323,15 @@ pub static EN: Texts = Texts {
     target_placeholder: "type a class, e.g. gibbon",
     target_chosen: |name, index| format!("Target: {name} ({index})"),
     no_target: "No target chosen",
-    alpha_invalid: "The step α must be a number of pixel units, such as 1 or 0.5.",
-    steps_invalid: "Steps must be a whole number, such as 10.",
-    camera_no_picture: "The camera gave no picture yet; try again in a moment.",
-    camera_insecure: "No camera here: browsers give cameras only to pages over https or on localhost. Drop, paste or choose a photo instead.",
-    camera_failed: "The camera could not be opened.",
-    camera_refused: "No camera: permission was refused or there is none. Drop, paste or choose a photo instead.",
-    camera_not_video: "The camera gave something that is not a video.",
     details: "Details",
-    interrupted: |work, why| {
-        let work = match work {
-            Work::Attack => "The attack",
-            Work::Transfer => "The transfer test",
-            Work::Survival => "The survival check",
-            Work::Matrix => "The matrix photo",
-        };
-        let why = match why {
-            Why::Photo => "another photo was chosen",
-            Why::Model => "the model changed",
-            Why::Device => "the device changed",
-            Why::Loaded => "another model was loaded",
-        };
-        format!("{work} was cancelled because {why}.")
-    },
-    cancelled_after: |steps| {
-        format!("Cancelled after {steps} step(s); the result so far is shown.")
-    },
-    images_not_whole: "The attack's images did not arrive whole.",
-    device_lost: "The graphics device stopped (a driver reset, or the browser took it back). Gibbon started its computing part again; your photo and result are kept.",
-    worker_broke: "Something broke in Gibbon's computing part. It was started again; your photo and result are kept.",
-    worker_keeps_stopping: "Gibbon's computing part keeps stopping in this browser. Reload the page to try again.",
-    model_loaded: |model, from, layout| {
-        let layout = layout.map(|l| format!(" ({l} layout)")).unwrap_or_default();
-        format!("{model} loaded from {from}{layout}; choose it in the model list.")
-    },
     close_notice: "Close this notice",
     page_broke: "Something broke on this page. Reload it to start again; your photo never left your machine.",
     say,
+    note,
 };
 
 fn say(say: &Say) -> String {
     match say {
-        Say::Text(text) => text.clone(),
         Say::NotUnderstood => {
             "The page sent a request its computing part does not understand (two versions of Gibbon?). Reload the page.".into()
         }
@@ -380,7 +353,7 @@ fn say(say: &Say) -> String {
         }
         Say::PhotoUnreadable(name) => format!("{name} could not be read."),
         Say::BadPhoto { name, why } => format!("{name}: {}", photo_problem(*why)),
-        Say::ChoosePhoto => EN.choose_photo_first.into(),
+        Say::ChoosePhoto => "Choose a photo first.".into(),
         Say::DeviceFailed => {
             "The computation failed on the device. Try again, or switch to the CPU.".into()
         }
@@ -393,16 +366,183 @@ fn say(say: &Say) -> String {
         ),
         Say::NoResult => "The attack returned no image.".into(),
         Say::PngFailed => "The PNG could not be made.".into(),
-        Say::ImagesMissing => "The attack's images did not come with the request.".into(),
+        Say::Part(PartError::Missing(part)) => capitalised(&format!(
+            "{} did not arrive with its message between the page and Gibbon's computing part (two versions of Gibbon?). Reload the page.",
+            part_name(*part)
+        )),
+        Say::Part(PartError::WrongSize {
+            part,
+            width,
+            height,
+            expected,
+            got,
+        }) => capitalised(&format!(
+            "{} arrived with {got} bytes, not the {expected} of its {width}x{height} pixels (two versions of Gibbon?). Reload the page.",
+            part_name(*part)
+        )),
         Say::CheckFailed(t) => format!("The {} check failed.", (EN.transform)(*t)),
         Say::SweepPoints(max) => format!("A sweep takes 1 to {max} values of ε."),
-        Say::Settings(why) => {
-            let mut chars = why.chars();
-            match chars.next() {
-                Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
-                None => String::new(),
-            }
+        Say::BadSetting { param, value } => capitalised(&format!(
+            "{} must be {} (not “{value}”).",
+            param_name(*param),
+            allowed(*param)
+        )),
+        Say::SettingsRefused => "The attack refuses these settings; the details say why.".into(),
+    }
+}
+
+/// The page's own notices, and the worker's.
+fn note(note: &Note) -> String {
+    match note {
+        Note::Said(said) => say(said),
+        Note::Interrupted { work, why } => {
+            let work = match work {
+                Work::Attack => "The attack",
+                Work::Transfer => "The transfer test",
+                Work::Survival => "The survival check",
+                Work::Matrix => "The matrix photo",
+                Work::Sweep => "The ε sweep",
+            };
+            let why = match why {
+                Why::Photo => "another photo was chosen",
+                Why::Model => "the model changed",
+                Why::Device => "the device changed",
+                Why::Loaded => "another model was loaded",
+            };
+            format!("{work} was cancelled because {why}.")
         }
+        Note::CancelledAfter(steps) => {
+            format!("Cancelled after {steps} step(s); the result so far is shown.")
+        }
+        Note::NeedsTarget(method) => format!(
+            "{} needs a target class: type one, such as gibbon, and choose it.",
+            (EN.method_title)(*method)
+        ),
+        Note::ModelLoaded {
+            model,
+            from,
+            layout,
+        } => {
+            let layout = layout
+                .map(|l| format!(" ({l:?} layout)"))
+                .unwrap_or_default();
+            format!(
+                "{} loaded from {from}{layout}; choose it in the model list.",
+                model.display_name()
+            )
+        }
+        Note::SameSiteOnly => {
+            "Give a path on this site, such as models/resnet152.f16.safetensors (no other site is contacted).".into()
+        }
+        Note::DeviceStopped => {
+            "The graphics device stopped (a driver reset, or the browser took it back). Gibbon started its computing part again; your photo and result are kept.".into()
+        }
+        Note::WorkerBroke => {
+            "Something broke in Gibbon's computing part. It was started again; your photo and result are kept.".into()
+        }
+        Note::WorkerKeepsStopping => {
+            "Gibbon's computing part keeps stopping in this browser. Reload the page to try again.".into()
+        }
+        Note::DownloadFailed => "The download could not start.".into(),
+        Note::CardFailed => "The share card could not be made.".into(),
+        Note::Camera(problem) => match problem {
+            CameraProblem::NoPicture => {
+                "The camera gave no picture yet; try again in a moment."
+            }
+            CameraProblem::Insecure => {
+                "No camera here: browsers give cameras only to pages over https or on localhost. Drop, paste or choose a photo instead."
+            }
+            CameraProblem::Failed => "The camera could not be opened.",
+            CameraProblem::Refused => {
+                "No camera: permission was refused or there is none. Drop, paste or choose a photo instead."
+            }
+            CameraProblem::NotVideo => "The camera gave something that is not a video.",
+        }
+        .into(),
+    }
+}
+
+/// An attack's parameter, as a notice names it.
+fn param_name(param: Param) -> &'static str {
+    match param {
+        Param::Eps => "the budget ε",
+        Param::Alpha => "the step α",
+        Param::Steps => "the number of steps",
+        Param::Target => "the target class",
+        Param::Label => "the true class",
+        Param::Momentum => "the momentum",
+        Param::Restarts => "the number of random restarts",
+        Param::Diversity => "the diversity",
+        Param::Confidence => "the margin κ",
+        Param::C => "the constant c",
+        Param::SearchSteps => "the number of search rounds on c",
+        Param::LearningRate => "the learning rate",
+        Param::Overshoot => "the overshoot",
+        Param::Candidates => "the number of candidate classes",
+        Param::Threshold => "the probability to stop at",
+        Param::Tv => "the weight of the total-variation prior",
+        Param::Refine => "the number of whole-level steps after rounding",
+        Param::Eot => "the number of random views per step",
+        Param::Resolution => "the resolution",
+        Param::Targets => "the number of target classes",
+        Param::Queries => "the number of queries",
+        Param::PInit => "the first share of pixels a square covers (p_init)",
+    }
+}
+
+/// What an attack's parameter may be (the ranges of `AttackConfig::validate`).
+fn allowed(param: Param) -> String {
+    let number = |v: f64| v.to_string();
+    match (param, param.range()) {
+        (Param::Eps, _) => "a number from 0 to 255 (in 255ths: 8 means 8/255)".into(),
+        (Param::Alpha, _) => "a positive number of pixel levels up to 255, such as 1 or 0.5".into(),
+        (_, Range::Whole { min, max }) => format!("a whole number from {min} to {max}"),
+        (
+            _,
+            Range::Number {
+                min_open: true,
+                max_open: true,
+                ..
+            },
+        ) => "a probability between 0 and 1".into(),
+        (
+            _,
+            Range::Number {
+                min,
+                max,
+                min_open: true,
+                ..
+            },
+        ) if min == 0.0 => format!("a positive number up to {}", number(max)),
+        (_, Range::Number { min, max, .. }) => {
+            format!("a number from {} to {}", number(min), number(max))
+        }
+        (_, Range::Class) => "an ImageNet class, 0 to 999".into(),
+        (_, Range::Resolution) => "the photo's own size or the model's".into(),
+    }
+}
+
+/// A binary part of the messages between the page and the worker.
+fn part_name(part: Part) -> String {
+    match part {
+        Part::Photo => "the photo's file".into(),
+        Part::Input => "what the model sees".into(),
+        Part::Iterate => "the attack's current image".into(),
+        Part::Original => "the original image".into(),
+        Part::Adversarial => "the adversarial image".into(),
+        Part::Png => "the adversarial PNG".into(),
+        Part::ShownOriginal => "the smaller copy of the original image".into(),
+        Part::ShownAdversarial => "the smaller copy of the adversarial image".into(),
+        Part::Check(n) => format!("the image of survival check {}", n + 1),
+    }
+}
+
+/// A sentence that starts with a capital letter.
+fn capitalised(sentence: &str) -> String {
+    let mut chars = sentence.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 

@@ -1,8 +1,9 @@
 //! The page in Japanese.
 
-use super::{LessonVerdict, LessonWords, Texts, Why, Work};
-use crate::attacks::{Method, Start, Transform};
-use crate::worker::protocol::{PhotoProblem, Say};
+use super::{LessonVerdict, LessonWords, Texts};
+use crate::app::note::{CameraProblem, Note, Why, Work};
+use crate::attacks::{Method, Param, Range, Start, Transform};
+use crate::worker::protocol::{Part, PartError, PhotoProblem, Say};
 
 pub static JA: Texts = Texts {
     language: "言語",
@@ -41,6 +42,9 @@ pub static JA: Texts = Texts {
         Method::CwL2 => "Carlini-Wagner L2",
         Method::DeepFool => "DeepFool (最小の L2)",
         Method::Fooling => "だまし画像 (ノイズから)",
+        Method::ApgdCe => "APGD-CE (歩幅の自動調整)",
+        Method::ApgdT => "APGD-T (クラス指定の DLR)",
+        Method::Square => "Square (確率だけ、勾配なし)",
     },
     explain: |method| match method {
         Method::Fgsm => {
@@ -69,6 +73,15 @@ pub static JA: Texts = Texts {
         }
         Method::Fooling => {
             "写真ではなく灰色やノイズから始め、あなたが選んだクラスだとモデルが確信するまで登ります (Nguyen ら 2015)。"
+        }
+        Method::ApgdCe => {
+            "歩幅を自分で決める PGD です。大きな歩幅で始め、損失が伸びなくなるたびに半分にし、モーメンタムも使います (Croce と Hein 2020)。この分野の頑健性の基準 AutoAttack の最初の攻撃です。"
+        }
+        Method::ApgdT => {
+            "写真で次にありそうなクラスに順に狙いを定める APGD で、モデルの自信の大きさに左右されない損失を使います (Croce と Hein 2020)。"
+        }
+        Method::Square => {
+            "ブラックボックス攻撃です。モデルの上位 5 クラスの確率しか見ず、勾配は一切使いません。±ε のランダムな正方形を試し、モデルの余裕を減らすものだけを残します (Andriushchenko ら 2020)。勾配を隠しても守りにはなりません。"
         }
     },
     eps: |eps| format!("ε = {eps} / 255"),
@@ -116,11 +129,11 @@ pub static JA: Texts = Texts {
         },
         LessonWords {
             title: "6. 反復最小尤度法",
-            text: "元の記事のお気に入りです。この写真でモデルが最もありえないと考えるクラス、つまり最もばかげた答えを狙います。",
+            text: "このレッスンが下敷きにした 2018 年の記事「今更聞けない!? Adversarial Examples」のお気に入りです。この写真でモデルが最もありえないと考えるクラス、つまり最もばかげた答えを狙います。",
         },
         LessonWords {
             title: "7. ほかのモデルもだませるか",
-            text: "この画像は一つのモデル用に作られました。ほかのモデルがまったく同じ画素を判定します。元の記事では、このような転移はまれでした。",
+            text: "この画像は一つのモデル用に作られました。ほかのモデルがまったく同じ画素を判定します。2018 年の記事では、このような転移はまれでした。",
         },
         LessonWords {
             title: "8. JPEG で保存しても残るか",
@@ -226,8 +239,6 @@ pub static JA: Texts = Texts {
     download_adversarial: "敵対的画像を PNG で保存",
     download_perturbation: "摂動 (×10) を保存",
     share_card: "共有カード (PNG)",
-    download_failed: "ダウンロードを始められませんでした。",
-    card_failed: "共有カードを作れませんでした。",
     card_title: |fooled| {
         let verdict = if fooled {
             "だまされた"
@@ -243,7 +254,7 @@ pub static JA: Texts = Texts {
         )
     },
     transfer_title: "ほかのモデルへの転移",
-    transfer_note: "元の記事の change_model の手順です。同じ 8 ビットの敵対的画像を、それぞれのモデルの入力の大きさに縮めて判定します。「だまされた」は、モデルの答えが間違いになった (自分の写真なら、変わった) という意味です。",
+    transfer_note: "同じ 8 ビットの敵対的画像を、ほかのモデルがそれぞれの入力の大きさで判定します。2018 年の記事「今更聞けない!? Adversarial Examples」の change_model の手順と同じです。「だまされた」は、モデルの答えが間違いになった (自分の写真なら、変わった) という意味です。",
     transfer_run: "ほかのモデルで試す",
     transfer_testing: "判定中…",
     column_model: "モデル",
@@ -281,7 +292,7 @@ pub static JA: Texts = Texts {
     sweep_title: "ε を変えて試す",
     sweep_note: |eps| {
         format!(
-            "この写真を ε = {eps} で、最後の攻撃の手法 (まだなければ I-FGSM) と元の記事の既定のステップ数で攻撃します。ノイズはどこまで小さくできるでしょうか。"
+            "この写真を ε = {eps} で、最後の攻撃の手法 (まだなければ I-FGSM) で攻撃します。歩幅とステップ数は ε ごとの既定値です。ノイズはどこまで小さくできるでしょうか。"
         )
     },
     sweep_run: "ε を変えて試す",
@@ -306,8 +317,6 @@ pub static JA: Texts = Texts {
     weights_file: "重みファイルを選ぶ",
     weights_url: "またはこのサイトのパス: models/vgg16.f16.safetensors",
     weights_load: "読み込む",
-    same_site_only: "このサイトのパスを指定してください。例: models/resnet152.f16.safetensors (ほかのサイトには接続しません)。",
-    choose_photo_first: "先に写真を選んでください。",
     refine: |steps| format!(" 8 ビットに丸めて攻撃が消えたら、整数段階の一歩を最大 {steps} 回追加"),
     eot: |views| match views {
         0 | 1 => "JPEG や縮小への強さ: なし".to_string(),
@@ -340,48 +349,15 @@ pub static JA: Texts = Texts {
     target_placeholder: "クラス名を英語で入力 (例: gibbon)",
     target_chosen: |name, index| format!("狙うクラス: {name} ({index})"),
     no_target: "狙うクラスはまだ選ばれていません",
-    alpha_invalid: "歩幅 α は画素単位の数で指定してください。例: 1 や 0.5。",
-    steps_invalid: "ステップ数は整数で指定してください。例: 10。",
-    camera_no_picture: "カメラの映像がまだありません。少し待ってからもう一度試してください。",
-    camera_insecure: "ここではカメラを使えません。ブラウザがカメラを渡すのは https か localhost のページだけです。代わりに写真をドロップ、貼り付け、または選んでください。",
-    camera_failed: "カメラを開けませんでした。",
-    camera_refused: "カメラを使えません: 許可されなかったか、カメラがありません。代わりに写真をドロップ、貼り付け、または選んでください。",
-    camera_not_video: "カメラから届いたものは映像ではありませんでした。",
     details: "詳細",
-    interrupted: |work, why| {
-        let work = match work {
-            Work::Attack => "攻撃",
-            Work::Transfer => "転移の判定",
-            Work::Survival => "共有後の確認",
-            Work::Matrix => "行列に加える写真の攻撃",
-        };
-        let why = match why {
-            Why::Photo => "別の写真が選ばれた",
-            Why::Model => "モデルが変わった",
-            Why::Device => "計算する装置が変わった",
-            Why::Loaded => "別のモデルが読み込まれた",
-        };
-        format!("{why}ため、{work}を取り消しました。")
-    },
-    cancelled_after: |steps| {
-        format!("{steps} ステップで取り消しました。そこまでの結果を表示しています。")
-    },
-    images_not_whole: "攻撃の画像が完全には届きませんでした。",
-    device_lost: "グラフィックス装置が止まりました (ドライバのリセットか、ブラウザが取り戻したため)。Gibbon の計算部分を起動し直しました。写真と結果はそのままです。",
-    worker_broke: "Gibbon の計算部分で問題が起きました。起動し直しました。写真と結果はそのままです。",
-    worker_keeps_stopping: "このブラウザでは Gibbon の計算部分が止まり続けます。ページを再読み込みして、もう一度試してください。",
-    model_loaded: |model, from, layout| {
-        let layout = layout.map(|l| format!(" ({l} 形式)")).unwrap_or_default();
-        format!("{model} を {from}{layout} から読み込みました。モデルの一覧から選んでください。")
-    },
     close_notice: "このお知らせを閉じる",
     page_broke: "このページで問題が起きました。再読み込みして始め直してください。写真があなたの端末から出たことはありません。",
     say,
+    note,
 };
 
 fn say(say: &Say) -> String {
     match say {
-        Say::Text(text) => text.clone(),
         Say::NotUnderstood => {
             "ページが送った依頼を計算部分が理解できませんでした (Gibbon の版が二つ混ざっている?)。ページを再読み込みしてください。".into()
         }
@@ -403,7 +379,7 @@ fn say(say: &Say) -> String {
         }
         Say::PhotoUnreadable(name) => format!("{name} を読み込めませんでした。"),
         Say::BadPhoto { name, why } => format!("{name}: {}", photo_problem(*why)),
-        Say::ChoosePhoto => JA.choose_photo_first.into(),
+        Say::ChoosePhoto => "先に写真を選んでください。".into(),
         Say::DeviceFailed => {
             "装置での計算に失敗しました。もう一度試すか、CPU に切り替えてください。".into()
         }
@@ -416,10 +392,172 @@ fn say(say: &Say) -> String {
         ),
         Say::NoResult => "攻撃が画像を返しませんでした。".into(),
         Say::PngFailed => "PNG を作れませんでした。".into(),
-        Say::ImagesMissing => "攻撃の画像が依頼に含まれていませんでした。".into(),
+        Say::Part(PartError::Missing(part)) => format!(
+            "{}が、ページと Gibbon の計算部分のあいだで届きませんでした (Gibbon の版が二つ混ざっている?)。ページを再読み込みしてください。",
+            part_name(*part)
+        ),
+        Say::Part(PartError::WrongSize {
+            part,
+            width,
+            height,
+            expected,
+            got,
+        }) => format!(
+            "{}の大きさが合いません ({width}x{height} 画素の {expected} バイトのはずが {got} バイト)。Gibbon の版が二つ混ざっているかもしれません。ページを再読み込みしてください。",
+            part_name(*part)
+        ),
         Say::CheckFailed(t) => format!("「{}」の確認に失敗しました。", (JA.transform)(*t)),
         Say::SweepPoints(max) => format!("掃引で試せる ε は 1 個から {max} 個までです。"),
-        Say::Settings(why) => format!("この設定では攻撃できません: {why}"),
+        Say::BadSetting { param, value } => format!(
+            "「{}」に「{value}」は使えません。{}で指定してください。",
+            param_name(*param),
+            allowed(*param)
+        ),
+        Say::SettingsRefused => "この設定では攻撃できません。理由は詳細にあります。".into(),
+    }
+}
+
+/// The page's own notices, and the worker's.
+fn note(note: &Note) -> String {
+    match note {
+        Note::Said(said) => say(said),
+        Note::Interrupted { work, why } => {
+            let work = match work {
+                Work::Attack => "攻撃",
+                Work::Transfer => "転移の判定",
+                Work::Survival => "共有後の確認",
+                Work::Matrix => "行列に加える写真の攻撃",
+                Work::Sweep => "ε を変えて試す攻撃",
+            };
+            let why = match why {
+                Why::Photo => "別の写真が選ばれた",
+                Why::Model => "モデルが変わった",
+                Why::Device => "計算する装置が変わった",
+                Why::Loaded => "別のモデルが読み込まれた",
+            };
+            format!("{why}ため、{work}を取り消しました。")
+        }
+        Note::CancelledAfter(steps) => {
+            format!("{steps} ステップで取り消しました。そこまでの結果を表示しています。")
+        }
+        Note::NeedsTarget(method) => format!(
+            "{}には狙うクラスが必要です。クラス名 (例: gibbon) を入力して選んでください。",
+            (JA.method_title)(*method)
+        ),
+        Note::ModelLoaded {
+            model,
+            from,
+            layout,
+        } => {
+            let layout = layout.map(|l| format!(" ({l:?} 形式)")).unwrap_or_default();
+            format!(
+                "{} を {from}{layout} から読み込みました。モデルの一覧から選んでください。",
+                model.display_name()
+            )
+        }
+        Note::SameSiteOnly => {
+            "このサイトのパスを指定してください。例: models/resnet152.f16.safetensors (ほかのサイトには接続しません)。".into()
+        }
+        Note::DeviceStopped => {
+            "グラフィックス装置が止まりました (ドライバのリセットか、ブラウザが取り戻したため)。Gibbon の計算部分を起動し直しました。写真と結果はそのままです。".into()
+        }
+        Note::WorkerBroke => {
+            "Gibbon の計算部分で問題が起きました。起動し直しました。写真と結果はそのままです。".into()
+        }
+        Note::WorkerKeepsStopping => {
+            "このブラウザでは Gibbon の計算部分が止まり続けます。ページを再読み込みして、もう一度試してください。".into()
+        }
+        Note::DownloadFailed => "ダウンロードを始められませんでした。".into(),
+        Note::CardFailed => "共有カードを作れませんでした。".into(),
+        Note::Camera(problem) => match problem {
+            CameraProblem::NoPicture => {
+                "カメラの映像がまだありません。少し待ってからもう一度試してください。"
+            }
+            CameraProblem::Insecure => {
+                "ここではカメラを使えません。ブラウザがカメラを渡すのは https か localhost のページだけです。代わりに写真をドロップ、貼り付け、または選んでください。"
+            }
+            CameraProblem::Failed => "カメラを開けませんでした。",
+            CameraProblem::Refused => {
+                "カメラを使えません: 許可されなかったか、カメラがありません。代わりに写真をドロップ、貼り付け、または選んでください。"
+            }
+            CameraProblem::NotVideo => "カメラから届いたものは映像ではありませんでした。",
+        }
+        .into(),
+    }
+}
+
+/// An attack's parameter, as a notice names it.
+fn param_name(param: Param) -> &'static str {
+    match param {
+        Param::Eps => "予算 ε",
+        Param::Alpha => "歩幅 α",
+        Param::Steps => "ステップ数",
+        Param::Target => "狙うクラス",
+        Param::Label => "正解のクラス",
+        Param::Momentum => "モーメンタム",
+        Param::Restarts => "ランダムな再開の回数",
+        Param::Diversity => "多様化の割合",
+        Param::Confidence => "余裕 κ",
+        Param::C => "定数 c",
+        Param::SearchSteps => "c の探索回数",
+        Param::LearningRate => "学習率",
+        Param::Overshoot => "行き過ぎ",
+        Param::Candidates => "候補クラスの数",
+        Param::Threshold => "止める確率",
+        Param::Tv => "全変動の事前分布の重み",
+        Param::Refine => "丸めた後の整数段階の一歩の数",
+        Param::Eot => "1 ステップあたりのランダムな見え方の数",
+        Param::Resolution => "解像度",
+        Param::Targets => "狙うクラスの数",
+        Param::Queries => "問い合わせの回数",
+        Param::PInit => "最初の正方形が覆う画素の割合 (p_init)",
+    }
+}
+
+/// What an attack's parameter may be (the ranges of `AttackConfig::validate`).
+fn allowed(param: Param) -> String {
+    let number = |v: f64| v.to_string();
+    match (param, param.range()) {
+        (Param::Eps, _) => "0 から 255 までの数 (255 分の 1 単位: 8 は 8/255)".into(),
+        (Param::Alpha, _) => "255 以下の正の数 (画素の段階の単位。例: 1 や 0.5)".into(),
+        (_, Range::Whole { min, max }) => format!("{min} から {max} までの整数"),
+        (
+            _,
+            Range::Number {
+                min_open: true,
+                max_open: true,
+                ..
+            },
+        ) => "0 と 1 のあいだの確率".into(),
+        (
+            _,
+            Range::Number {
+                min,
+                max,
+                min_open: true,
+                ..
+            },
+        ) if min == 0.0 => format!("{} 以下の正の数", number(max)),
+        (_, Range::Number { min, max, .. }) => {
+            format!("{} から {} までの数", number(min), number(max))
+        }
+        (_, Range::Class) => "ImageNet のクラス (0 から 999)".into(),
+        (_, Range::Resolution) => "写真そのままの大きさかモデルの大きさ".into(),
+    }
+}
+
+/// A binary part of the messages between the page and the worker.
+fn part_name(part: Part) -> String {
+    match part {
+        Part::Photo => "写真のファイル".into(),
+        Part::Input => "モデルが見る画像".into(),
+        Part::Iterate => "攻撃中の画像".into(),
+        Part::Original => "元の画像".into(),
+        Part::Adversarial => "敵対的画像".into(),
+        Part::Png => "敵対的画像の PNG".into(),
+        Part::ShownOriginal => "元の画像の縮小コピー".into(),
+        Part::ShownAdversarial => "敵対的画像の縮小コピー".into(),
+        Part::Check(n) => format!("共有後の確認 {} の画像", n + 1),
     }
 }
 

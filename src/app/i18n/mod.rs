@@ -3,9 +3,10 @@
 //! language comes from the browser, and the switch in the header keeps the choice (in
 //! localStorage) over reloads.
 //!
-//! The worker's messages come typed ([`Say`]) and are worded here too, so the worker never
-//! needs the language; only their technical details (behind the notices' disclosure) stay as
-//! the library wrote them, in English. The ImageNet class names are English: no freely
+//! Notices come typed and are worded here too, when shown: the worker's ([`Say`]) and the
+//! page's own ([`Note`]), so that the worker never needs the language and a notice on screen
+//! follows a switch. Only their technical details (behind the notices' disclosure) stay as
+//! the library or the browser wrote them, in English. The ImageNet class names are English: no freely
 //! licensed Japanese list is in a registry package we could find.
 
 mod en;
@@ -13,6 +14,7 @@ mod ja;
 
 use leptos::prelude::*;
 
+use super::note::Note;
 use crate::attacks::{Method, Start, Transform};
 use crate::worker::protocol::Say;
 
@@ -281,8 +283,6 @@ pub struct Texts {
     pub download_adversarial: &'static str,
     pub download_perturbation: &'static str,
     pub share_card: &'static str,
-    pub download_failed: &'static str,
-    pub card_failed: &'static str,
     /// The share card's title, from whether the model was fooled.
     pub card_title: fn(bool) -> String,
     /// A share card panel's caption: "Original" or "Adversarial", a class and its probability.
@@ -337,8 +337,6 @@ pub struct Texts {
     pub weights_file: &'static str,
     pub weights_url: &'static str,
     pub weights_load: &'static str,
-    pub same_site_only: &'static str,
-    pub choose_photo_first: &'static str,
     // The chosen method's own options.
     /// The lattice refinement's switch, with its most steps.
     pub refine: fn(usize) -> String,
@@ -367,56 +365,22 @@ pub struct Texts {
     /// The chosen target: its name and index.
     pub target_chosen: fn(&str, usize) -> String,
     pub no_target: &'static str,
-    pub alpha_invalid: &'static str,
-    pub steps_invalid: &'static str,
-    // The camera's problems.
-    pub camera_no_picture: &'static str,
-    pub camera_insecure: &'static str,
-    pub camera_failed: &'static str,
-    pub camera_refused: &'static str,
-    pub camera_not_video: &'static str,
-    // The page's own notices.
+    // Notices.
     pub details: &'static str,
-    /// Work stopped by the user's change: which work, and why.
-    pub interrupted: fn(Work, Why) -> String,
-    /// "Cancelled after {steps} step(s); ...".
-    pub cancelled_after: fn(usize) -> String,
-    pub images_not_whole: &'static str,
-    pub device_lost: &'static str,
-    pub worker_broke: &'static str,
-    pub worker_keeps_stopping: &'static str,
-    /// A user's model loaded: its name, where from, and its layout's name if it has one.
-    pub model_loaded: fn(&str, &str, Option<&str>) -> String,
     pub close_notice: &'static str,
     /// The page itself panicked (shown without Leptos).
     pub page_broke: &'static str,
-    /// What the worker (or the page) says, worded.
+    /// What the worker says, worded.
     pub say: fn(&Say) -> String,
+    /// What a notice says (the worker's words or the page's own), worded.
+    pub note: fn(&Note) -> String,
 }
 
 impl Texts {
-    /// Words what the worker (or the page) says.
-    pub fn word(&self, say: &Say) -> String {
-        (self.say)(say)
+    /// Words a notice.
+    pub fn word(&self, note: &Note) -> String {
+        (self.note)(note)
     }
-}
-
-/// Work the page was doing when the user changed something.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Work {
-    Attack,
-    Transfer,
-    Survival,
-    Matrix,
-}
-
-/// What the user changed that stops the work under way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Why {
-    Photo,
-    Model,
-    Device,
-    Loaded,
 }
 
 /// How another model judged the lesson's image.

@@ -12,8 +12,36 @@
 use burn::prelude::*;
 use burn::tensor::module::avg_pool2d;
 use burn::tensor::ops::AvgPoolOptions;
+use image::RgbImage;
 
-use super::Preprocess;
+use crate::imaging::{Preprocess, from_chw, to_chw};
+
+/// An RGB image as a pixel tensor [1, 3, H, W] with values 0..255.
+pub fn to_tensor(image: &RgbImage, device: &Device) -> Tensor<4> {
+    let (w, h) = image.dimensions();
+    Tensor::from_data(
+        TensorData::new(to_chw(image), [1, 3, h as usize, w as usize]),
+        device,
+    )
+}
+
+/// The model's input as an 8-bit image: [`fit`] computed on the CPU and rounded (what an
+/// attack at the model's resolution starts from, and what the page shows as the model's view).
+/// An image that already has that size is returned unchanged, so a saved adversarial PNG
+/// classifies exactly as it did.
+pub fn prepare(image: &RgbImage, size: u32, preprocess: Preprocess) -> RgbImage {
+    if image.dimensions() == (size, size) {
+        return image.clone();
+    }
+    let device = Device::flex();
+    let input = fit(to_tensor(image, &device), size as usize, preprocess);
+    let values = input
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .expect("f32 values");
+    from_chw(&values, size as usize, size as usize)
+}
 
 /// Pixels [N, 3, H, W] (0..255) to the model's input [N, 3, size, size]: resized so that the
 /// shorter side is `size + 32` and centre-cropped ([`Preprocess::Crop`]), or resized to
@@ -146,6 +174,36 @@ fn catmull_rom(x: f64) -> f64 {
 mod tests {
     use super::*;
 
+    fn checker(w: u32, h: u32) -> RgbImage {
+        RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([
+                (x * 7 % 256) as u8,
+                (y * 5 % 256) as u8,
+                ((x + y) % 256) as u8,
+            ])
+        })
+    }
+
+    #[test]
+    fn prepare_keeps_model_sized_images_and_crops_others() {
+        let exact = checker(224, 224);
+        assert_eq!(prepare(&exact, 224, Preprocess::Crop), exact);
+        let wide = checker(451, 300);
+        assert_eq!(
+            prepare(&wide, 224, Preprocess::Crop).dimensions(),
+            (224, 224)
+        );
+        assert_eq!(
+            prepare(&wide, 240, Preprocess::Stretch).dimensions(),
+            (240, 240)
+        );
+        let tall = checker(10, 40);
+        assert_eq!(
+            prepare(&tall, 224, Preprocess::Crop).dimensions(),
+            (224, 224)
+        );
+    }
+
     #[test]
     fn weights_of_every_output_sum_to_one() {
         for (source, resized, start, out) in [
@@ -181,7 +239,7 @@ mod tests {
     }
 
     fn pixels(image: &image::RgbImage) -> Tensor<4> {
-        crate::imaging::to_tensor(image, &Device::flex())
+        to_tensor(image, &Device::flex())
     }
 
     fn read(t: Tensor<4>) -> Vec<f32> {

@@ -2,12 +2,12 @@
 //! with progress (through the Cache API where the browser offers it), reading a `File`,
 //! timers, and the WebGPU adapter's name.
 
-use js_sys::{Array, Promise, Uint8Array};
+use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::DedicatedWorkerGlobalScope;
 
-use super::protocol::{self, Event};
+use crate::worker::protocol::{self, Event, Parts};
 
 /// A browser call failed; the message says what happened.
 pub type JsResult<T> = Result<T, String>;
@@ -28,17 +28,19 @@ pub fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
-/// Sends an event to the page; `buffers` are moved, not copied, to the page.
-pub fn post(event: &Event, buffers: Vec<Vec<u8>>) {
+/// Sends an event to the page without binary parts.
+pub fn say(event: &Event) {
+    post(event, Parts::new());
+}
+
+/// Sends an event to the page; its parts are moved, not copied, to the page.
+pub fn post(event: &Event, parts: Parts) {
     let message = js_sys::Object::new();
-    let parts = Array::new();
-    for bytes in &buffers {
-        parts.push(&Uint8Array::from(bytes.as_slice()).buffer());
-    }
+    let (named, transfer) = protocol::to_js(parts);
     let _ = js_sys::Reflect::set(&message, &"msg".into(), &protocol::encode(event).into());
-    let _ = js_sys::Reflect::set(&message, &"bufs".into(), &parts);
+    let _ = js_sys::Reflect::set(&message, &"parts".into(), &named);
     if scope()
-        .post_message_with_transfer(&message, &parts)
+        .post_message_with_transfer(&message, &transfer)
         .is_err()
     {
         // Only an unclonable value fails here; plain JSON text and buffers cannot.
@@ -51,6 +53,14 @@ pub fn post(event: &Event, buffers: Vec<Vec<u8>>) {
 pub async fn yield_now() {
     let promise = Promise::new(&mut |resolve, _| {
         let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Resolves after `ms` milliseconds.
+pub async fn sleep_ms(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
     });
     let _ = JsFuture::from(promise).await;
 }

@@ -1,0 +1,45 @@
+//! Messages as the browser carries them: `{msg: JSON text, parts: {name: ArrayBuffer}, file}`,
+//! for both sides (the page and the worker).
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::Parts;
+
+/// A message's parts as a JS object of named `ArrayBuffer`s, and the list of those buffers
+/// to transfer (move) with it.
+pub fn to_js(parts: Parts) -> (Object, Array) {
+    let named = Object::new();
+    let transfer = Array::new();
+    for (key, bytes) in parts.into_keyed() {
+        let buffer = Uint8Array::from(bytes.as_slice()).buffer();
+        let _ = Reflect::set(&named, &key.into(), &buffer);
+        transfer.push(&buffer);
+    }
+    (named, transfer)
+}
+
+/// The parts of a received message's `data` (none when it has none).
+pub fn parts_of(data: &JsValue) -> Parts {
+    let Some(named) = Reflect::get(data, &"parts".into())
+        .ok()
+        .and_then(|p| p.dyn_into::<Object>().ok())
+    else {
+        return Parts::new();
+    };
+    let keyed = Object::entries(&named).into_iter().filter_map(|entry| {
+        let entry = Array::from(&entry);
+        let key = entry.get(0).as_string()?;
+        let buffer = entry.get(1).dyn_into::<js_sys::ArrayBuffer>().ok()?;
+        Some((key, Uint8Array::new(&buffer).to_vec()))
+    });
+    Parts::from_keyed(keyed)
+}
+
+/// The JSON text of a received message's `data`.
+pub fn text_of(data: &JsValue) -> String {
+    Reflect::get(data, &"msg".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_default()
+}
