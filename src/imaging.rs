@@ -240,19 +240,21 @@ pub fn encode_png(image: &RgbImage) -> Result<Vec<u8>, ImageError> {
     Ok(out)
 }
 
+/// A test pattern, for the tests of this crate.
+#[cfg(test)]
+pub(crate) fn checker(w: u32, h: u32) -> RgbImage {
+    RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([
+            (x * 7 % 256) as u8,
+            (y * 5 % 256) as u8,
+            ((x + y) % 256) as u8,
+        ])
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn checker(w: u32, h: u32) -> RgbImage {
-        RgbImage::from_fn(w, h, |x, y| {
-            image::Rgb([
-                (x * 7 % 256) as u8,
-                (y * 5 % 256) as u8,
-                ((x + y) % 256) as u8,
-            ])
-        })
-    }
 
     #[test]
     fn png_round_trip_is_exact() {

@@ -44,6 +44,13 @@ pub enum Layout {
     /// Chainer's `.npz` files of the Caffe models (VGG16Layers, GoogLeNet, ResNet152Layers),
     /// which take BGR input minus a mean.
     Chainer,
+    /// A checkpoint of MadryLab's `robustness` library (adversarially trained ImageNet models,
+    /// as Engstrom et al. and Salman et al. published them): torchvision's names under
+    /// `module.model.`, the attacker's copy and the ImageNet normaliser beside them.
+    Robustness,
+    /// A RobustBench ImageNet checkpoint: torchvision's names under `model.`, the ImageNet
+    /// normaliser as `normalize.mean` and `normalize.std`.
+    RobustBench,
 }
 
 impl ModelId {
@@ -170,6 +177,8 @@ impl ModelId {
             ModelId::Vgg16 | ModelId::Vgg19 if has("conv1_1/W") => Layout::Chainer,
             ModelId::GoogLeNet if has("inc3a/conv1/W") || has("conv1/W") => Layout::Chainer,
             _ if has("res2/a/conv1/W") => Layout::Chainer,
+            _ if store.names().any(|n| n.starts_with("module.model.")) => Layout::Robustness,
+            _ if store.names().any(|n| n.starts_with("model.")) => Layout::RobustBench,
             _ => Layout::Torchvision,
         }
     }

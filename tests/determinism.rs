@@ -115,6 +115,14 @@ fn configs() -> Vec<AttackConfig> {
             search_steps: 2,
             ..short(Method::CwL2, 4.0, 4)
         },
+        AttackConfig {
+            targets: 2,
+            ..short(Method::ApgdT, 0.5, 4)
+        },
+        AttackConfig {
+            queries: 40,
+            ..AttackConfig::new(Method::Square, 1.0)
+        },
     ]
 }
 

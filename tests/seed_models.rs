@@ -90,6 +90,15 @@ fn resnet18_matches_numpy() {
     check_case("resnet18");
 }
 
+/// A ResNet-50 as MadryLab's robustness library saves it (legacy format, `module.model.`,
+/// the attacker's copy, the normaliser, an optimizer's buffer and a 0-dim accuracy tensor)
+/// and as RobustBench ships it (`model.`, `normalize.mean`): the same network.
+#[test]
+fn robust_resnet50_checkpoints_match_numpy() {
+    require!(Need::Numpy);
+    check_case("resnet50-robust");
+}
+
 #[test]
 fn resnet152_matches_numpy() {
     require!(Need::Numpy);

@@ -123,6 +123,10 @@ fn wrong_files_say_what_is_wrong() {
         weights::read_bytes(b"", "empty"),
         Err(WeightsError::UnknownFormat(_))
     ));
+    // A shared file's download that saved the warning page instead.
+    let page = b"\n<!DOCTYPE html><html><head><title>Google Drive - Virus scan warning</title>";
+    let err = weights::read_bytes(page, "Salman2020Do_R50.pt").unwrap_err();
+    assert!(err.to_string().contains("web page (HTML)"), "{err}");
 }
 
 /// The web app's compact file: f16 safetensors. Same classes, probabilities within 1e-2.

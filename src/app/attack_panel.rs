@@ -6,10 +6,11 @@ use leptos::prelude::*;
 use super::activity::Activity;
 use super::attack_run::AttackRun;
 use super::i18n::{Texts, texts};
+use super::method_options::{Extras, MethodOptions};
 use super::page::Page;
 use super::photo::PhotoState;
 use super::session::Session;
-use crate::attacks::{AttackConfig, Method, Param, Resolution, Start};
+use crate::attacks::{AttackConfig, Method, Param, Resolution};
 use crate::imagenet;
 use crate::worker::protocol::Say;
 use crate::zoo::ModelId;
@@ -178,17 +179,26 @@ pub fn AttackPanel() -> impl IntoView {
                 </button>
                 <span class="progress" data-testid="step-progress">
                     {move || {
+                        let t = t();
                         match page.activity.get() {
-                            Activity::Attacking(_) => format!(
-                                "step {} / {}",
+                            // A score-based attack's steps are its questions to the model.
+                            Activity::Attacking(_) if method.get().is_score_based() => {
+                                (t.progress_queries)(
+                                    run_state.history.with(|h| h.last().map_or(0, |r| r.step)),
+                                    run_state.steps_planned.get(),
+                                )
+                            }
+                            Activity::Attacking(_) => (t.progress_steps)(
                                 run_state.history.with(Vec::len),
-                                run_state.steps_planned.get()
+                                run_state.steps_planned.get(),
                             ),
-                            Activity::Matrix(_) => "attacking every model…".to_string(),
-                            Activity::Sweep(_) => "sweeping ε…".to_string(),
-                            Activity::Transfer(_) => "testing the other models…".to_string(),
-                            Activity::Survival(_) => "checking JPEG and resizing…".to_string(),
-                            Activity::Loading(_) | Activity::Preparing(_) => "preparing…".to_string(),
+                            Activity::Matrix(_) => t.progress_matrix.to_string(),
+                            Activity::Sweep(_) => t.progress_sweep.to_string(),
+                            Activity::Transfer(_) => t.progress_transfer.to_string(),
+                            Activity::Survival(_) => t.progress_survival.to_string(),
+                            Activity::Loading(_) | Activity::Preparing(_) => {
+                                t.progress_preparing.to_string()
+                            }
                             Activity::Idle => String::new(),
                         }
                     }}
@@ -208,152 +218,6 @@ fn parse<T: std::str::FromStr>(param: Param, typed: &str) -> Result<Option<T>, S
         param,
         value: typed.to_string(),
     })
-}
-
-/// The parameters only some methods have, with their defaults.
-#[derive(Clone, Copy)]
-struct Extras {
-    restarts: RwSignal<f32>,
-    diversity: RwSignal<f32>,
-    confidence: RwSignal<f32>,
-    search_steps: RwSignal<f32>,
-    overshoot: RwSignal<f32>,
-    threshold: RwSignal<f32>,
-    tv: RwSignal<f32>,
-    noise: RwSignal<bool>,
-    refine: RwSignal<bool>,
-    eot: RwSignal<f32>,
-}
-
-impl Extras {
-    fn new() -> Self {
-        let d = AttackConfig::new(Method::Ifgsm, 8.0);
-        Self {
-            restarts: RwSignal::new(d.restarts as f32),
-            diversity: RwSignal::new(d.diversity),
-            confidence: RwSignal::new(d.confidence),
-            search_steps: RwSignal::new(d.search_steps as f32),
-            overshoot: RwSignal::new(d.overshoot),
-            threshold: RwSignal::new(d.threshold),
-            tv: RwSignal::new(d.tv),
-            noise: RwSignal::new(d.start == Start::Noise),
-            refine: RwSignal::new(false),
-            eot: RwSignal::new(0.0),
-        }
-    }
-
-    /// `config` with these values.
-    fn apply(&self, config: AttackConfig) -> AttackConfig {
-        AttackConfig {
-            restarts: self.restarts.get_untracked().round().max(1.0) as usize,
-            diversity: self.diversity.get_untracked(),
-            confidence: self.confidence.get_untracked(),
-            search_steps: self.search_steps.get_untracked().round().max(1.0) as usize,
-            overshoot: self.overshoot.get_untracked(),
-            threshold: self.threshold.get_untracked(),
-            tv: self.tv.get_untracked(),
-            start: if self.noise.get_untracked() {
-                Start::Noise
-            } else {
-                Start::Grey
-            },
-            eot: self.eot.get_untracked().round() as usize,
-            refine: if self.refine.get_untracked() {
-                LATTICE_STEPS
-            } else {
-                0
-            },
-            ..config
-        }
-    }
-}
-
-/// Whole-level steps the lattice refinement may take in the page.
-const LATTICE_STEPS: usize = 10;
-
-/// The chosen method's own parameters.
-#[component]
-fn MethodOptions(method: RwSignal<Method>, extras: Extras) -> impl IntoView {
-    let Extras {
-        restarts,
-        diversity,
-        confidence,
-        search_steps,
-        overshoot,
-        threshold,
-        tv,
-        noise,
-        refine,
-        eot,
-    } = extras;
-    let t = texts();
-    let lattice = move || {
-        method.get().uses_eps().then(|| {
-            view! {
-                <label class="check">
-                    <input type="checkbox" data-testid="refine" bind:checked=refine/>
-                    {move || (t().refine)(LATTICE_STEPS)}
-                </label>
-                <label>
-                    {move || (t().eot)(eot.get().round() as usize)}
-                    <Slider value=eot min=0.0 max=8.0 step=1.0 testid="eot" label=|t| t.eot_slider/>
-                </label>
-            }
-        })
-    };
-    let options = move || {
-        match method.get() {
-        Method::Pgd => view! {
-            <label>
-                {move || (t().restarts)(restarts.get())}
-                <Slider value=restarts min=1.0 max=10.0 step=1.0 testid="restarts" label=|t| t.restarts_slider/>
-            </label>
-        }
-        .into_any(),
-        Method::DiFgsm => view! {
-            <label>
-                {move || (t().diversity)(diversity.get())}
-                <Slider value=diversity min=0.0 max=1.0 step=0.05 testid="diversity" label=|t| t.diversity_slider/>
-            </label>
-        }
-        .into_any(),
-        Method::CwL2 => view! {
-            <label>
-                {move || (t().kappa)(confidence.get())}
-                <Slider value=confidence min=0.0 max=20.0 step=0.5 testid="confidence" label=|t| t.kappa_slider/>
-            </label>
-            <label>
-                {move || (t().search_rounds)(search_steps.get())}
-                <Slider value=search_steps min=1.0 max=9.0 step=1.0 testid="search-steps" label=|t| t.search_slider/>
-            </label>
-        }
-        .into_any(),
-        Method::DeepFool => view! {
-            <label>
-                {move || (t().overshoot)(overshoot.get())}
-                <Slider value=overshoot min=0.0 max=0.2 step=0.01 testid="overshoot" label=|t| t.overshoot_slider/>
-            </label>
-        }
-        .into_any(),
-        Method::Fooling => view! {
-            <label>
-                {move || (t().threshold)(threshold.get())}
-                <Slider value=threshold min=0.5 max=0.99 step=0.01 testid="threshold" label=|t| t.threshold_slider/>
-            </label>
-            <label>
-                {move || (t().tv)(tv.get())}
-                <Slider value=tv min=0.0 max=1.0 step=0.05 testid="tv" label=|t| t.tv_slider/>
-            </label>
-            <label class="check">
-                <input type="checkbox" data-testid="start-noise" bind:checked=noise/>
-                {move || t().start_noise}
-            </label>
-        }
-        .into_any(),
-        _ => ().into_any(),
-    }
-    };
-    view! { {options} {lattice} }
 }
 
 /// Other models to attack together with the chosen one (an ensemble: their losses averaged),

@@ -17,6 +17,7 @@ mod i18n;
 mod lesson;
 mod live_chart;
 mod matrix;
+mod method_options;
 mod model_bar;
 mod note;
 mod notices;

@@ -97,10 +97,11 @@ pub async fn attack(
                 continue;
             }
             let records = tracker.record(setup, &last_probs, false);
+            let go_on = tracker.moved(&records, &result).await;
             for &i in &fooled_images {
                 tracker.active[i] = false;
             }
-            if !tracker.moved(&records, &result).await || run.images.is_empty() {
+            if !go_on || run.images.is_empty() {
                 break;
             }
         }

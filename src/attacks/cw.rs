@@ -104,16 +104,7 @@ pub async fn attack(
             let diffs = read_values(diff.without_autodiff()).await?;
             let pixels = rounded.without_autodiff();
             let values = read_values(pixels.clone()).await?;
-            let probs = setup
-                .ensemble
-                .read(
-                    log_probs
-                        .into_iter()
-                        .map(|lp| lp.without_autodiff())
-                        .collect(),
-                    n,
-                )
-                .await?;
+            let probs = setup.ensemble.read(log_probs, n).await?;
             // Only the images still moving in this round record a step (an image of a batch
             // waits for the others to end the round, as it would not alone).
             tracker.active.clone_from(&moving);

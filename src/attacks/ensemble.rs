@@ -126,8 +126,9 @@ impl<'a> Ensemble<'a> {
         self.read(log_probs, n).await
     }
 
-    /// Reads each member's log-probabilities back and averages the probabilities per image.
-    /// An ensemble of one returns its member's values untouched.
+    /// Reads each member's log-probabilities back (off the autodiff graph, when on one) and
+    /// averages the probabilities per image. An ensemble of one returns its member's values
+    /// untouched.
     pub async fn read(
         &self,
         log_probs: Vec<Tensor<2>>,
@@ -135,7 +136,7 @@ impl<'a> Ensemble<'a> {
     ) -> Result<Vec<Probabilities>, DeviceError> {
         let mut per_member = Vec::with_capacity(log_probs.len());
         for lp in log_probs {
-            per_member.push(read_values(lp).await?);
+            per_member.push(read_values(lp.without_autodiff()).await?);
         }
         Ok(combine(&per_member, n))
     }

@@ -86,15 +86,7 @@ pub async fn gradient_of(
     let gradient = input
         .grad(&grads)
         .ok_or_else(|| DeviceError("no gradient reached the input".into()))?;
-    let probs = ensemble
-        .read(
-            log_probs
-                .into_iter()
-                .map(|lp| lp.without_autodiff())
-                .collect(),
-            n,
-        )
-        .await?;
+    let probs = ensemble.read(log_probs, n).await?;
     Ok((gradient, probs))
 }
 
@@ -198,10 +190,6 @@ pub async fn gradient_of_objective(
         .grad(&grads)
         .ok_or_else(|| DeviceError("no gradient reached the input".into()))?;
     let values = read_values(values.without_autodiff()).await?;
-    let log_probs = log_probs
-        .into_iter()
-        .map(|lp| lp.without_autodiff())
-        .collect();
     let probs = ensemble.read(log_probs, n).await?;
     Ok((gradient, values, probs))
 }

@@ -37,9 +37,10 @@ impl<'o, O: Observer> Tracker<'o, O> {
         self.progress.cancelled
     }
 
-    /// Image `i`'s queries so far (a score-based attack).
+    /// Image `i`'s queries so far (a score-based attack, whose steps are its queries).
     pub fn set_queries(&mut self, i: usize, queries: usize) {
         self.progress.queries[i] = Some(queries);
+        self.progress.steps_run[i] = queries;
     }
 
     /// Records the step every moving image is at (its steps so far; for a score-based attack,

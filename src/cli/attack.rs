@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use super::batch::{attack_all, exit_code, unique_models};
 use super::params::AttackOptions;
 use super::report::{RULE, attacked_line, json_line, survival_table, transfer_table};
-use super::{CliError, Context, ModelSpec, emit, parse_model_spec};
+use super::{CliError, Context, ModelChoice, ModelSpec, emit, parse_model_spec};
 use crate::attacks::{self, Ensemble, Method, Survival, TransferMatrix, Transform};
 use crate::models::Classifier;
 
@@ -18,13 +18,8 @@ use crate::models::Classifier;
 /// is always the one of the PNG that --out saves.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Model to attack, with its weights file if not on this machine (vgg16=vgg16-397923af.pth).
-    #[arg(long, short, default_value = "efficientnet-lite0", value_parser = parse_model_spec, value_name = "MODEL[=WEIGHTS]")]
-    model: ModelSpec,
-
-    /// Weights file for --model (torchvision .pth, safetensors or Chainer .npz).
-    #[arg(long, value_name = "FILE")]
-    weights: Option<PathBuf>,
+    #[command(flatten)]
+    model: ModelChoice,
 
     /// Save DIR/Original/<name>.png and DIR/<model>/<name>.png (8-bit, lossless).
     #[arg(long, value_name = "DIR")]
@@ -56,7 +51,7 @@ pub struct Args {
 pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     let config = args.options.config()?;
     let inputs = args.options.inputs()?;
-    let spec = args.model.clone().with_weights(args.weights.clone())?;
+    let spec = args.model.spec()?;
     let model = ctx.load_model(&spec)?;
     let members: Vec<Classifier> = unique_models(&args.ensemble)
         .iter()

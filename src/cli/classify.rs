@@ -2,20 +2,14 @@
 
 use std::process::ExitCode;
 
-use super::{CliError, Context, ModelSpec, emit, inputs, parse_model_spec};
+use super::{CliError, Context, ModelChoice, emit, inputs};
 use crate::imaging::{self, Preprocess};
 
 /// Print the top-K ImageNet classes of each image.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Model: efficientnet-lite0 (lite0), -lite1, -lite2; vgg16, vgg19, resnet18..152,
-    /// googlenet with their weights (MODEL=FILE, --weights, or a file in the weights folder).
-    #[arg(long, short, default_value = "efficientnet-lite0", value_parser = parse_model_spec, value_name = "MODEL[=WEIGHTS]")]
-    model: ModelSpec,
-
-    /// Weights file for --model (torchvision .pth, safetensors or Chainer .npz).
-    #[arg(long, value_name = "FILE")]
-    weights: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    model: ModelChoice,
 
     /// How many classes to print per image.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1000))]
@@ -41,7 +35,7 @@ pub struct Args {
 
 pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     let inputs = inputs::collect(&args.images, args.list.as_deref())?;
-    let spec = args.model.clone().with_weights(args.weights.clone())?;
+    let spec = args.model.spec()?;
     let model = ctx.load_model(&spec)?;
     let mut failures = 0;
     for input in &inputs {

@@ -11,7 +11,7 @@ use image::RgbImage;
 use super::batch::{exit_code, progress_bar};
 use super::inputs::{self, Input};
 use super::report::write_study;
-use super::{CliError, Context, ModelSpec, emit, parse_model_spec};
+use super::{CliError, Context, ModelChoice, emit};
 use crate::attacks::{self, Ensemble, NoObserver, Suite, Truth};
 use crate::imaging::{self, Preprocess};
 use crate::models;
@@ -37,14 +37,8 @@ use crate::study::{EvalRecord, EvalReport, Shard, canonical_eval, parse_records}
 /// up every shard's records.jsonl.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The model to evaluate, with its weights file if not on this machine (resnet50=r50.pth).
-    #[arg(long, short, default_value = "efficientnet-lite0", value_parser = parse_model_spec, value_name = "MODEL[=WEIGHTS]")]
-    model: ModelSpec,
-
-    /// Weights file for --model (torchvision .pth, a robustness-library checkpoint,
-    /// safetensors or Chainer .npz).
-    #[arg(long, value_name = "FILE")]
-    weights: Option<PathBuf>,
+    #[command(flatten)]
+    model: ModelChoice,
 
     /// Budgets in pixel levels (0..255): 4 means 4/255. 0 gives the clean accuracy.
     #[arg(
@@ -124,7 +118,7 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
     }
     let shard = args.shard.unwrap_or(Shard::ALL);
     let inputs: Vec<Input> = all.into_iter().filter(|i| shard.takes(i.index)).collect();
-    let spec = args.model.clone().with_weights(args.weights.clone())?;
+    let spec = args.model.spec()?;
     let model = ctx.load_model(&spec)?;
     let model_name = model.id().as_str().to_string();
 

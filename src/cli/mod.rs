@@ -220,6 +220,26 @@ pub struct ModelSpec {
     pub weights: Option<std::path::PathBuf>,
 }
 
+/// The model a command runs, with its weights: `--model MODEL[=WEIGHTS]` and `--weights`.
+#[derive(clap::Args, Debug)]
+pub struct ModelChoice {
+    /// The model, with its weights file if not on this machine (resnet50=r50.pth).
+    #[arg(long, short, default_value = "efficientnet-lite0", value_parser = parse_model_spec, value_name = "MODEL[=WEIGHTS]")]
+    model: ModelSpec,
+
+    /// Weights file for --model (torchvision .pth, a robustness-library checkpoint,
+    /// safetensors or Chainer .npz).
+    #[arg(long, value_name = "FILE")]
+    weights: Option<std::path::PathBuf>,
+}
+
+impl ModelChoice {
+    /// The model and its weights file, if given.
+    pub fn spec(&self) -> Result<ModelSpec, CliError> {
+        self.model.clone().with_weights(self.weights.clone())
+    }
+}
+
 impl ModelSpec {
     /// The same model with weights from `path` (the `--weights` option).
     fn with_weights(self, path: Option<std::path::PathBuf>) -> Result<Self, CliError> {

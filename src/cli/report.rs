@@ -78,7 +78,7 @@ pub fn json_line(
 ) -> serde_json::Value {
     let o = &a.outcome;
     let label = o.goal.label();
-    json!({
+    let mut line = json!({
         "index": a.index,
         "path": a.shown,
         "model": ensemble.primary().id().as_str(),
@@ -124,7 +124,12 @@ pub fn json_line(
                 "verdict": verdict_json(&v),
             })
         }).collect::<Vec<_>>(),
-    })
+    });
+    // A score-based attack's questions to the model (Square).
+    if let Some(queries) = o.queries {
+        line["queries"] = json!(queries);
+    }
+    line
 }
 
 fn prediction_json(p: &Prediction) -> serde_json::Value {

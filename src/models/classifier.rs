@@ -57,8 +57,10 @@ impl Classifier {
         let device = device.clone().without_autodiff();
         let layout = id.detect_layout(&store);
         let name = id.display_name();
+        check_normaliser(&store, layout, name)?;
         let keys = KeyMap::new(layout, id);
         let mut loader = Loader::new(&mut store, &device, name, &keys);
+        loader.discard_unused();
         loader.max_tensor_bytes = max_tensor_bytes;
         // The Caffe models Chainer loads differ from torchvision's in more than names.
         let caffe = layout == Layout::Chainer;
@@ -175,5 +177,60 @@ impl Classifier {
         let input = Tensor::<4>::from_data(TensorData::new(values, shape), self.device());
         let mut all = self.probabilities(input).await?;
         Ok(all.remove(0))
+    }
+}
+
+/// A robust checkpoint carries the normaliser it was trained with; Gibbon applies ImageNet's
+/// (torchvision's) to these layouts, so another one (RestrictedImageNet's, say) is refused
+/// rather than silently giving a model other inputs than it knows.
+fn check_normaliser(store: &TensorStore, layout: Layout, arch: &str) -> Result<(), ModelError> {
+    let (mean, std) = match layout {
+        Layout::Robustness => ("module.normalizer.new_mean", "module.normalizer.new_std"),
+        Layout::RobustBench => ("normalize.mean", "normalize.std"),
+        _ => return Ok(()),
+    };
+    let imagenet = Normalization::torchvision();
+    for (key, expected) in [(mean, imagenet.mean), (std, imagenet.std)] {
+        let Some(t) = store.get(key) else { continue };
+        let fits = t.values.len() == 3
+            && t.values
+                .iter()
+                .zip(expected)
+                .all(|(v, e)| (v * 255.0 - e).abs() < 1e-2);
+        if !fits {
+            return Err(WeightsError::Unsupported(format!(
+                "{arch}: the checkpoint normalises with {key} = {:?}, not ImageNet's statistics, which Gibbon applies",
+                t.values
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::weights::{Dtype, NamedTensor};
+
+    #[test]
+    fn a_robust_checkpoint_with_other_statistics_is_refused() {
+        let store = |mean: [f32; 3]| {
+            let mut s = TensorStore::new();
+            s.insert(NamedTensor {
+                name: "module.normalizer.new_mean".into(),
+                shape: vec![3, 1, 1],
+                values: mean.to_vec(),
+                stored_as: Dtype::F32,
+            });
+            s
+        };
+        let imagenet = store([0.485, 0.456, 0.406]);
+        assert!(check_normaliser(&imagenet, Layout::Robustness, "ResNet-50").is_ok());
+        // RestrictedImageNet's mean.
+        let restricted = store([0.4717, 0.4499, 0.3837]);
+        let e = check_normaliser(&restricted, Layout::Robustness, "ResNet-50").unwrap_err();
+        assert!(e.to_string().contains("not ImageNet's statistics"), "{e}");
+        assert!(check_normaliser(&restricted, Layout::Torchvision, "ResNet-50").is_ok());
     }
 }

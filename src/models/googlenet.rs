@@ -128,7 +128,6 @@ impl GoogLeNet {
             });
             channels = c1 + c3 + c5 + cp;
         }
-        loader.discard_unused();
         let fc = load_linear(loader, "fc", channels, 1000)?;
         Ok(Self {
             stem,

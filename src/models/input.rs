@@ -173,16 +173,7 @@ fn catmull_rom(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn checker(w: u32, h: u32) -> RgbImage {
-        RgbImage::from_fn(w, h, |x, y| {
-            image::Rgb([
-                (x * 7 % 256) as u8,
-                (y * 5 % 256) as u8,
-                ((x + y) % 256) as u8,
-            ])
-        })
-    }
+    use crate::imaging::checker;
 
     #[test]
     fn prepare_keeps_model_sized_images_and_crops_others() {

@@ -27,6 +27,8 @@ impl FileNames for KeyMap {
     fn file_key(&self, key: &str) -> String {
         let mapped = match self.layout {
             Layout::Torchvision => None,
+            Layout::Robustness => Some(format!("module.model.{key}")),
+            Layout::RobustBench => Some(format!("model.{key}")),
             Layout::EfficientNet => Variant::of(self.model).and_then(|v| lukemelas(v, key)),
             Layout::Chainer => match self.model {
                 ModelId::Vgg16 | ModelId::Vgg19 => chainer_vgg(self.model, key),
@@ -37,9 +39,13 @@ impl FileNames for KeyMap {
         mapped.unwrap_or_else(|| key.to_string())
     }
 
-    /// GoogLeNet's auxiliary classifiers only help training.
+    /// GoogLeNet's auxiliary classifiers only help training; a robust checkpoint's attacker
+    /// holds a second copy of the model, and its normaliser is the one Gibbon applies (the
+    /// classifier checks it is).
     fn unused_prefixes(&self) -> &'static [&'static str] {
         match (self.layout, self.model) {
+            (Layout::Robustness, _) => &["module.attacker.", "module.normalizer."],
+            (Layout::RobustBench, _) => &["normalize."],
             (Layout::Chainer, ModelId::GoogLeNet) => &["loss1_", "loss2_"],
             (_, ModelId::GoogLeNet) => &["aux1.", "aux2."],
             _ => &[],

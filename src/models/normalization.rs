@@ -24,7 +24,9 @@ impl Normalization {
             // torchvision normalises with ImageNet statistics, and its pretrained GoogLeNet then
             // applies `transform_input`, which maps that back to (x / 255 - 0.5) / 0.5.
             (Layout::Torchvision, ModelId::GoogLeNet) => Self::mean_std([127.5; 3], [127.5; 3]),
-            (Layout::Torchvision, _) => Self::torchvision(),
+            (Layout::Torchvision | Layout::Robustness | Layout::RobustBench, _) => {
+                Self::torchvision()
+            }
             // Caffe: BGR minus the training set's mean.
             (Layout::Chainer, ModelId::GoogLeNet) => Self::caffe_bgr([104.0, 117.0, 123.0]),
             (Layout::Chainer, ModelId::Vgg16 | ModelId::Vgg19) => {

@@ -240,6 +240,12 @@ pub fn read<R: Read + Seek>(mut reader: R, what: &str) -> Result<TensorStore, We
             reader.read_to_end(&mut bytes).map_err(io)?;
             safetensors::read(&bytes)
         }
+        // A failed download of a shared file often saves the web page that stood in its way.
+        None if head[..n].trim_ascii_start().starts_with(b"<") => {
+            Err(WeightsError::Unsupported(format!(
+                "{what} is a web page (HTML), not a weights file: did a download stop at a sign-in or warning page?"
+            )))
+        }
         None => Err(WeightsError::UnknownFormat(what.to_string())),
     }
 }

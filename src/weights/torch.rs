@@ -149,8 +149,12 @@ fn read_legacy<R: Read>(mut reader: R) -> Result<TensorStore, WeightsError> {
                 .ok_or_else(|| WeightsError::Corrupt("a storage key is not a string".into()))
         })
         .collect::<Result<_, _>>()?;
+    // Every storage the pickle names, with its type: a training checkpoint also holds the
+    // optimizer's buffers and scalar tensors, whose bytes are skipped.
+    let mut dtypes: HashMap<String, Dtype> = HashMap::new();
+    storage_types(&root, &mut dtypes, 0);
     let refs = tensor_refs(root)?;
-    let dtypes: HashMap<&str, Dtype> = refs.iter().map(|r| (r.storage.as_str(), r.dtype)).collect();
+    let used: std::collections::HashSet<&str> = refs.iter().map(|r| r.storage.as_str()).collect();
 
     let mut storages: HashMap<String, Vec<f32>> = HashMap::new();
     for key in keys {
@@ -159,9 +163,9 @@ fn read_legacy<R: Read>(mut reader: R) -> Result<TensorStore, WeightsError> {
             .ok_or_else(|| WeightsError::Corrupt(format!("the file ends before storage {key}")))?;
         let count = i64::from_le_bytes(count_bytes.try_into().unwrap());
         pos += 8;
-        let dtype = *dtypes
-            .get(key.as_str())
-            .ok_or_else(|| WeightsError::Corrupt(format!("storage {key} is used by no tensor")))?;
+        let dtype = *dtypes.get(key.as_str()).ok_or_else(|| {
+            WeightsError::Corrupt(format!("storage {key} is named by nothing in the file"))
+        })?;
         let len = usize::try_from(count)
             .ok()
             .and_then(|c| c.checked_mul(dtype.size()));
@@ -173,7 +177,9 @@ fn read_legacy<R: Read>(mut reader: R) -> Result<TensorStore, WeightsError> {
                 ))
             })?;
         pos += bytes.len();
-        storages.insert(key, dtype.to_f32(bytes)?);
+        if used.contains(key.as_str()) {
+            storages.insert(key, dtype.to_f32(bytes)?);
+        }
     }
     let mut store = TensorStore::new();
     for r in &refs {
@@ -183,6 +189,35 @@ fn read_legacy<R: Read>(mut reader: R) -> Result<TensorStore, WeightsError> {
         store.insert(view(r, elements)?);
     }
     Ok(store)
+}
+
+/// Collects the type of every storage a pickled value names (`('storage', type, key, ...)`),
+/// however deep it sits; `depth` bounds the walk as the pickle reader bounds nesting.
+fn storage_types(v: &Value, out: &mut HashMap<String, Dtype>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    if let Some((key, dtype, _)) = storage_ref(v) {
+        out.insert(key, dtype);
+        return;
+    }
+    let mut walk = |v: &Value| storage_types(v, out, depth + 1);
+    match v {
+        Value::Tuple(items) | Value::List(items) => items.iter().for_each(walk),
+        Value::Dict(items) => items.iter().for_each(|(k, v)| {
+            walk(k);
+            walk(v);
+        }),
+        Value::Call { func, args, state } => {
+            walk(func);
+            args.iter().for_each(&mut walk);
+            if let Some(state) = state {
+                walk(state);
+            }
+        }
+        Value::Persistent(inner) => walk(inner),
+        _ => {}
+    }
 }
 
 /// The legacy magic number 0x1950a86a20f9469cfc6c (pickled as a 10-byte LONG1).
@@ -212,11 +247,12 @@ fn tensor_refs(root: Value) -> Result<Vec<TensorRef>, WeightsError> {
             )));
         }
     };
-    // Training checkpoints wrap the weights: {"state_dict": {...}, "epoch": ...}.
+    // Training checkpoints wrap the weights: {"state_dict": {...}, "epoch": ...}; MadryLab's
+    // robustness library saves {"model": {...}, "optimizer": ..., "adv_prec1": tensor, ...}.
     for wrapper in ["state_dict", "model", "model_state_dict", "net"] {
-        if let Some((_, inner @ Value::Dict(_))) =
+        if let Some((_, inner @ Value::Dict(items))) =
             dict.iter().find(|(k, _)| k.as_str() == Some(wrapper))
-            && !dict.iter().any(|(_, v)| is_tensor(v))
+            && items.iter().any(|(_, v)| is_tensor(v))
         {
             return tensor_refs(inner.clone());
         }

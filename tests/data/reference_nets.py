@@ -156,7 +156,7 @@ def vgg_forward(w, depth, x, ceil=False):
     return linear(x, w["classifier.6.weight"], w["classifier.6.bias"])
 
 
-RESNET = {"resnet18": (False, [2, 2, 2, 2]), "resnet152": (True, [3, 8, 36, 3])}
+RESNET = {"resnet18": (False, [2, 2, 2, 2]), "resnet50": (True, [3, 4, 6, 3]), "resnet152": (True, [3, 8, 36, 3])}
 
 
 def resnet_weights(depth):
@@ -420,6 +420,68 @@ def write_pth(path, tensors):
         z.writestr(prefix + "/version", "3\n")
 
 
+def write_pth_legacy(path, root, storages):
+    """torch.save's legacy format (torch < 1.6, the format of MadryLab's robustness checkpoints):
+    magic number, protocol version, system info, the object, the list of storage keys, then
+    each storage as an int64 element count and its bytes."""
+    buf = io.BytesIO()
+    for header in (0x1950A86A20F9469CFC6C, 1001, {"protocol_version": 1001, "little_endian": True}):
+        pickle.dump(header, buf, protocol=2)
+    _Pickler(buf, protocol=2).dump(root)
+    pickle.dump([s.key for s in storages], buf, protocol=2)
+    for s in storages:
+        buf.write(np.int64(s.array.size).tobytes())
+        buf.write(s.array.tobytes())
+    with open(path, "wb") as f:
+        f.write(buf.getvalue())
+
+
+def robustness_checkpoint(path, tensors):
+    """A checkpoint as MadryLab's robustness library saves it (train.py): the AttackerModel's state
+    dict under 'model', its normaliser and the attacker's copy of the same tensors, beside an
+    optimizer with a momentum buffer, the epoch and a 0-dim accuracy tensor."""
+    storages = []
+
+    def tensor(array):
+        s = _Storage(str(len(storages)), np.ascontiguousarray(array))
+        storages.append(s)
+        return _Tensor(s)
+
+    mean = tensor(np.array([0.485, 0.456, 0.406], np.float32).reshape(3, 1, 1))
+    std = tensor(np.array([0.229, 0.224, 0.225], np.float32).reshape(3, 1, 1))
+    weights = collections.OrderedDict((k, tensor(v)) for k, v in tensors.items())
+    model = collections.OrderedDict()
+    model["module.normalizer.new_mean"] = mean
+    model["module.normalizer.new_std"] = std
+    for k, t in weights.items():
+        model["module.model." + k] = t
+    model["module.attacker.normalize.new_mean"] = mean
+    model["module.attacker.normalize.new_std"] = std
+    for k, t in weights.items():
+        model["module.attacker.model." + k] = t
+    momentum = tensor(np.ones((4, 3), np.float32))
+    root = {
+        "model": model,
+        "optimizer": {"state": {0: {"momentum_buffer": momentum}}, "param_groups": [{"lr": 0.1, "params": [0]}]},
+        "schedule": None,
+        "epoch": 90,
+        "amp": None,
+        "adv_prec1": tensor(np.array(29.5, np.float32)),
+    }
+    write_pth_legacy(path, root, storages)
+
+
+def robustbench_checkpoint(path, tensors):
+    """A RobustBench ImageNet checkpoint: torchvision's names under 'model.', the normaliser as
+    'normalize.mean' and 'normalize.std' ([1, 3, 1, 1]), in torch's zip format."""
+    state = collections.OrderedDict()
+    state["normalize.mean"] = np.array([0.485, 0.456, 0.406], np.float32).reshape(1, 3, 1, 1)
+    state["normalize.std"] = np.array([0.229, 0.224, 0.225], np.float32).reshape(1, 3, 1, 1)
+    for k, v in tensors.items():
+        state["model." + k] = v
+    write_pth(path, state)
+
+
 # ----------------------------------------------------------------------------- the cases
 
 TORCHVISION_MEAN = np.array([0.485, 0.456, 0.406]) * 255
@@ -458,6 +520,12 @@ w = resnet_weights("resnet18")
 write_pth(os.path.join(OUT, "resnet18-random.pth"), w.t)
 write_safetensors(os.path.join(OUT, "resnet18-random.safetensors"), w.t)
 case("resnet18", "resnet18", ["resnet18-random.pth", "resnet18-random.safetensors"], 64, lambda x: resnet_forward(w, "resnet18", x), "torchvision")
+
+w = resnet_weights("resnet50")
+robustness_checkpoint(os.path.join(OUT, "resnet50-robustness-random.pt"), w.t)
+robustbench_checkpoint(os.path.join(OUT, "resnet50-robustbench-random.pt"), w.t)
+case("resnet50-robust", "resnet50", ["resnet50-robustness-random.pt", "resnet50-robustbench-random.pt"], 64, lambda x: resnet_forward(w, "resnet50", x), "torchvision")
+del w
 
 w = resnet_weights("resnet152")
 write_pth(os.path.join(OUT, "resnet152-random.pth"), w.t)

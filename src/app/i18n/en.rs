@@ -299,6 +299,18 @@ pub static EN: Texts = Texts {
     eot_slider: "Random views per step (JPEG, rescale, shift) for a robust image",
     restarts: |n| format!("Random restarts: {n}"),
     restarts_slider: "Random restarts",
+    targets: |n| format!("Target classes, in turn: {n:.0}"),
+    targets_slider: "How many of the photo's next most likely classes APGD-T aims at",
+    queries: |n| format!("Query budget: {n:.0}"),
+    queries_slider: "How many times the black box may ask the model",
+    black_box: "Black box: the attacker sees only the top-5 probabilities the model returns, as a web service shows them, never a gradient. The count below is its questions to the model.",
+    progress_steps: |done, planned| format!("step {done} / {planned}"),
+    progress_queries: |done, planned| format!("{done} / {planned} questions to the model"),
+    progress_matrix: "attacking every model…",
+    progress_sweep: "sweeping ε…",
+    progress_transfer: "testing the other models…",
+    progress_survival: "checking JPEG and resizing…",
+    progress_preparing: "preparing…",
     diversity: |p| format!("Diversity: {:.0}% of steps transformed", p * 100.0),
     diversity_slider: "Share of steps that see a transformed copy",
     kappa: |k| format!("Margin κ = {k}"),
@@ -508,12 +520,12 @@ fn allowed(param: Param) -> String {
         (
             _,
             Range::Number {
-                min,
+                min: 0.0,
                 max,
                 min_open: true,
                 ..
             },
-        ) if min == 0.0 => format!("a positive number up to {}", number(max)),
+        ) => format!("a positive number up to {}", number(max)),
         (_, Range::Number { min, max, .. }) => {
             format!("a number from {} to {}", number(min), number(max))
         }

@@ -325,6 +325,18 @@ pub static JA: Texts = Texts {
     eot_slider: "頑健な画像のための、1 ステップあたりのランダムな見え方 (JPEG、縮小、ずらし) の数",
     restarts: |n| format!("ランダムな再開: {n} 回"),
     restarts_slider: "ランダムな再開の回数",
+    targets: |n| format!("順に狙うクラス: {n:.0} 個"),
+    targets_slider: "APGD-T が狙う、写真で次にありそうなクラスの数",
+    queries: |n| format!("問い合わせの上限: {n:.0} 回"),
+    queries_slider: "ブラックボックスがモデルに問い合わせてよい回数",
+    black_box: "ブラックボックス: 攻撃者に見えるのは、Web サービスが返すようなモデルの上位 5 クラスの確率だけで、勾配は一切見えません。下の数はモデルへの問い合わせの回数です。",
+    progress_steps: |done, planned| format!("ステップ {done} / {planned}"),
+    progress_queries: |done, planned| format!("モデルへの問い合わせ {done} / {planned} 回"),
+    progress_matrix: "すべてのモデルを攻撃しています…",
+    progress_sweep: "ε を変えて攻撃しています…",
+    progress_transfer: "ほかのモデルで確かめています…",
+    progress_survival: "JPEG や縮小を確かめています…",
+    progress_preparing: "準備しています…",
     diversity: |p| format!("多様化: ステップの {:.0}% で変形", p * 100.0),
     diversity_slider: "変形したコピーを見るステップの割合",
     kappa: |k| format!("余裕 κ = {k}"),
@@ -532,12 +544,12 @@ fn allowed(param: Param) -> String {
         (
             _,
             Range::Number {
-                min,
+                min: 0.0,
                 max,
                 min_open: true,
                 ..
             },
-        ) if min == 0.0 => format!("{} 以下の正の数", number(max)),
+        ) => format!("{} 以下の正の数", number(max)),
         (_, Range::Number { min, max, .. }) => {
             format!("{} から {} までの数", number(min), number(max))
         }
