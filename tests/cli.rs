@@ -606,7 +606,7 @@ fn sharded_transfer_merges_into_the_one_run_matrix() {
     ]);
     assert_eq!(mixed.status.code(), Some(2));
     assert!(
-        stderr(&mixed).contains("both sweeps and transfer"),
+        stderr(&mixed).contains("records of different kinds"),
         "{}",
         stderr(&mixed)
     );
