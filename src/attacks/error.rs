@@ -211,6 +211,8 @@ pub enum AttackError {
     },
     #[error("robust accuracy needs each image's label (a list of `path label` lines)")]
     Unlabelled,
+    #[error("no photos to learn from")]
+    NoPhotos,
     #[error("a survival check could not change the image: {0}")]
     Transform(String),
     #[error(transparent)]

@@ -15,18 +15,22 @@ mod config;
 mod error;
 mod method;
 mod outcome;
+mod patch;
 mod suite;
 pub mod survival;
 pub mod transfer;
+mod universal;
 mod verdict;
 
 pub use config::{AttackConfig, default_steps};
 pub use error::{AttackError, Param, Range};
 pub use method::{Method, Norm, Resolution, Start};
 pub use outcome::{AttackOutcome, StepRecord};
+pub use patch::{Patch, PatchConfig, PatchError, Placement, Taps, check_scale};
 pub use suite::Suite;
 pub use survival::{Survival, Transform};
 pub use transfer::{Judgement, Tally, TransferMatrix};
+pub use universal::{Universal, UniversalConfig, UniversalError, fooled};
 pub use verdict::{Goal, Truth, Verdict};
 
 // The loop and the methods, on burn.
@@ -49,6 +53,10 @@ mod judge;
 #[cfg(feature = "compute")]
 mod lattice;
 #[cfg(feature = "compute")]
+mod learn_patch;
+#[cfg(feature = "compute")]
+mod learn_universal;
+#[cfg(feature = "compute")]
 mod observer;
 #[cfg(feature = "compute")]
 pub mod robust;
@@ -69,6 +77,8 @@ pub use {
     eval::{Standing, evaluate},
     gradient::{gradient_at, gradient_at_batch},
     judge::{check_survival, judge, judge_changed},
+    learn_patch::{PatchObserver, learn_patch},
+    learn_universal::{UniversalObserver, learn_universal, random_view},
     observer::{Flow, NoObserver, Observer},
     run::{MAX_FULL_PIXELS, MAX_FULL_SIDE, run, run_batch, run_ensemble},
 };

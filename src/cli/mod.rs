@@ -10,12 +10,15 @@ mod eval;
 mod fetch;
 mod headless;
 mod inputs;
+mod learning;
 mod merge;
 mod models;
 mod params;
+mod patch;
 mod report;
 mod sweep;
 mod transfer;
+mod universal;
 
 use std::process::ExitCode;
 
@@ -64,6 +67,8 @@ enum Command {
     Transfer(transfer::Args),
     Sweep(sweep::Args),
     Eval(eval::Args),
+    Universal(universal::Args),
+    Patch(patch::Args),
     Merge(merge::Args),
     Models(models::Args),
 }
@@ -287,6 +292,8 @@ pub fn main() -> ExitCode {
         Command::Transfer(args) => transfer::run(args, &mut ctx),
         Command::Sweep(args) => sweep::run(args, &mut ctx),
         Command::Eval(args) => eval::run(args, &mut ctx),
+        Command::Universal(args) => universal::run(args, &mut ctx),
+        Command::Patch(args) => patch::run(args, &mut ctx),
         Command::Merge(args) => merge::run(args),
         Command::Models(args) => models::run(args, &mut ctx),
     };

@@ -163,3 +163,30 @@ pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
         .map(|(x, y)| (x - y).abs())
         .fold(0.0, f32::max)
 }
+
+/// A photo of scikit-image's data folder (astronaut.png, brick.png, ...), read from the wheel
+/// `gibbon fetch` downloaded the samples from and keeps: more photos than the gallery, for
+/// tests that need photos a noise never saw.
+#[allow(dead_code)]
+pub fn skimage_photo(file: &str) -> RgbImage {
+    let wheels = gibbon::home::dir().join("wheels");
+    let wheel = std::fs::read_dir(&wheels)
+        .ok()
+        .and_then(|d| {
+            d.flatten().map(|e| e.path()).find(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("scikit_image-"))
+            })
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no scikit-image wheel in {} (run `gibbon fetch`)",
+                wheels.display()
+            )
+        });
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&wheel).unwrap()).unwrap();
+    let mut entry = zip.by_name(&format!("skimage/data/{file}")).unwrap();
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+    gibbon::imaging::decode(&bytes).unwrap()
+}
