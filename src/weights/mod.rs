@@ -6,6 +6,7 @@
 //! and shape, so a wrong file fails on the first key that does not fit, and says which.
 
 mod dtype;
+pub mod int8;
 pub mod npz;
 pub mod pickle;
 pub mod safetensors;

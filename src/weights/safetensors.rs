@@ -4,8 +4,8 @@
 //! Parsing and writing go through Hugging Face's `safetensors` crate, which is fuzzed and
 //! checks what a hostile header can get wrong: its size, byte ranges that overlap, leave gaps,
 //! run backwards or past the data, and shapes that do not match their bytes. Gibbon writes it
-//! too: `gibbon convert` stores the web app's compact model files with f16 weights (half the
-//! size; f32 again once loaded).
+//! too: `gibbon convert` stores the web app's compact model files with f16 or int8 weights
+//! (half or a quarter of the size; f32 again once loaded, see [`super::int8`]).
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -40,19 +40,22 @@ pub fn read(bytes: &[u8]) -> Result<TensorStore, WeightsError> {
     // In the file's data order (the header's JSON order means nothing).
     let mut tensors: Vec<_> = file.iter().collect();
     tensors.sort_by_key(|(_, view)| view.data().as_ptr() as usize);
-    let mut store = TensorStore::new();
+    let mut read = Vec::with_capacity(tensors.len());
     for (name, view) in tensors {
         let dtype = our_dtype(view.dtype()).ok_or_else(|| {
             WeightsError::Unsupported(format!("tensor '{name}' has dtype {:?}", view.dtype()))
         })?;
         super::element_count(view.shape(), name)?;
-        store.insert(NamedTensor {
+        read.push(NamedTensor {
             name: name.to_string(),
             shape: view.shape().to_vec(),
             values: dtype.to_f32(view.data())?,
             stored_as: dtype,
         });
     }
+    super::int8::expand(&mut read)?;
+    let mut store = TensorStore::new();
+    read.into_iter().for_each(|t| store.insert(t));
     Ok(store)
 }
 
@@ -81,8 +84,9 @@ impl View for &Encoded {
     }
 }
 
-/// Serialises tensors as safetensors, each in the dtype `dtype_of` picks (F32 or F16), with
-/// string metadata.
+/// Serialises tensors as safetensors, each in the dtype `dtype_of` picks (F32 or F16, or I8 for
+/// the integers of [`super::int8::quantise`], whose values are whole numbers in -127..=127),
+/// with string metadata.
 pub fn write<'a>(
     tensors: impl IntoIterator<Item = &'a NamedTensor>,
     dtype_of: impl Fn(&NamedTensor) -> Dtype,
@@ -100,6 +104,13 @@ pub fn write<'a>(
                 t.values
                     .iter()
                     .flat_map(|v| half::f16::from_f32(*v).to_le_bytes())
+                    .collect(),
+            ),
+            Dtype::I8 => (
+                StDtype::I8,
+                t.values
+                    .iter()
+                    .map(|v| (v.round().clamp(-127.0, 127.0) as i8).to_le_bytes()[0])
                     .collect(),
             ),
             other => {
