@@ -154,7 +154,7 @@ pub fn AttackPanel() -> impl IntoView {
             <MethodOptions method=method extras=extras/>
             <EnsemblePicker ensemble=ensemble/>
             <Show when=move || method.get().accepts_target()>
-                <ClassPicker target=target required=Signal::derive(move || method.get().needs_target())/>
+                <ClassPicker target=target required=Signal::derive(move || method.get().needs_target()) testid=""/>
             </Show>
             <p class="explain">{move || (t().explain)(method.get())}</p>
             <div class="buttons">
@@ -267,9 +267,14 @@ fn EnsemblePicker(ensemble: RwSignal<Vec<ModelId>>) -> impl IntoView {
     }
 }
 
-/// A searchable class list: type "gibbon", pick it.
+/// A searchable class list: type "gibbon", pick it. Its test ids start with `testid` (the
+/// attack panel's with none).
 #[component]
-fn ClassPicker(target: RwSignal<Option<usize>>, required: Signal<bool>) -> impl IntoView {
+pub fn ClassPicker(
+    target: RwSignal<Option<usize>>,
+    required: Signal<bool>,
+    testid: &'static str,
+) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let matches = move || imagenet::search(&query.get()).take(8).collect::<Vec<_>>();
     let t = texts();
@@ -280,11 +285,11 @@ fn ClassPicker(target: RwSignal<Option<usize>>, required: Signal<bool>) -> impl 
                 <input
                     type="search"
                     placeholder=move || t().target_placeholder
-                    data-testid="target-search"
+                    data-testid=format!("{testid}target-search")
                     bind:value=query
                 />
             </label>
-            <ul class="matches" data-testid="target-matches">
+            <ul class="matches" data-testid=format!("{testid}target-matches")>
                 {move || {
                     matches()
                         .into_iter()
@@ -308,7 +313,7 @@ fn ClassPicker(target: RwSignal<Option<usize>>, required: Signal<bool>) -> impl 
                         .collect_view()
                 }}
             </ul>
-            <p class="chosen" data-testid="target-chosen">
+            <p class="chosen" data-testid=format!("{testid}target-chosen")>
                 {move || match target.get() {
                     Some(index) => (t().target_chosen)(imagenet::name(index), index),
                     None => t().no_target.to_string(),

@@ -1,6 +1,8 @@
 //! The benchmark page (`?bench`): milliseconds per attack step (forward pass + input gradient,
 //! batch 1) of the default model on WebGPU and on the CPU backend, computed in the worker as
-//! on the main page, and the longest task the page's main thread ran meanwhile.
+//! on the main page; frames per second of live classification (a camera frame's bitmap to its
+//! top-5, as the live camera does it) on each; and the longest task the page's main thread ran
+//! meanwhile. `?bench&steps=N&frames=M` sets how many of each are timed.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -12,18 +14,23 @@ use wasm_bindgen::prelude::Closure;
 use super::browser;
 use super::engine::Engine;
 use super::i18n::Lang;
-use crate::worker::protocol::{BenchRow, DeviceKind, Event, Request};
+use crate::worker::protocol::{BenchRow, DeviceKind, Event, LiveBenchRow, Request};
 
 /// Runs the benchmark on load and shows a table.
 #[component]
 pub fn BenchPage() -> impl IntoView {
     let rows = RwSignal::new(Vec::<BenchRow>::new());
+    let live_rows = RwSignal::new(Vec::<LiveBenchRow>::new());
     let status = RwSignal::new("Starting the worker…".to_string());
     let longest = RwSignal::new(0.0f64);
     let steps: usize = browser::query_param("steps")
         .and_then(|s| s.parse().ok())
         .unwrap_or(5)
         .clamp(1, 100);
+    let frames: usize = browser::query_param("frames")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20)
+        .min(200);
     watch_long_tasks(longest);
     let engine: Rc<Cell<Option<Engine>>> = Rc::new(Cell::new(None));
     let handle = engine.clone();
@@ -32,11 +39,12 @@ pub fn BenchPage() -> impl IntoView {
             status.set("Running…".into());
             if let Some(engine) = handle.take() {
                 let job = engine.job();
-                engine.send(Request::Bench { job, steps });
+                engine.send(Request::Bench { job, steps, frames });
                 handle.set(Some(engine));
             }
         }
         Event::BenchRow { row, .. } => rows.update(|r| r.push(row)),
+        Event::LiveBench { row, .. } => live_rows.update(|r| r.push(row)),
         Event::Done { .. } => status.set("Done".into()),
         // The benchmark page is English.
         Event::Failed { problem, .. } => status.set((Lang::En.texts().say)(&problem.summary)),
@@ -76,6 +84,44 @@ pub fn BenchPage() -> impl IntoView {
                                         <td>{format!("{:.0}", r.first_ms)}</td>
                                         <td>{format!("{:.1}", r.median_ms)}</td>
                                         <td>{format!("{:.1}", r.min_ms)}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </tbody>
+            </table>
+            <h2>"Live classification"</h2>
+            <p>
+                {format!(
+                    "Frames per second of the live camera's work in the worker: a fresh 224×224 ImageBitmap (what the page's createImageBitmap of the camera gives), its pixels read through an OffscreenCanvas, the forward pass and the top-5. Median of {frames} frames after 2 warm-up frames."
+                )}
+            </p>
+            <table data-testid="bench-live">
+                <thead>
+                    <tr>
+                        <th scope="col">"Backend"</th>
+                        <th scope="col">"First frame (ms)"</th>
+                        <th scope="col">"Median (ms/frame)"</th>
+                        <th scope="col">"Min (ms/frame)"</th>
+                        <th scope="col">"Frames per second"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {move || {
+                        live_rows
+                            .get()
+                            .into_iter()
+                            .map(|r| {
+                                let kind = if r.kind == DeviceKind::WebGpu { "webgpu" } else { "cpu" };
+                                let fps = r.fps();
+                                view! {
+                                    <tr data-kind=kind data-median-ms=r.median_ms data-fps=fps data-frames=r.frames>
+                                        <td>{r.backend}</td>
+                                        <td>{format!("{:.0}", r.first_ms)}</td>
+                                        <td>{format!("{:.1}", r.median_ms)}</td>
+                                        <td>{format!("{:.1}", r.min_ms)}</td>
+                                        <td>{format!("{fps:.1}")}</td>
                                     </tr>
                                 }
                             })

@@ -17,6 +17,13 @@ pub fn document() -> Option<web_sys::Document> {
     window()?.document()
 }
 
+/// Milliseconds on the page's clock.
+pub fn now_ms() -> f64 {
+    window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
 /// A query parameter of the page's URL (`?backend=cpu`).
 pub fn query_param(name: &str) -> Option<String> {
     let search = window()?.location().search().ok()?;
@@ -145,4 +152,57 @@ pub fn show_broken_page(message: &str) {
     }
     body.set_inner_html("");
     let _ = body.append_child(&notice);
+}
+
+/// localStorage, through Reflect (it throws where storage is blocked; then nothing is kept).
+fn local_storage_call(method: &str, args: &[&str]) -> Option<wasm_bindgen::JsValue> {
+    let window = window()?;
+    let storage = js_sys::Reflect::get(&window, &"localStorage".into())
+        .ok()
+        .filter(|s| !s.is_undefined() && !s.is_null())?;
+    let f: js_sys::Function = js_sys::Reflect::get(&storage, &method.into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let args: js_sys::Array = args
+        .iter()
+        .map(|a| wasm_bindgen::JsValue::from(*a))
+        .collect();
+    f.apply(&storage, &args).ok()
+}
+
+/// A value kept in localStorage, if any.
+pub fn stored(key: &str) -> Option<String> {
+    local_storage_call("getItem", &[key])?.as_string()
+}
+
+/// Keeps a value in localStorage (nothing is kept where storage is blocked or full).
+pub fn store(key: &str, value: &str) {
+    let _ = local_storage_call("setItem", &[key, value]);
+}
+
+/// The bytes of a file the user chose (read without blocking the page).
+pub async fn file_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// A URL for bytes (a blob: URL, which the page's Content-Security-Policy allows for images).
+pub fn object_url(bytes: &[u8], mime: &str) -> Result<String, String> {
+    let js_error = |e: wasm_bindgen::JsValue| format!("{e:?}");
+    let parts = js_sys::Array::of1(&Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(js_error)?;
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)
+}
+
+/// Opens the browser's print dialog.
+pub fn print() {
+    if let Some(w) = window() {
+        let _ = w.print();
+    }
 }

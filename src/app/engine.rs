@@ -15,11 +15,15 @@ use crate::worker::protocol::{self, Event, JobId, Parts, Request};
 /// Called with each event and its binary parts.
 type Listener = Rc<dyn Fn(Event, Parts)>;
 
-/// A request and what travels beside it: binary parts by name, and a file the user chose.
+/// A request and what travels beside it: binary parts by name, a file the user chose, and a
+/// camera frame.
 pub struct Message {
     pub request: Request,
     pub parts: Parts,
     pub file: Option<web_sys::File>,
+    pub bitmap: Option<web_sys::ImageBitmap>,
+    /// Files the user chose, for requests that take many (the photos to learn from).
+    pub files: Vec<web_sys::File>,
 }
 
 impl Message {
@@ -32,6 +36,19 @@ impl Message {
     pub fn with_file(self, file: Option<web_sys::File>) -> Self {
         Self { file, ..self }
     }
+
+    /// The request with files (shared with the worker, which reads them).
+    pub fn with_files(self, files: Vec<web_sys::File>) -> Self {
+        Self { files, ..self }
+    }
+
+    /// The request with a camera frame (moved to the worker, which reads its pixels).
+    pub fn with_bitmap(self, bitmap: web_sys::ImageBitmap) -> Self {
+        Self {
+            bitmap: Some(bitmap),
+            ..self
+        }
+    }
 }
 
 impl From<Request> for Message {
@@ -40,6 +57,8 @@ impl From<Request> for Message {
             request,
             parts: Parts::new(),
             file: None,
+            bitmap: None,
+            files: Vec::new(),
         }
     }
 }
@@ -152,15 +171,21 @@ impl Engine {
         inner.worker = Some(worker);
     }
 
-    /// Sends a request; its parts are moved to the worker, its file is shared with it.
+    /// Sends a request; its parts and camera frame are moved to the worker, its file is
+    /// shared with it.
     pub fn send(&self, message: impl Into<Message>) {
         let Message {
             request,
             parts,
             file,
+            bitmap,
+            files,
         } = message.into();
         let inner = self.inner.borrow();
         let Some(worker) = &inner.worker else {
+            if let Some(bitmap) = &bitmap {
+                bitmap.close();
+            }
             return;
         };
         let data = js_sys::Object::new();
@@ -169,6 +194,14 @@ impl Engine {
         let _ = Reflect::set(&data, &"parts".into(), &named);
         if let Some(file) = &file {
             let _ = Reflect::set(&data, &"file".into(), file);
+        }
+        if !files.is_empty() {
+            let list: js_sys::Array = files.iter().collect();
+            let _ = Reflect::set(&data, &"files".into(), &list);
+        }
+        if let Some(bitmap) = &bitmap {
+            let _ = Reflect::set(&data, &"bitmap".into(), bitmap);
+            transfer.push(bitmap);
         }
         if let Err(e) = worker.post_message_with_transfer(&data, &transfer) {
             web_sys::console::error_2(&"gibbon: cannot reach the worker".into(), &e);

@@ -15,6 +15,7 @@ mod camera;
 mod engine;
 mod i18n;
 mod lesson;
+mod live;
 mod live_chart;
 mod matrix;
 mod method_options;
@@ -22,6 +23,7 @@ mod model_bar;
 mod note;
 mod notices;
 mod page;
+mod patch_panel;
 mod photo;
 mod photo_input;
 mod pixels;
@@ -31,6 +33,7 @@ mod share_card;
 mod survival;
 mod sweep;
 mod transfer;
+mod universal;
 mod weights_loader;
 
 use std::cell::Cell;
@@ -116,6 +119,10 @@ fn App() -> impl IntoView {
         <survival::SurvivalRow/>
         <sweep::EpsSweep/>
         <transfer::TransferMatrix/>
+        <div class="stage-row">
+            <universal::UniversalPanel/>
+            <patch_panel::PatchPanel/>
+        </div>
         <WorkerStats/>
         <footer class="footer">
             <a href="?bench">{move || t().benchmark}</a>

@@ -37,8 +37,14 @@ pub enum Note {
     DownloadFailed,
     /// The share card could not be drawn.
     CardFailed,
-    /// The camera could not give a photo.
+    /// The camera could not give a photo or frames.
     Camera(CameraProblem),
+    /// A noise PNG of another size, resized: from, to (sides).
+    NoiseResized { from: usize, to: usize },
+    /// A file that is not a noise PNG Gibbon wrote.
+    NotANoise,
+    /// Learning stopped: a noise or a patch (true), because the model or device changed.
+    StageStopped { patch: bool },
 }
 
 impl From<Say> for Note {
@@ -53,7 +59,7 @@ impl From<CameraProblem> for Note {
     }
 }
 
-/// Why the camera gave no photo.
+/// Why the camera gave no photo, or stopped giving frames.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CameraProblem {
     /// The video has no frame yet.
@@ -66,6 +72,10 @@ pub enum CameraProblem {
     Refused,
     /// The browser gave something other than a video stream.
     NotVideo,
+    /// The camera's track ended (unplugged, or taken by another application).
+    Ended,
+    /// The camera gives no frames.
+    NoFrames,
 }
 
 /// Work the page was doing when the user changed something.

@@ -1,23 +1,28 @@
 //! The page: the state types wired to the worker. Each state (the [`Session`], the
-//! [`PhotoState`], the [`AttackRun`], the [`MatrixState`], the [`Notices`]) owns the actions
-//! that change it, and turns a user's action into the request for the worker. [`Page`] holds
-//! the worker and the one [`Activity`]: it lets one action run at a time, sends its request,
-//! and hands each of the worker's events to the state it concerns.
+//! [`PhotoState`], the [`AttackRun`], the [`MatrixState`], the [`Notices`], the camera and its
+//! live classification) owns the actions that change it, and turns a user's action into the
+//! request for the worker. [`Page`] holds the worker and the one [`Activity`]: it lets one
+//! action run at a time, sends its request, and hands each of the worker's events to the
+//! state it concerns. Live classification runs beside the activity, one frame at a time.
 
 use leptos::prelude::*;
 
 use super::activity::Activity;
 use super::attack_run::AttackRun;
 use super::browser;
+use super::camera::CameraState;
 use super::engine::{Engine, Message};
+use super::live::{self, LiveState};
 use super::matrix::MatrixState;
-use super::note::{Note, Why};
+use super::note::{CameraProblem, Note, Why};
 use super::notices::{Notice, Notices};
+use super::patch_panel::PatchState;
 use super::photo::{Photo, PhotoState};
 use super::session::{Loading, Session};
+use super::universal::{TrainingSet, UniversalState};
 use crate::attacks::{AttackConfig, Truth};
 use crate::samples::Sample;
-use crate::worker::protocol::{Event, JobId, ModelSource, Parts, Problem, Request, Say};
+use crate::worker::protocol::{Event, JobId, ModelSource, Part, Parts, Problem, Request, Say};
 use crate::zoo::ModelId;
 
 /// Memory the worker reported (for the memory test and the benchmark).
@@ -37,6 +42,13 @@ pub struct Page {
     pub photo: PhotoState,
     pub run: AttackRun,
     pub matrix: MatrixState,
+    pub camera: CameraState,
+    pub live: LiveState,
+    /// The stage: the universal noise, the patch, and the photos they are learnt from. Their
+    /// jobs run beside the activity.
+    pub universal: UniversalState,
+    pub patch: PatchState,
+    pub training: TrainingSet,
     pub activity: RwSignal<Activity>,
     pub stats: RwSignal<WorkerStats>,
     /// A job the user cancelled: its results are not counted.
@@ -55,6 +67,11 @@ impl Page {
             photo: PhotoState::new(),
             run: AttackRun::new(),
             matrix: MatrixState::new(),
+            camera: CameraState::new(),
+            live: LiveState::new(),
+            universal: UniversalState::new(),
+            patch: PatchState::new(),
+            training: TrainingSet::new(),
             activity: RwSignal::new(Activity::Idle),
             stats: RwSignal::new(WorkerStats::default()),
             cancelled: StoredValue::new(None),
@@ -70,6 +87,10 @@ impl Page {
         provide_context(self.photo);
         provide_context(self.run);
         provide_context(self.matrix);
+        provide_context(self.live);
+        provide_context(self.universal);
+        provide_context(self.patch);
+        provide_context(self.training);
         browser::after_service_worker(move || {
             let engine = Engine::start(move |event, parts| self.on_event(event, parts));
             self.engine.set_value(Some(engine));
@@ -139,6 +160,8 @@ impl Page {
         self.notices.clear();
         self.photo.choose(photo);
         self.run.clear();
+        self.universal.applied.set(None);
+        self.patch.verdict.set(None);
         self.send_photo();
     }
 
@@ -166,18 +189,23 @@ impl Page {
         }
     }
 
-    /// Chooses the model to attack.
+    /// Chooses the model to attack; the camera closes.
     pub fn set_model(&self, id: ModelId) {
         if !self.session.choose(id) {
             return;
         }
+        self.close_camera();
+        self.stop_stage();
         self.interrupt(Why::Model);
         self.run.clear();
         self.prepare();
     }
 
-    /// Switches between WebGPU and the CPU; the worker opens the other device.
+    /// Switches between WebGPU and the CPU; the worker opens the other device, and the
+    /// camera closes.
     pub fn set_use_gpu(&self, use_gpu: bool) {
+        self.close_camera();
+        self.stop_stage();
         self.interrupt(Why::Device);
         self.send(self.session.switch_device(use_gpu));
         self.prepare();
@@ -210,6 +238,132 @@ impl Page {
         self.begin(Activity::Attacking, |job| {
             Some(self.run.start_attack(job, model, ensemble, truth, config))
         });
+    }
+
+    /// Closes the camera (its light goes off), and live classification stops.
+    pub fn close_camera(&self) {
+        self.live.stop();
+        self.camera.close();
+    }
+
+    /// Starts classifying the camera's frames with the chosen model.
+    pub fn start_live(&self) {
+        if !self.camera.is_open() {
+            return;
+        }
+        self.live.start();
+        self.next_frame();
+    }
+
+    /// Stops live classification; the camera stays open.
+    pub fn stop_live(&self) {
+        self.live.stop();
+    }
+
+    /// Grabs the camera's current frame and sends it to the worker, unless live is off or a
+    /// frame is under way. A camera without a frame is tried again shortly, and closed when
+    /// it gives none for a while.
+    fn next_frame(&self) {
+        let Some(ticket) = self.live.begin_grab() else {
+            return;
+        };
+        let model = self.session.chosen();
+        let video = self.camera.video();
+        let page = *self;
+        leptos::task::spawn_local(async move {
+            let grabbed = live::grab(video, model.input_size() as u32).await;
+            if !page.live.wants(ticket) {
+                if let Ok(bitmap) = grabbed {
+                    bitmap.close();
+                }
+                return;
+            }
+            match grabbed {
+                Ok(bitmap) => {
+                    let job = page.new_job();
+                    page.live.sent(job);
+                    let mut parts = Parts::new();
+                    let noise = page.universal.live_noise().map(|(spec, bytes)| {
+                        parts.insert(Part::Noise, bytes);
+                        spec
+                    });
+                    let patch = page.patch.live_patch().map(|(live, bytes)| {
+                        parts.insert(Part::Patch, bytes);
+                        live
+                    });
+                    let request = Request::LiveFrame {
+                        job,
+                        model,
+                        noise,
+                        patch,
+                    };
+                    page.send(Message::from(request).with_parts(parts).with_bitmap(bitmap));
+                }
+                Err(why) if page.live.grab_failed(browser::now_ms()) => {
+                    page.close_camera();
+                    let notice = Notice::error(CameraProblem::NoFrames).with_detail(why);
+                    page.notices.show(notice);
+                }
+                Err(_) => set_timeout(
+                    move || page.next_frame(),
+                    std::time::Duration::from_millis(100),
+                ),
+            }
+        });
+    }
+
+    /// Sends a request of the stage's, which runs beside the activity (nothing without one).
+    pub fn stage_job(&self, request: impl FnOnce(JobId) -> Option<Message>) {
+        let job = self.new_job();
+        if let Some(message) = request(job) {
+            self.send(message);
+        }
+    }
+
+    /// Asks job `job` to stop after its current step.
+    pub fn cancel_job(&self, job: JobId) {
+        self.send(Request::Cancel { job });
+    }
+
+    /// Places the patch on the photo and asks the model what it sees (once the placement
+    /// before is answered).
+    pub fn place_patch(&self) {
+        if !self.photo.is_chosen() {
+            return;
+        }
+        let model = self.session.chosen();
+        self.stage_job(|job| self.patch.place(job, model));
+    }
+
+    /// Stops learning a noise or a patch (the model or device changes), and says so.
+    fn stop_stage(&self) {
+        if let Some(job) = self.universal.stop() {
+            self.cancel_job(job);
+            self.notices.info(Note::StageStopped { patch: false });
+        }
+        if let Some(job) = self.patch.stop() {
+            self.cancel_job(job);
+            self.notices.info(Note::StageStopped { patch: true });
+        }
+    }
+
+    /// Whether job `job` is the stage's.
+    fn stage_owns(&self, job: JobId) -> bool {
+        self.universal.owns(job) || self.patch.owns(job)
+    }
+
+    /// The end of a job of the stage's, with its problem if it failed.
+    fn stage_end(&self, job: JobId, problem: Option<Problem>) {
+        if let Some(notice) = self.universal.end(job, problem.clone()) {
+            self.notices.show(notice);
+        }
+        let (again, notice) = self.patch.end(job, problem);
+        if let Some(notice) = notice {
+            self.notices.show(notice);
+        }
+        if again {
+            self.place_patch();
+        }
     }
 
     /// Asks the running attack, study or matrix photo to stop.
@@ -359,12 +513,94 @@ impl Page {
                 self.notices.report(survived);
             }
             Event::SweepPoint { point, .. } if current => self.run.swept(point),
+            Event::LiveClassified {
+                job,
+                top,
+                ms,
+                noisy,
+                ..
+            } => {
+                if self.live.answered(job, (top, noisy), ms, browser::now_ms()) {
+                    self.next_frame();
+                }
+            }
+            Event::UniversalStep {
+                job,
+                step,
+                steps,
+                fooled,
+            } => self.universal.step(job, step, steps, fooled),
+            Event::UniversalLearnt {
+                job,
+                noise,
+                steps,
+                fooled,
+                counted,
+                skipped,
+                ..
+            } => match self
+                .universal
+                .learnt(job, noise, steps, fooled, counted, skipped, &mut parts)
+            {
+                Ok(Some(notice)) => self.notices.show(notice),
+                Ok(None) => {}
+                Err(e) => self.notices.show(e),
+            },
+            Event::NoiseApplied {
+                job,
+                clean,
+                noisy,
+                size,
+            } => {
+                let applied = self.universal.applied(job, clean, noisy, size, &mut parts);
+                self.notices.report(applied);
+            }
+            Event::PatchStep {
+                job,
+                step,
+                steps,
+                hits,
+            } => self.patch.step(job, step, steps, hits),
+            Event::PatchLearnt {
+                job,
+                patch,
+                done,
+                steps,
+                skipped,
+            } => match self
+                .patch
+                .learnt(job, patch, done, steps, skipped, &mut parts)
+            {
+                Ok(Some(notice)) => self.notices.show(notice),
+                Ok(None) => {}
+                Err(e) => self.notices.show(e),
+            },
+            Event::PatchPlaced { job, top, .. } => self.patch.placed(job, top),
+            Event::PatchPrinted { job, width } => {
+                if let Some(notice) = self.patch.printed(job, width, &mut parts) {
+                    self.notices.show(notice);
+                }
+            }
             Event::MatrixPhoto { job, verdicts } if current => {
                 if self.cancelled.get_value() != Some(job) {
                     self.matrix.count(verdicts);
                 }
             }
+            // A live frame the worker dropped for a newer one.
+            Event::Done { job, .. } if self.live.ended(job) => self.next_frame(),
+            Event::Done { job, .. } if self.stage_owns(job) => self.stage_end(job, None),
             Event::Done { job, .. } => self.end(Some(job), None),
+            Event::Failed {
+                job: Some(job),
+                problem,
+            } if self.live.ended(job) => {
+                self.stop_live();
+                self.notices.show(problem);
+            }
+            Event::Failed {
+                job: Some(job),
+                problem,
+            } if self.stage_owns(job) => self.stage_end(job, Some(problem)),
             Event::Failed { job, problem } => self.end(job, Some(problem)),
             Event::DeviceLost { reason } => self.recover(Note::DeviceStopped, reason),
             Event::Panicked { message } => self.recover(Note::WorkerBroke, message),
@@ -384,7 +620,8 @@ impl Page {
             | Event::Survived { .. }
             | Event::SweepPoint { .. }
             | Event::MatrixPhoto { .. }
-            | Event::BenchRow { .. } => {}
+            | Event::BenchRow { .. }
+            | Event::LiveBench { .. } => {}
         }
     }
 
@@ -430,6 +667,11 @@ impl Page {
     /// A new worker after the old one died; the photo and the last result stay.
     fn recover(&self, note: Note, detail: String) {
         self.session.worker_lost();
+        // Its frame under way is lost with the worker; so is the stage's learning (the
+        // noise and the patch so far are kept here).
+        self.stop_live();
+        self.universal.stop();
+        self.patch.stop();
         let restarted = self
             .engine
             .with_value(|e| e.as_ref().is_some_and(Engine::recover));

@@ -10,7 +10,7 @@ use super::pixels::Pixels;
 use crate::attacks::{Method, Truth};
 use crate::prediction::Prediction;
 use crate::samples::Sample;
-use crate::worker::protocol::{JobId, Part, PartError, Parts, PhotoSource, Request};
+use crate::worker::protocol::{JobId, Part, PartError, Parts, PhotoSource, Request, Training};
 use crate::zoo::ModelId;
 
 /// The photo the user chose, as the page can send it to a (new) worker again.
@@ -47,6 +47,16 @@ impl Photo {
     /// What is known to be right for it.
     pub fn truth(&self) -> Truth {
         self.sample.map_or(Truth::Unknown, Truth::of_sample)
+    }
+
+    /// The photo as one to learn from, and its file (sent beside the request).
+    pub fn training(&self) -> (Training, Option<web_sys::File>) {
+        let training = Training {
+            name: self.name.clone(),
+            source: self.source.clone(),
+            truth: self.truth(),
+        };
+        (training, self.file.clone())
     }
 }
 

@@ -28,6 +28,15 @@ pub static EN: Texts = Texts {
     camera_switch: "Switch camera",
     camera_close: "Close",
     camera_view: "What the camera sees",
+    live_start: "Classify live",
+    live_stop: "Stop live",
+    live_title: "Live: what the model sees in each frame",
+    live_waiting: "Waiting for the first frame…",
+    live_fps: |fps, ms| match ms {
+        Some(ms) => format!("{fps:.1} frames per second · {ms:.0} ms per frame in the worker"),
+        None => format!("{fps:.1} frames per second"),
+    },
+    live_chart: |class, seconds| format!("Probability of {class} over the last {seconds} seconds"),
     attack: "Attack",
     method: "Method ",
     method_title: Method::title,
@@ -335,6 +344,92 @@ pub static EN: Texts = Texts {
     target_placeholder: "type a class, e.g. gibbon",
     target_chosen: |name, index| format!("Target: {name} ({index})"),
     no_target: "No target chosen",
+    universal_title: "Make a universal noise from these photos",
+    universal_note: "One noise, learnt from a few photos, that changes the model's answer on most photos it is added to, photos it never saw included (Moosavi-Dezfooli et al. 2017). It is learnt by gradient ascent over random crops and mirrors of the photos.",
+    training_gallery: |n| format!("The {n} gallery photos"),
+    training_added: |n| format!("{n} photo(s) of your own or from the camera"),
+    training_add_photo: "Add the current photo",
+    training_add_frame: "Add a camera frame",
+    training_clear: "Clear",
+    cpu_steps: |steps, default| {
+        format!(
+            "On the CPU the page takes {steps} steps unless you type more (the command line's default is {default}, which takes minutes here); more steps work better."
+        )
+    },
+    universal_make: "Make the noise",
+    universal_progress: |step, steps, fooled, left| {
+        let left = left
+            .map(|s| format!(" · about {s:.0} s left"))
+            .unwrap_or_default();
+        format!(
+            "Step {step} of {steps} · {:.0}% of the step's views fooled{left}",
+            fooled * 100.0
+        )
+    },
+    universal_done: |eps, steps, fooled, counted, seconds| {
+        format!(
+            "A noise of ε = {eps} / 255 after {steps} step(s), in {seconds:.0} s: it changes the model's answer on {fooled} of the {counted} photos it was learnt from."
+        )
+    },
+    noise_alt: |eps, amplify| {
+        format!("The universal noise (ε = {eps} / 255), amplified ×{amplify:.0} to be seen")
+    },
+    noise_download: "Download the noise (PNG)",
+    noise_upload: "Use a noise PNG",
+    noise_apply_photo: "Apply to the photo",
+    noise_apply_camera: "Apply to the camera: live top-5 with and without the noise",
+    noise_verdict: |clean, noisy, changed| {
+        if changed {
+            format!("Without the noise the model sees {clean}; with it, {noisy}: fooled.")
+        } else {
+            format!("The model sees {clean} with and without the noise: not fooled.")
+        }
+    },
+    noisy_photo_alt: "The photo with the noise, as the model sees it",
+    live_without: "Without the noise",
+    live_with: "With the noise",
+    patch_title: "Make a printable patch",
+    patch_note: "A round sticker, learnt over random places, sizes, turns, light and a simulated camera, that makes the model see the target class wherever it lies (Brown et al. 2017). Print it and hold it up to the camera.",
+    patch_make: "Make a new patch",
+    patch_batch: "Photos per step ",
+    patch_resume: |done, steps| format!("Resume (step {done} of {steps})"),
+    patch_progress: |step, steps, hits, left| {
+        let left = left
+            .map(|s| format!(" · about {s:.0} s left"))
+            .unwrap_or_default();
+        format!(
+            "Step {step} of {steps} · {:.0}% of the step's placements seen as the target{left}",
+            hits * 100.0
+        )
+    },
+    patch_kept: |target, done, steps, per_step| {
+        let speed = per_step
+            .map(|s| format!(" ({s:.1} s a step)"))
+            .unwrap_or_default();
+        format!("A patch towards {target}: {done} of {steps} steps{speed}, kept in this browser.")
+    },
+    patch_place: "The photo with the patch",
+    patch_place_hint: "Drag the patch onto the photo, or focus the photo and use the arrow keys to move it and + or − to resize it.",
+    patch_scale: |scale| format!("Patch size: {:.0}% of the photo", scale * 100.0),
+    patch_scale_slider: "Patch size, as a share of the photo",
+    patch_verdict: |seen, prob, target, hit| {
+        if hit {
+            format!(
+                "With the patch the model sees {seen} ({:.0}%): the target, hit.",
+                prob * 100.0
+            )
+        } else {
+            format!(
+                "With the patch the model sees {seen} ({:.0}%), not yet the target, {target}.",
+                prob * 100.0
+            )
+        }
+    },
+    patch_live: "Paste the patch on the camera's frames (centred, at this size)",
+    patch_diameter: "Diameter in cm ",
+    patch_print: "Print",
+    patch_download: "Download to print (PNG, 300 dpi)",
+    patch_print_alt: |cm| format!("The patch to print, {cm:.1} cm across, with a cut line"),
     details: "Details",
     close_notice: "Close this notice",
     page_broke: "Something broke on this page. Reload it to start again; your photo never left your machine.",
@@ -366,6 +461,9 @@ fn say(say: &Say) -> String {
         Say::PhotoUnreadable(name) => format!("{name} could not be read."),
         Say::BadPhoto { name, why } => format!("{name}: {}", photo_problem(*why)),
         Say::ChoosePhoto => "Choose a photo first.".into(),
+        Say::FrameUnreadable => {
+            "A frame of the camera could not be read, so live classification stopped.".into()
+        }
         Say::DeviceFailed => {
             "The computation failed on the device. Try again, or switch to the CPU.".into()
         }
@@ -400,6 +498,21 @@ fn say(say: &Say) -> String {
             allowed(*param)
         )),
         Say::SettingsRefused => "The attack refuses these settings; the details say why.".into(),
+        Say::NoTrainingPhotos => {
+            "None of the photos to learn from could be read. Choose the gallery, add a photo, or add camera frames.".into()
+        }
+        Say::TooManyPhotos(max) => format!("Learn from at most {max} photos at a time."),
+        Say::TrainingSkipped(names) => format!(
+            "These photos could not be read and were left out: {}.",
+            names.join(", ")
+        ),
+        Say::PatchScale(scale) => format!(
+            "A patch covers more than 0 and at most half of the photo, not {scale}."
+        ),
+        Say::PrintSize(cm) => format!(
+            "Print the patch 1 to {} cm across, not {cm} cm.",
+            crate::worker::protocol::MAX_PRINT_CM
+        ),
     }
 }
 
@@ -469,8 +582,28 @@ fn note(note: &Note) -> String {
                 "No camera: permission was refused or there is none. Drop, paste or choose a photo instead."
             }
             CameraProblem::NotVideo => "The camera gave something that is not a video.",
+            CameraProblem::Ended => {
+                "The camera stopped (unplugged, or taken by another app). Open it again, or drop, paste or choose a photo."
+            }
+            CameraProblem::NoFrames => {
+                "The camera gives no picture, so Gibbon closed it. Open it again, or drop, paste or choose a photo."
+            }
         }
         .into(),
+        Note::NoiseResized { from, to } => format!(
+            "The noise is {from}x{from}; it was resized to the model's {to}x{to} input."
+        ),
+        Note::NotANoise => {
+            "That file is not a universal noise: choose a PNG that Gibbon (the page or `gibbon universal`) made.".into()
+        }
+        Note::StageStopped { patch } => {
+            if *patch {
+                "Making the patch stopped because the model or the device changed; resume it when you like."
+            } else {
+                "Making the noise stopped because the model or the device changed."
+            }
+            .into()
+        }
     }
 }
 
@@ -546,6 +679,8 @@ fn part_name(part: Part) -> String {
         Part::ShownOriginal => "the smaller copy of the original image".into(),
         Part::ShownAdversarial => "the smaller copy of the adversarial image".into(),
         Part::Check(n) => format!("the image of survival check {}", n + 1),
+        Part::Noise => "the universal noise".into(),
+        Part::Patch => "the patch".into(),
     }
 }
 

@@ -28,6 +28,15 @@ pub static JA: Texts = Texts {
     camera_switch: "カメラを切り替え",
     camera_close: "閉じる",
     camera_view: "カメラの映像",
+    live_start: "ライブで分類",
+    live_stop: "ライブを止める",
+    live_title: "ライブ: 各フレームがモデルにどう見えるか",
+    live_waiting: "最初のフレームを待っています…",
+    live_fps: |fps, ms| match ms {
+        Some(ms) => format!("毎秒 {fps:.1} フレーム · ワーカーで 1 フレーム {ms:.0} ms"),
+        None => format!("毎秒 {fps:.1} フレーム"),
+    },
+    live_chart: |class, seconds| format!("直近 {seconds} 秒の {class} の確率"),
     attack: "攻撃",
     method: "手法 ",
     method_title: |method| match method {
@@ -361,6 +370,94 @@ pub static JA: Texts = Texts {
     target_placeholder: "クラス名を英語で入力 (例: gibbon)",
     target_chosen: |name, index| format!("狙うクラス: {name} ({index})"),
     no_target: "狙うクラスはまだ選ばれていません",
+    universal_title: "これらの写真から万能ノイズを作る",
+    universal_note: "少数の写真から学ぶ一つのノイズで、加えた写真の多く (見たことのない写真も) でモデルの答えを変えます (Moosavi-Dezfooli ほか 2017)。写真のランダムな切り抜きと左右反転について勾配を上って学びます。",
+    training_gallery: |n| format!("ギャラリーの {n} 枚の写真"),
+    training_added: |n| format!("自分の写真とカメラの画像 {n} 枚"),
+    training_add_photo: "今の写真を加える",
+    training_add_frame: "カメラの画像を加える",
+    training_clear: "消す",
+    cpu_steps: |steps, default| {
+        format!(
+            "CPU では、入力しない限り {steps} ステップで学びます (コマンドラインの既定は {default} で、ここでは数分かかります)。ステップを増やすほどよく効きます。"
+        )
+    },
+    universal_make: "ノイズを作る",
+    universal_progress: |step, steps, fooled, left| {
+        let left = left
+            .map(|s| format!("・残り約 {s:.0} 秒"))
+            .unwrap_or_default();
+        format!(
+            "ステップ {step} / {steps}・このステップの画像の {:.0}% をだました{left}",
+            fooled * 100.0
+        )
+    },
+    universal_done: |eps, steps, fooled, counted, seconds| {
+        format!(
+            "ε = {eps} / 255 のノイズ ({steps} ステップ、{seconds:.0} 秒): 学んだ {counted} 枚のうち {fooled} 枚でモデルの答えを変えます。"
+        )
+    },
+    noise_alt: |eps, amplify| {
+        format!("万能ノイズ (ε = {eps} / 255)、見えるように {amplify:.0} 倍に強調")
+    },
+    noise_download: "ノイズをダウンロード (PNG)",
+    noise_upload: "ノイズの PNG を使う",
+    noise_apply_photo: "写真に加える",
+    noise_apply_camera: "カメラに加える: ノイズありとなしのライブ上位 5 件",
+    noise_verdict: |clean, noisy, changed| {
+        if changed {
+            format!("ノイズなしでは {clean}、ノイズありでは {noisy}: だまされました。")
+        } else {
+            format!("ノイズがあってもなくてもモデルには {clean} に見えます: だまされていません。")
+        }
+    },
+    noisy_photo_alt: "ノイズを加えた写真 (モデルが見る画像)",
+    live_without: "ノイズなし",
+    live_with: "ノイズあり",
+    patch_title: "印刷できるパッチを作る",
+    patch_note: "ランダムな位置・大きさ・向き・明るさと、カメラを模した変換について学ぶ丸いステッカーで、どこに置いてもモデルに目標のクラスを見せます (Brown ほか 2017)。印刷してカメラにかざしてください。",
+    patch_make: "新しいパッチを作る",
+    patch_batch: "1 ステップの写真の数 ",
+    patch_resume: |done, steps| format!("続きから (ステップ {done} / {steps})"),
+    patch_progress: |step, steps, hits, left| {
+        let left = left
+            .map(|s| format!("・残り約 {s:.0} 秒"))
+            .unwrap_or_default();
+        format!(
+            "ステップ {step} / {steps}・このステップの配置の {:.0}% が目標に見えた{left}",
+            hits * 100.0
+        )
+    },
+    patch_kept: |target, done, steps, per_step| {
+        let speed = per_step
+            .map(|s| format!(" (1 ステップ {s:.1} 秒)"))
+            .unwrap_or_default();
+        format!(
+            "{target} に向けたパッチ: {steps} ステップのうち {done}{speed}。このブラウザーに保存しています。"
+        )
+    },
+    patch_place: "パッチを置いた写真",
+    patch_place_hint: "パッチを写真の上へドラッグするか、写真にフォーカスして矢印キーで動かし、+ と − で大きさを変えてください。",
+    patch_scale: |scale| format!("パッチの大きさ: 写真の {:.0}%", scale * 100.0),
+    patch_scale_slider: "パッチの大きさ (写真に対する割合)",
+    patch_verdict: |seen, prob, target, hit| {
+        if hit {
+            format!(
+                "パッチがあるとモデルには {seen} ({:.0}%) に見えます: 目標どおりです。",
+                prob * 100.0
+            )
+        } else {
+            format!(
+                "パッチがあるとモデルには {seen} ({:.0}%) に見えます。目標の {target} にはまだなっていません。",
+                prob * 100.0
+            )
+        }
+    },
+    patch_live: "カメラの画像にパッチを貼る (中央、この大きさで)",
+    patch_diameter: "直径 (cm) ",
+    patch_print: "印刷",
+    patch_download: "印刷用にダウンロード (PNG、300 dpi)",
+    patch_print_alt: |cm| format!("印刷用のパッチ、直径 {cm:.1} cm、切り取り線つき"),
     details: "詳細",
     close_notice: "このお知らせを閉じる",
     page_broke: "このページで問題が起きました。再読み込みして始め直してください。写真があなたの端末から出たことはありません。",
@@ -392,6 +489,9 @@ fn say(say: &Say) -> String {
         Say::PhotoUnreadable(name) => format!("{name} を読み込めませんでした。"),
         Say::BadPhoto { name, why } => format!("{name}: {}", photo_problem(*why)),
         Say::ChoosePhoto => "先に写真を選んでください。".into(),
+        Say::FrameUnreadable => {
+            "カメラのフレームを読めなかったので、ライブ分類を止めました。".into()
+        }
         Say::DeviceFailed => {
             "装置での計算に失敗しました。もう一度試すか、CPU に切り替えてください。".into()
         }
@@ -426,6 +526,21 @@ fn say(say: &Say) -> String {
             allowed(*param)
         ),
         Say::SettingsRefused => "この設定では攻撃できません。理由は詳細にあります。".into(),
+        Say::NoTrainingPhotos => {
+            "学ぶための写真を一枚も読めませんでした。ギャラリーを選ぶか、写真やカメラの画像を加えてください。".into()
+        }
+        Say::TooManyPhotos(max) => format!("一度に学べる写真は {max} 枚までです。"),
+        Say::TrainingSkipped(names) => format!(
+            "次の写真は読めなかったので除きました: {}。",
+            names.join("、")
+        ),
+        Say::PatchScale(scale) => format!(
+            "パッチが覆うのは写真の 0 より大きく半分以下です ({scale} ではなく)。"
+        ),
+        Say::PrintSize(cm) => format!(
+            "パッチの直径は 1 から {} cm にしてください ({cm} cm ではなく)。",
+            crate::worker::protocol::MAX_PRINT_CM
+        ),
     }
 }
 
@@ -493,8 +608,28 @@ fn note(note: &Note) -> String {
                 "カメラを使えません: 許可されなかったか、カメラがありません。代わりに写真をドロップ、貼り付け、または選んでください。"
             }
             CameraProblem::NotVideo => "カメラから届いたものは映像ではありませんでした。",
+            CameraProblem::Ended => {
+                "カメラが止まりました (抜かれたか、別のアプリが使っています)。もう一度開くか、写真をドロップ、貼り付け、または選んでください。"
+            }
+            CameraProblem::NoFrames => {
+                "カメラから映像が届かないので、Gibbon はカメラを閉じました。もう一度開くか、写真をドロップ、貼り付け、または選んでください。"
+            }
         }
         .into(),
+        Note::NoiseResized { from, to } => format!(
+            "ノイズは {from}x{from} なので、モデルの入力 {to}x{to} に合わせて大きさを変えました。"
+        ),
+        Note::NotANoise => {
+            "このファイルは万能ノイズではありません。Gibbon (このページか `gibbon universal`) が作った PNG を選んでください。".into()
+        }
+        Note::StageStopped { patch } => {
+            if *patch {
+                "モデルか装置が変わったので、パッチ作りを止めました。いつでも続きから再開できます。"
+            } else {
+                "モデルか装置が変わったので、ノイズ作りを止めました。"
+            }
+            .into()
+        }
     }
 }
 
@@ -570,6 +705,8 @@ fn part_name(part: Part) -> String {
         Part::ShownOriginal => "元の画像の縮小コピー".into(),
         Part::ShownAdversarial => "敵対的画像の縮小コピー".into(),
         Part::Check(n) => format!("共有後の確認 {} の画像", n + 1),
+        Part::Noise => "万能ノイズ".into(),
+        Part::Patch => "パッチ".into(),
     }
 }
 

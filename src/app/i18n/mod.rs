@@ -202,6 +202,16 @@ pub struct Texts {
     pub camera_switch: &'static str,
     pub camera_close: &'static str,
     pub camera_view: &'static str,
+    // Live classification of the camera.
+    pub live_start: &'static str,
+    pub live_stop: &'static str,
+    pub live_title: &'static str,
+    pub live_waiting: &'static str,
+    /// Frames per second, and the worker's milliseconds per frame when known.
+    pub live_fps: fn(f64, Option<f64>) -> String,
+    /// The live chart's title and text alternative, with the class it follows and the seconds
+    /// it spans.
+    pub live_chart: fn(&str, u32) -> String,
     // The attack panel.
     pub attack: &'static str,
     pub method: &'static str,
@@ -379,6 +389,57 @@ pub struct Texts {
     /// The chosen target: its name and index.
     pub target_chosen: fn(&str, usize) -> String,
     pub no_target: &'static str,
+    // The stage: a universal noise.
+    pub universal_title: &'static str,
+    pub universal_note: &'static str,
+    /// The training photos: the gallery's (how many), and the user's own and camera frames.
+    pub training_gallery: fn(usize) -> String,
+    pub training_added: fn(usize) -> String,
+    pub training_add_photo: &'static str,
+    pub training_add_frame: &'static str,
+    pub training_clear: &'static str,
+    /// The steps the page learns on the CPU by default, and the library's default.
+    pub cpu_steps: fn(usize, usize) -> String,
+    pub universal_make: &'static str,
+    /// Step, of steps, share of the step's views fooled, seconds left when known.
+    pub universal_progress: fn(usize, usize, f32, Option<f64>) -> String,
+    /// The noise made: eps, steps, fooled of counted photos it was learnt from, seconds.
+    pub universal_done: fn(f32, usize, usize, usize, f64) -> String,
+    /// The noise's picture: eps, amplification.
+    pub noise_alt: fn(f32, f32) -> String,
+    pub noise_download: &'static str,
+    pub noise_upload: &'static str,
+    pub noise_apply_photo: &'static str,
+    pub noise_apply_camera: &'static str,
+    /// The photo without and with the noise: the two classes, and whether it changed.
+    pub noise_verdict: fn(&str, &str, bool) -> String,
+    pub noisy_photo_alt: &'static str,
+    pub live_without: &'static str,
+    pub live_with: &'static str,
+    // The stage: a printable patch.
+    pub patch_title: &'static str,
+    pub patch_note: &'static str,
+    pub patch_make: &'static str,
+    pub patch_batch: &'static str,
+    /// Resume, at step, of steps.
+    pub patch_resume: fn(usize, usize) -> String,
+    /// Step, of steps, share of the step's placements seen as the target, seconds left.
+    pub patch_progress: fn(usize, usize, f32, Option<f64>) -> String,
+    /// The patch kept: its target, steps done, of steps, seconds per step when measured.
+    pub patch_kept: fn(&str, usize, usize, Option<f64>) -> String,
+    pub patch_place: &'static str,
+    pub patch_place_hint: &'static str,
+    /// The patch's share of the photo's area.
+    pub patch_scale: fn(f32) -> String,
+    pub patch_scale_slider: &'static str,
+    /// What the model sees with the patch: class, probability, the target, whether it is hit.
+    pub patch_verdict: fn(&str, f32, &str, bool) -> String,
+    pub patch_live: &'static str,
+    pub patch_diameter: &'static str,
+    pub patch_print: &'static str,
+    pub patch_download: &'static str,
+    /// The print view's text alternative, with its diameter in cm.
+    pub patch_print_alt: fn(f32) -> String,
     // Notices.
     pub details: &'static str,
     pub close_notice: &'static str,

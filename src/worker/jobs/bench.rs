@@ -1,20 +1,27 @@
-//! The `?bench` page's measurement: attack steps of EfficientNet-Lite0 on each device.
+//! The `?bench` page's measurements on each device: attack steps of EfficientNet-Lite0, and
+//! live frames (a camera frame's bitmap to its top-5, as the live camera classifies them).
 
 use image::RgbImage;
 
-use super::device_problem;
-use super::scope::{self, say};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use super::scope::{self, js_error, say};
 use super::state::{self, CPU_DESCRIPTION};
+use super::{device_problem, live};
 use crate::attacks;
 use crate::backend::{self, Backend, BackendKind, read_values};
 use crate::models;
-use crate::worker::protocol::{BenchRow, Event, JobId, Problem, Say};
+use crate::models::Classifier;
+use crate::worker::protocol::{BenchRow, Event, JobId, LiveBenchRow, Problem, Say, rgba};
 use crate::zoo::ModelId;
 
 /// Times attack steps of EfficientNet-Lite0 (forward pass and input gradient, batch 1) on
-/// WebGPU, when there is one, and on the CPU: median of `steps` after two warm-up steps.
-pub async fn run(job: JobId, steps: usize) -> Result<bool, Problem> {
+/// WebGPU, when there is one, and on the CPU: median of `steps` after two warm-up steps; then,
+/// on each, `frames` live frames (0: none) after two warm-up frames.
+pub async fn run(job: JobId, steps: usize, frames: usize) -> Result<bool, Problem> {
     let steps = steps.clamp(1, 100);
+    let frames = frames.min(200);
     let id = ModelId::EfficientNetLite0;
     let file = format!("models/{}", id.web_file());
     let bytes = scope::fetch_bytes(&file, true, |_, _| {})
@@ -50,20 +57,74 @@ pub async fn run(job: JobId, steps: usize) -> Result<bool, Problem> {
             times.push(scope::now_ms() - start);
             scope::yield_now().await;
         }
-        let first_ms = times[0];
-        let mut timed = times[2..].to_vec();
-        timed.sort_by(f64::total_cmp);
+        let (first_ms, median_ms, min_ms) = summary(&times);
         say(&Event::BenchRow {
             job,
             row: BenchRow {
                 backend: backend.description.clone(),
                 kind: state::device_kind(backend.kind),
                 first_ms,
-                median_ms: timed[timed.len() / 2],
-                min_ms: timed[0],
+                median_ms,
+                min_ms,
                 steps,
             },
         });
+        if frames > 0 {
+            let times = live_frames(&model, &image, frames).await?;
+            let (first_ms, median_ms, min_ms) = summary(&times);
+            say(&Event::LiveBench {
+                job,
+                row: LiveBenchRow {
+                    backend: backend.description.clone(),
+                    kind: state::device_kind(backend.kind),
+                    first_ms,
+                    median_ms,
+                    min_ms,
+                    frames,
+                },
+            });
+        }
     }
     Ok(false)
+}
+
+/// The first time, and the median and least of those after two warm-up runs.
+fn summary(times: &[f64]) -> (f64, f64, f64) {
+    let mut timed = times[2..].to_vec();
+    timed.sort_by(f64::total_cmp);
+    (times[0], timed[timed.len() / 2], timed[0])
+}
+
+/// Milliseconds of each of `frames` + 2 live frames: each a fresh `ImageBitmap` of the image
+/// (as the page's `createImageBitmap` of the camera gives one), its pixels read and classified
+/// by the code the live camera runs.
+async fn live_frames(
+    model: &Classifier,
+    image: &RgbImage,
+    frames: usize,
+) -> Result<Vec<f64>, Problem> {
+    let failed = |e: String| Problem::with_detail(Say::FrameUnreadable, e);
+    let (w, h) = image.dimensions();
+    let rgba = rgba(image);
+    let data =
+        web_sys::ImageData::new_with_u8_clamped_array_and_sh(wasm_bindgen::Clamped(&rgba), w, h)
+            .map_err(|e| failed(js_error(e)))?;
+    let mut times = Vec::new();
+    for _ in 0..frames + 2 {
+        let promise = scope::scope()
+            .create_image_bitmap_with_image_data(&data)
+            .map_err(|e| failed(js_error(e)))?;
+        let bitmap: web_sys::ImageBitmap = JsFuture::from(promise)
+            .await
+            .map_err(|e| failed(js_error(e)))?
+            .dyn_into()
+            .map_err(|_| failed("not an ImageBitmap".into()))?;
+        let start = scope::now_ms();
+        let pixels = live::pixels(&bitmap);
+        bitmap.close();
+        live::top5(model, &pixels.map_err(failed)?).await?;
+        times.push(scope::now_ms() - start);
+        scope::yield_now().await;
+    }
+    Ok(times)
 }

@@ -4,11 +4,14 @@
 mod attack;
 mod bench;
 mod judge;
+mod live;
 mod matrix;
+mod patch;
 mod photo;
 mod scope;
 mod state;
 mod sweep;
+mod universal;
 
 use std::cell::Cell;
 use std::future::Future;
@@ -24,10 +27,12 @@ use state::Worker;
 /// What a job is given to tell whether the user cancelled it.
 pub type Cancel = Rc<Cell<bool>>;
 
-/// A request's binary parts and the `File` it may carry.
+/// A request's binary parts, and the `File` or camera frame it may carry.
 struct Received {
     parts: Parts,
     file: Option<web_sys::File>,
+    bitmap: Option<web_sys::ImageBitmap>,
+    files: Vec<web_sys::File>,
 }
 
 /// Starts the worker: a panic becomes a message to the page (which restarts the worker), and
@@ -57,6 +62,8 @@ pub fn run() {
             let received = Received {
                 parts: protocol::parts_of(&data),
                 file,
+                bitmap: protocol::bitmap_of(&data),
+                files: protocol::files_of(&data),
             };
             handle(&worker, request, received);
         });
@@ -127,7 +134,74 @@ fn handle(worker: &Worker, request: Request, received: Received) {
         } => spawn_job(worker, job, move |cancel| async move {
             sweep::run(&w, job, model, truth, config, eps, cancel).await
         }),
-        Request::Bench { job, steps } => spawn_job(worker, job, move |_| bench::run(job, steps)),
+        Request::LiveFrame {
+            job,
+            model,
+            noise,
+            patch,
+        } => {
+            let mut parts = received.parts;
+            // A noise or patch that does not arrive whole is left out of the frame.
+            let noise = noise.and_then(|spec| {
+                let bytes = parts.take(protocol::Part::Noise).ok()?;
+                protocol::noise_of(&spec, &bytes).ok()
+            });
+            let patch = patch.and_then(|live| {
+                let bytes = parts.take(protocol::Part::Patch).ok()?;
+                Some((protocol::patch_of(&live.patch, &bytes).ok()?, live.scale))
+            });
+            live::take(
+                worker,
+                live::Frame {
+                    job,
+                    model,
+                    bitmap: received.bitmap,
+                    noise,
+                    patch,
+                },
+            )
+        }
+        Request::LearnUniversal {
+            job,
+            model,
+            config,
+            photos,
+        } => spawn_job(worker, job, move |cancel| async move {
+            universal::learn(&w, job, model, config, photos, received.files, cancel).await
+        }),
+        Request::ApplyNoise { job, model, noise } => spawn_job(worker, job, move |_| async move {
+            universal::apply(&w, job, model, noise, received.parts).await
+        }),
+        Request::LearnPatch {
+            job,
+            model,
+            config,
+            photos,
+            start,
+        } => spawn_job(worker, job, move |cancel| async move {
+            let (parts, files) = (received.parts, received.files);
+            patch::learn(&w, job, model, config, photos, start, parts, files, cancel).await
+        }),
+        Request::PlacePatch {
+            job,
+            model,
+            patch,
+            x,
+            y,
+            scale,
+        } => spawn_job(worker, job, move |_| async move {
+            patch::place(&w, job, model, patch, (x, y, scale), received.parts).await
+        }),
+        Request::PrintPatch {
+            job,
+            patch,
+            diameter_cm,
+        } => spawn_job(worker, job, move |_| async move {
+            patch::print(job, patch, diameter_cm, received.parts)
+        }),
+        Request::Bench { job, steps, frames } => {
+            spawn_job(worker, job, move |_| bench::run(job, steps, frames))
+        }
         Request::Stats { job } => say(&Event::Stats {
             job,
             wasm_bytes: scope::wasm_memory_bytes(),

@@ -1,5 +1,5 @@
-//! Messages as the browser carries them: `{msg: JSON text, parts: {name: ArrayBuffer}, file}`,
-//! for both sides (the page and the worker).
+//! Messages as the browser carries them: `{msg: JSON text, parts: {name: ArrayBuffer}, file,
+//! bitmap}`, for both sides (the page and the worker).
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -41,5 +41,25 @@ pub fn text_of(data: &JsValue) -> String {
     Reflect::get(data, &"msg".into())
         .ok()
         .and_then(|m| m.as_string())
+        .unwrap_or_default()
+}
+
+/// The camera frame a received message's `data` carries, if any.
+pub fn bitmap_of(data: &JsValue) -> Option<web_sys::ImageBitmap> {
+    Reflect::get(data, &"bitmap".into())
+        .ok()
+        .and_then(|b| b.dyn_into::<web_sys::ImageBitmap>().ok())
+}
+
+/// The files a received message's `data` carries, in order (none when it has none).
+pub fn files_of(data: &JsValue) -> Vec<web_sys::File> {
+    Reflect::get(data, &"files".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Array>().ok())
+        .map(|list| {
+            list.iter()
+                .filter_map(|f| f.dyn_into::<web_sys::File>().ok())
+                .collect()
+        })
         .unwrap_or_default()
 }

@@ -25,6 +25,10 @@ pub enum Part {
     ShownAdversarial,
     /// The thumbnail of survival check `n` (RGBA).
     Check(usize),
+    /// A universal noise: `128 + delta` per value, planar CHW ([`super::NoiseSpec`]).
+    Noise,
+    /// A patch's pixels, rounded, planar CHW ([`super::PatchSpec`]).
+    Patch,
 }
 
 impl Part {
@@ -40,6 +44,8 @@ impl Part {
             Part::ShownOriginal => "shown-original".into(),
             Part::ShownAdversarial => "shown-adversarial".into(),
             Part::Check(n) => format!("check-{n}"),
+            Part::Noise => "noise".into(),
+            Part::Patch => "patch".into(),
         }
     }
 
@@ -54,6 +60,8 @@ impl Part {
             "png" => Part::Png,
             "shown-original" => Part::ShownOriginal,
             "shown-adversarial" => Part::ShownAdversarial,
+            "noise" => Part::Noise,
+            "patch" => Part::Patch,
             _ => Part::Check(key.strip_prefix("check-")?.parse().ok()?),
         })
     }

@@ -56,6 +56,8 @@ pub enum Say {
     BadPhoto { name: String, why: PhotoProblem },
     /// An attack or check needs a photo.
     ChoosePhoto,
+    /// A camera frame could not be read (live classification).
+    FrameUnreadable,
     /// The device failed during a computation.
     DeviceFailed,
     /// A photo too large for the device was attacked as a smaller copy: the photo's size, the
@@ -79,6 +81,16 @@ pub enum Say {
     BadSetting { param: Param, value: String },
     /// Settings the attack refuses for another reason (the detail has the library's words).
     SettingsRefused,
+    /// None of the photos to learn from could be read.
+    NoTrainingPhotos,
+    /// More photos to learn from than one run takes (its most).
+    TooManyPhotos(usize),
+    /// Photos to learn from that could not be read (their names), left out.
+    TrainingSkipped(Vec<String>),
+    /// A patch's share of the photo's area outside (0, 0.5].
+    PatchScale(f32),
+    /// A print diameter outside 1 to [`super::MAX_PRINT_CM`] cm.
+    PrintSize(f32),
 }
 
 /// Why a photo that was read cannot be used ([`crate::imaging::ImageError`], by kind).
