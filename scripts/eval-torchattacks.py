@@ -32,6 +32,15 @@ bench = load("bench_pytorch", "bench-pytorch.py")
 photos = load("eval_photos", "eval-photos.py")
 
 
+def autoattack(row, n):
+    a = row.get("autoattack")
+    if a is None:
+        return ""
+    if "failed" in a:
+        return "; its AutoAttack failed after %.1f s: %s" % (a["seconds"], a["failed"])
+    return "; its AutoAttack: robust %d/%d in %.1f s" % (a["robust"], n, a["seconds"])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("labels")
@@ -96,18 +105,20 @@ def main():
             attack = torchattacks.AutoAttack(model, norm="Linf", eps=eps, version="standard", n_classes=10, seed=0)
             started = time.perf_counter()
             robust = 0
-            for i in range(0, len(y), args.batch):
-                adv = attack(x[i:i + args.batch], y[i:i + args.batch])
-                robust += int((predict(adv) == y[i:i + args.batch]).sum())
-            row["autoattack"] = {"robust": robust, "seconds": time.perf_counter() - started}
+            try:
+                for i in range(0, len(y), args.batch):
+                    adv = attack(x[i:i + args.batch], y[i:i + args.batch])
+                    robust += int((predict(adv) == y[i:i + args.batch]).sum())
+                row["autoattack"] = {"robust": robust, "seconds": time.perf_counter() - started}
+            except RuntimeError as e:  # torchattacks 3.5.1's FAB fails on some models
+                row["autoattack"] = {"failed": str(e).split(".")[0], "seconds": time.perf_counter() - started}
         if args.json:
             print(json.dumps(row))
         else:
             print("eps %g: clean %d/%d, robust %d/%d (%s) in %.1f s%s" % (
                 eps_levels, row["clean"], len(y), row["robust"], len(y),
                 ", ".join("after %s %d" % (a["attack"], a["robust"]) for a in after), seconds,
-                "; its AutoAttack: robust %d/%d in %.1f s" % (row["autoattack"]["robust"], len(y), row["autoattack"]["seconds"])
-                if "autoattack" in row else ""))
+                autoattack(row, len(y))))
 
 
 if __name__ == "__main__":
