@@ -26,7 +26,7 @@ pub use config::{AttackConfig, default_steps};
 pub use error::{AttackError, Param, Range};
 pub use method::{Method, Norm, Resolution, Start};
 pub use outcome::{AttackOutcome, StepRecord};
-pub use patch::{Patch, PatchConfig, PatchError, Placement, Taps, check_scale};
+pub use patch::{PRINT_DPI, Patch, PatchConfig, PatchError, Placement, Taps, check_scale};
 pub use suite::Suite;
 pub use survival::{Survival, Transform};
 pub use transfer::{Judgement, Tally, TransferMatrix};

@@ -102,17 +102,17 @@ impl Universal {
         }
     }
 
-    /// The noise added to an image of its size, the sum rounded to 8 bits.
+    /// The noise added to an image, the sum rounded to 8 bits. An image of another size gets
+    /// the noise stretched over it (nearest neighbour, as [`Universal::resized`]).
     pub fn apply(&self, image: &RgbImage) -> RgbImage {
         let (w, h) = image.dimensions();
-        assert_eq!(
-            (w as usize, h as usize),
-            (self.size, self.size),
-            "an image of the noise's size"
-        );
+        if self.size == 0 {
+            return image.clone();
+        }
         let plane = self.size * self.size;
+        let at = |v: u32, of: u32| (v as usize * self.size / of.max(1) as usize).min(self.size - 1);
         RgbImage::from_fn(w, h, |x, y| {
-            let i = y as usize * self.size + x as usize;
+            let i = at(y, h) * self.size + at(x, w);
             let p = image.get_pixel(x, y).0;
             image::Rgb([0, 1, 2].map(|c| round_pixel(p[c] as f32 + self.delta[c * plane + i])))
         })
@@ -252,6 +252,20 @@ mod tests {
             Err(UniversalError::NotAPerturbation)
         ));
         assert!(Universal::from_png(b"nope").is_err());
+    }
+
+    #[test]
+    fn a_photo_of_another_size_gets_the_noise_stretched() {
+        let noise = Universal::sign_noise(4, 3.0, 7);
+        let grey = RgbImage::from_pixel(8, 8, image::Rgb([100, 100, 100]));
+        assert_eq!(noise.apply(&grey), noise.resized(8).apply(&grey));
+        let wide = RgbImage::from_pixel(12, 5, image::Rgb([100, 100, 100]));
+        let out = noise.apply(&wide);
+        assert_eq!(out.dimensions(), (12, 5));
+        assert!(
+            out.pixels()
+                .all(|p| p.0.iter().all(|&v| (97..=103).contains(&v)))
+        );
     }
 
     #[test]
