@@ -13,6 +13,7 @@ mode="${1:-release}"
 cargo build --release --locked --bin gibbon
 gibbon="$CARGO_TARGET_DIR/release/gibbon"
 "$gibbon" --quiet fetch
+rm -f web/models/*.safetensors  # no model of an earlier build (or format) is shipped
 "$gibbon" --quiet convert --out web/models
 mkdir -p web/samples
 cp "$("$gibbon" fetch --print-dir)"/samples/* web/samples/

@@ -19,6 +19,10 @@ command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 ldconfig -p | grep -q libvulkan.so.1 || need_apt+=(libvulkan1)
 command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
 command -v npm >/dev/null || need_apt+=(nodejs npm)
+# The web server of serve.sh (precompressed brotli and gzip, cache headers, COOP/COEP).
+command -v nginx >/dev/null || need_apt+=(nginx)
+[ -e /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] || need_apt+=(libnginx-mod-http-brotli-static)
+command -v brotli >/dev/null || need_apt+=(brotli)
 # A Japanese font, so that the browser tests' screenshots of the Japanese page are legible.
 [ -d /usr/share/fonts/opentype/ipafont-gothic ] || need_apt+=(fonts-ipafont-gothic)
 if [ ${#need_apt[@]} -gt 0 ]; then

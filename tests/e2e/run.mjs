@@ -11,6 +11,8 @@
 //   - a first visit downloads each file once; a class on plain http (not a secure context)
 //     still attacks, on the CPU, and says why;
 //   - offline: a reload with the network off still works;
+//   - the serve script's nginx (scripts/serve-dist.sh): brotli, immutable hashed files, COOP and
+//     COEP (cross-origin isolated on localhost), and a reload over LAN http under 100 kB;
 //   - every request stays on the page's origin;
 //   - live classification: Chromium's fake camera shows a sample photo (a Y4M made from it
 //     here), its frames are classified in the worker on the CPU (frames per second, no long
@@ -23,11 +25,11 @@
 //     cancelled, resumed after a reload, dragged and moved with the keys onto a photo, and
 //     downloaded to print; a noise PNG of another size resized, a plain PNG refused; in English
 //     and Japanese at 1280 and 390 px, axe-clean.
-// E2E_ONLY=cpu|webgpu|errors|offline|live|stage|bench runs one scenario; E2E_BENCH=1 adds the benchmark page.
+// E2E_ONLY=cpu|webgpu|errors|offline|live|stage|wire|bench runs one scenario; E2E_BENCH=1 adds the benchmark page.
 // E2E_LIVE_MIN_FPS (default 10, the target for Lite0 on the CPU) is the least frame rate the
 // live scenario accepts.
 import { createRequire } from "node:module";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -1080,6 +1082,78 @@ await scenario("classroom: plain http under a host name attacks on the CPU and s
   await page.screenshot({ path: path.join(output, "lan-http.png"), fullPage: true });
   check(errors.length === 0, "console errors: " + errors.join(" | "));
   await context.close();
+});
+
+// ---------------------------------------------------------------- the serve script's server
+await scenario("wire: nginx from serve-dist.sh, precompressed and cached; a LAN reload downloads almost nothing", async () => {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  // brotli at a low level here: the test build's wasm is unoptimised and large (and over plain
+  // http the browser takes the gzip file anyway).
+  const nginx = spawn("bash", [path.join(root, "scripts/serve-dist.sh"), dist], {
+    env: { ...process.env, PORT: String(port), BIND: "127.0.0.1", GIBBON_BROTLI_QUALITY: "4" },
+    stdio: ["ignore", "inherit", "inherit"], detached: true,
+  });
+  try {
+    const up = `http://127.0.0.1:${port}/`;
+    let ready = false;
+    for (let i = 0; i < 600 && !ready; i++) {
+      ready = await new Promise((resolve) => http.get(up, (r) => { r.resume(); resolve(r.statusCode === 200); }).on("error", () => resolve(false)));
+      if (!ready) await new Promise((r) => setTimeout(r, 500));
+    }
+    check(ready, "nginx answers");
+    const lan = `http://gibbon.test:${port}/`;
+    // A profile on disk, as a student's browser has: a throwaway context keeps only small
+    // files in its memory cache, and would download the wasm and the model again.
+    const profile = fs.mkdtempSync(path.join(output, "profile-"));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM || "/usr/bin/chromium", viewport: { width: 1280, height: 1000 },
+      args: ["--host-resolver-rules=MAP gibbon.test 127.0.0.1", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+    });
+    const page = context.pages()[0] || await context.newPage();
+    let bytes = 0, files = 0;
+    const encodings = new Map();
+    page.on("requestfinished", async (r) => {
+      const sizes = await r.sizes().catch(() => null);
+      const response = await r.response().catch(() => null);
+      if (!sizes || !response) return;
+      // From the cache: a negative body size, nothing on the wire. Revalidated (304): headers.
+      if (sizes.responseBodySize < 0) return;
+      bytes += sizes.responseBodySize + sizes.responseHeadersSize;
+      files += 1;
+      encodings.set(new URL(r.url()).pathname, { status: response.status(), headers: await response.allHeaders() });
+    });
+    const visit = async (go) => {
+      bytes = 0; files = 0;
+      await go();
+      check((await backendKind(page)) === "CPU", "the CPU computes");
+      await page.click(testid("sample-chelsea"));
+      check([281, 282, 285].includes(await top1(page, "original-predictions")), "chelsea");
+      await page.waitForTimeout(500);
+      return { bytes, files };
+    };
+    const first = await visit(() => page.goto(lan));
+    const wasm = [...encodings].find(([p]) => p.endsWith("_bg.wasm") && p.includes("worker"));
+    check(wasm, "the worker's wasm was fetched");
+    const [, { headers }] = wasm;
+    // Browsers ask for brotli over https only; over plain http they get the gzip file.
+    check(["br", "gzip"].includes(headers["content-encoding"]), "the wasm comes compressed: " + headers["content-encoding"]);
+    check(/immutable/.test(headers["cache-control"] || ""), "hashed files are immutable: " + headers["cache-control"]);
+    const html = encodings.get("/");
+    check(html && html.headers["cross-origin-opener-policy"] === "same-origin" && html.headers["cross-origin-embedder-policy"] === "require-corp", "COOP and COEP");
+    const second = await visit(() => page.reload());
+    console.log(`\n  over LAN http from nginx: first visit ${(first.bytes / 1e6).toFixed(2)} MB in ${first.files} responses, a reload ${(second.bytes / 1e3).toFixed(1)} kB in ${second.files}`);
+    check(second.bytes < 100_000, `a reload downloads ${second.bytes} bytes`);
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+    // On localhost (a secure context) the headers make the page cross-origin isolated.
+    const isolated = await browser.newContext();
+    const local = await isolated.newPage();
+    await local.goto(up);
+    check(await local.evaluate(() => window.crossOriginIsolated), "cross-origin isolated on localhost");
+    await isolated.close();
+  } finally {
+    try { process.kill(-nginx.pid, "SIGTERM"); } catch (e) { /* already gone */ }
+  }
 });
 
 // ---------------------------------------------------------------- a classroom's hour
