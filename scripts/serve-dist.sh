@@ -67,8 +67,9 @@ http {
     listen $bind:$port;
     root $dist;
     index index.html;
-    # Hashed by trunk: a new build has new names, so these never change.
-    location ~ "-[0-9a-f]{16}(_bg\.wasm|_loader\.js|\.js|\.css)$" {
+    # Hashed by trunk (a 64-bit hash in hex, leading zeros dropped): a new build has new
+    # names, so these never change.
+    location ~ "-[0-9a-f]{8,16}(_bg\.wasm|_loader\.js|\.js|\.css)$" {
       add_header Cache-Control "public, max-age=31536000, immutable" always;
       add_header Cross-Origin-Opener-Policy same-origin always;
       add_header Cross-Origin-Embedder-Policy require-corp always;

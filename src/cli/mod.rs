@@ -34,8 +34,10 @@ use crate::zoo::{ModelError, ModelId};
 /// gradients with respect to the input pixels, and makes the noise that turns a panda into a
 /// gibbon: FGSM, iterative FGSM, iterative least-likely, targeted attacks, PGD, MI-FGSM and
 /// DI-FGSM with eps in pixel units (0..255) as in the 2018 article, the L2 attacks C&W and
-/// DeepFool, fooling images, and ensembles; studies (sweep) that split over machines. Every adversarial image is rounded
-/// to 8 bits and classified again before anything is reported.
+/// DeepFool, APGD and Square, fooling images, and ensembles; studies (sweep, transfer) that
+/// split over machines; robustness evaluation the way AutoAttack measures it (eval); one noise
+/// for every photo (universal) and printable patches (patch). Every adversarial image is
+/// rounded to 8 bits and classified again before anything is reported.
 #[derive(Parser, Debug)]
 #[command(name = "gibbon", version, max_term_width = 100)]
 pub struct Cli {
