@@ -105,26 +105,29 @@ fn App() -> impl IntoView {
         </header>
         <notices::NoticeBar/>
         <lesson::Lesson/>
-        <main class="layout">
-            <section class="column">
-                <photo_input::PhotoInput/>
-                <photo_input::Predictions/>
-                <weights_loader::WeightsLoader/>
-            </section>
-            <section class="column">
-                <attack_panel::AttackPanel/>
-                <live_chart::ProbabilityChart/>
-            </section>
+        // Every panel inside the one main landmark (axe's "region" rule).
+        <main>
+            <div class="layout">
+                <section class="column">
+                    <photo_input::PhotoInput/>
+                    <photo_input::Predictions/>
+                    <weights_loader::WeightsLoader/>
+                </section>
+                <section class="column">
+                    <attack_panel::AttackPanel/>
+                    <live_chart::ProbabilityChart/>
+                </section>
+            </div>
+            <results::Results/>
+            <transfer::TransferTable/>
+            <survival::SurvivalRow/>
+            <sweep::EpsSweep/>
+            <transfer::TransferMatrix/>
+            <div class="stage-row">
+                <universal::UniversalPanel/>
+                <patch_panel::PatchPanel/>
+            </div>
         </main>
-        <results::Results/>
-        <transfer::TransferTable/>
-        <survival::SurvivalRow/>
-        <sweep::EpsSweep/>
-        <transfer::TransferMatrix/>
-        <div class="stage-row">
-            <universal::UniversalPanel/>
-            <patch_panel::PatchPanel/>
-        </div>
         <WorkerStats/>
         <footer class="footer">
             <a href="?bench">{move || t().benchmark}</a>
