@@ -68,6 +68,22 @@ impl std::str::FromStr for Preprocess {
     }
 }
 
+/// The text chunks (tEXt: keyword and text) of a PNG, or None when the bytes are no PNG.
+/// Gibbon's own PNGs (a universal noise, a patch) say what they are in them.
+pub fn png_text(bytes: &[u8]) -> Option<Vec<(String, String)>> {
+    let reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .ok()?;
+    Some(
+        reader
+            .info()
+            .uncompressed_latin1_text
+            .iter()
+            .map(|t| (t.keyword.clone(), t.text.clone()))
+            .collect(),
+    )
+}
+
 /// Decodes an image file's bytes to 8-bit RGB, upright (EXIF orientation applied). Animated
 /// GIFs give their first frame; transparency is composited over white.
 pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {

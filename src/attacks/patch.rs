@@ -272,14 +272,12 @@ impl Patch {
     /// Reads a patch's PNG (at print size or any other): the disc, brought back to the side
     /// it was learnt at.
     pub fn from_png(bytes: &[u8]) -> Result<Self, PatchError> {
-        let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
-        let reader = decoder.read_info().map_err(|_| PatchError::NotAPatch)?;
-        let info = reader.info();
+        let chunks = crate::imaging::png_text(bytes).ok_or(PatchError::NotAPatch)?;
         let text = |key: &str| {
-            info.uncompressed_latin1_text
+            chunks
                 .iter()
-                .find(|t| t.keyword == key)
-                .map(|t| t.text.clone())
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
         };
         if text(KIND_KEY).as_deref() != Some(KIND) {
             return Err(PatchError::NotAPatch);
@@ -294,9 +292,8 @@ impl Patch {
             return Err(PatchError::NotAPatch);
         }
         let model = text(MODEL_KEY).and_then(|m| m.parse().ok());
-        let image = image::load_from_memory_with_format(bytes, image::ImageFormat::Png)
-            .map_err(|e| ImageError::Corrupt(e.to_string()))?
-            .to_rgb8();
+        // Through the one decoder, with its limits on size and shape.
+        let image = crate::imaging::decode(bytes)?;
         let (w, h) = image.dimensions();
         let diameter = diameter as u32;
         if diameter == 0 || diameter > w.min(h) {

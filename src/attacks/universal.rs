@@ -181,16 +181,12 @@ impl Universal {
 
     /// Reads a PNG that [`Universal::to_png`] wrote; anything else is refused.
     pub fn from_png(bytes: &[u8]) -> Result<Self, UniversalError> {
-        let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
-        let reader = decoder
-            .read_info()
-            .map_err(|_| UniversalError::NotAPerturbation)?;
-        let info = reader.info();
+        let chunks = crate::imaging::png_text(bytes).ok_or(UniversalError::NotAPerturbation)?;
         let text = |key: &str| {
-            info.uncompressed_latin1_text
+            chunks
                 .iter()
-                .find(|t| t.keyword == key)
-                .map(|t| t.text.clone())
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
         };
         if text(KIND_KEY).as_deref() != Some(KIND) {
             return Err(UniversalError::NotAPerturbation);
