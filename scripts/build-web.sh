@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the web app into dist/: the real models as compact f16 files, the sample photos, and
-# the wasm app (burn on WebGPU with a CPU fallback, Leptos UI).
+# the wasm app: the Leptos page, its worker (burn on WebGPU with a CPU fallback on one thread)
+# and the threaded CPU worker (scripts/build-threads.sh), which isolated pages start.
 #
 #   ./scripts/build-web.sh          release build, wasm-opt -Oz (what you deploy)
 #   ./scripts/build-web.sh test     the same cargo release profile without wasm-opt (minutes faster;
@@ -17,6 +18,9 @@ rm -f web/models/*.safetensors  # no model of an earlier build (or format) is sh
 "$gibbon" --quiet convert --out web/models
 mkdir -p web/samples
 cp "$("$gibbon" fetch --print-dir)"/samples/* web/samples/
+
+# The threaded CPU worker (web/threads/, copied by trunk): built apart, with std rebuilt.
+bash scripts/build-threads.sh "$mode"
 
 # trunk runs `cargo metadata`, which wants every locked crate (for any platform) downloaded;
 # after this, the build itself is offline.

@@ -69,7 +69,7 @@ http {
     index index.html;
     # Hashed by trunk (a 64-bit hash in hex, leading zeros dropped): a new build has new
     # names, so these never change.
-    location ~ "-[0-9a-f]{8,16}(_bg\.wasm|_loader\.js|\.js|\.css)$" {
+    location ~ "-[0-9a-f]{8,16}(_bg\.wasm|_loader\.js|\.js|\.css)$|/threads-[0-9a-f]{16}/" {
       add_header Cache-Control "public, max-age=31536000, immutable" always;
       add_header Cross-Origin-Opener-Policy same-origin always;
       add_header Cross-Origin-Embedder-Policy require-corp always;

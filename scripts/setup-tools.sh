@@ -35,7 +35,8 @@ fi
 # --- Rust targets and cargo tools ------------------------------------------------------------
 rustup target list --installed | grep -q wasm32-unknown-unknown || {
   say "rustup target add wasm32-unknown-unknown"; rustup target add wasm32-unknown-unknown; }
-for component in rustfmt clippy; do
+# rust-src: the threaded worker rebuilds std with atomics (scripts/build-threads.sh).
+for component in rustfmt clippy rust-src; do
   rustup component list --installed 2>/dev/null | grep -q "^$component" || {
     say "rustup component add $component"; rustup component add "$component"; }
 done

@@ -21,9 +21,10 @@ if [ "$what" = all ] || [ "$what" = lint ]; then
   step "lint: rustfmt, clippy on the CLI and on the web app (wasm32)"
   cargo fmt --check
   cargo clippy --locked --all-targets -- -D warnings
-  cargo clippy --locked --target wasm32-unknown-unknown --lib --bins -- -D warnings
-  # The page's own binary, as trunk builds it: without burn.
-  cargo clippy --locked --target wasm32-unknown-unknown --no-default-features --lib --bin gibbon -- -D warnings
+  # The browser's worker (WebGPU and CPU), then the page's own binary as trunk builds it:
+  # without burn, with Leptos. (The threaded worker needs std rebuilt: its build checks it.)
+  cargo clippy --locked --target wasm32-unknown-unknown --lib --bin gibbon-worker -- -D warnings
+  cargo clippy --locked --target wasm32-unknown-unknown --no-default-features --features page --lib --bin gibbon -- -D warnings
   [ "$what" = lint ] && { step "lint passed"; exit 0; }
 fi
 

@@ -3,9 +3,13 @@
 1. The Web Worker: trunk names a worker's files without a content hash (gibbon-worker.js,
    gibbon-worker_bg.wasm). They get one here, like every other code file, and a loader script;
    its name goes into the page's <meta name="gibbon-worker"> for the app to start it.
-2. Content-Security-Policy: trunk loads the wasm with an inline <script type="module">; its
+4. Content-Security-Policy: trunk loads the wasm with an inline <script type="module">; its
    sha256 goes into the CSP meta tag in place of '__INLINE_SCRIPT_HASHES__', so the policy can
    forbid every other inline script.
+2. The threaded CPU worker (scripts/build-threads.sh, copied from web/threads/ when built):
+   its folder gets a content hash in its name, and a loader that starts the thread pool; the
+   loader's name goes into <meta name="gibbon-worker-threads">, which the page reads. Absent
+   from the build, the page runs the CPU on one thread in the worker above.
 3. Service worker: writes the list of files to precache, and a version derived from their
    contents. Left out: the model files, which the worker keeps in its own cache, and the
    worker's wasm, which the service worker keeps as it passes (the page starts the worker only
@@ -18,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sys
 
 stage = os.environ.get("TRUNK_STAGING_DIR")
@@ -46,6 +51,43 @@ with open(os.path.join(stage, loader), "w", encoding="utf-8") as f:
 if "__GIBBON_WORKER__" not in html:
     sys.exit("index.html has no __GIBBON_WORKER__ placeholder for the worker's loader")
 html = html.replace("__GIBBON_WORKER__", "./" + loader)
+
+# --- 2. the threaded worker, when built --------------------------------------------------------
+threads_dir = os.path.join(stage, "threads")
+threads_wasm = "gibbon-worker-threads_bg.wasm"
+threads_loader = ""
+if os.path.exists(os.path.join(threads_dir, threads_wasm)):
+    h = hashlib.sha256()
+    for root, dirs, names in os.walk(threads_dir):
+        dirs.sort()
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            h.update(os.path.relpath(path, threads_dir).encode())
+            with open(path, "rb") as f:
+                h.update(f.read())
+    hashed_dir = "threads-" + h.hexdigest()[:16]
+    os.rename(threads_dir, os.path.join(stage, hashed_dir))
+    with open(os.path.join(stage, hashed_dir, "loader.js"), "w", encoding="utf-8") as f:
+        f.write(
+            "// Gibbon's threaded CPU worker (a module worker): a pool of one thread per core, then\n"
+            "// the worker itself. Messages that come before it listens are kept and handed on.\n"
+            "self.gibbonAppRoot = new URL('../', import.meta.url).href;\n"
+            "const early = [];\n"
+            "self.onmessage = (e) => early.push(e.data);\n"
+            "const glue = await import('./gibbon-worker-threads.js');\n"
+            "await glue.default({ module_or_path: new URL('./%s', import.meta.url) });\n"
+            "await glue.initThreadPool(Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 16)));\n"
+            "self.onmessage = null;\n"
+            "glue.gibbonWorkerStart();\n"
+            "for (const data of early) self.dispatchEvent(new MessageEvent('message', { data }));\n"
+            % threads_wasm
+        )
+    threads_loader = "./%s/loader.js" % hashed_dir
+elif os.path.isdir(threads_dir):
+    shutil.rmtree(threads_dir)  # not built: the page runs the CPU on one thread
+if "__GIBBON_WORKER_THREADS__" not in html:
+    sys.exit("index.html has no __GIBBON_WORKER_THREADS__ placeholder for the threaded worker")
+html = html.replace("__GIBBON_WORKER_THREADS__", threads_loader)
 scripts = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", html, flags=re.S)
 hashes = " ".join(
     "'sha256-%s'" % base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode() for s in scripts
@@ -56,7 +98,7 @@ html = html.replace("'__INLINE_SCRIPT_HASHES__'", hashes or "")
 with open(index_path, "w", encoding="utf-8") as f:
     f.write(html)
 
-immutable_name = re.compile(r"-[0-9a-f]{8,16}(_bg\.wasm|_loader\.js|\.js|\.css)$")
+immutable_name = re.compile(r"-[0-9a-f]{8,16}(_bg\.wasm|_loader\.js|\.js|\.css)$|^threads-[0-9a-f]{16}/")
 files, immutable = [], []
 digest = hashlib.sha256()
 for root, dirs, names in os.walk(stage):
@@ -66,7 +108,7 @@ for root, dirs, names in os.walk(stage):
         rel = os.path.relpath(path, stage).replace(os.sep, "/")
         if rel.startswith("models/") or rel == "sw.js":
             continue
-        if rel == hashed + "_bg.wasm":
+        if rel == hashed + "_bg.wasm" or rel.endswith("/" + threads_wasm):
             # Kept by the service worker as the worker fetches it.
             with open(path, "rb") as f:
                 digest.update(rel.encode() + f.read())
@@ -89,6 +131,6 @@ sw = (
 with open(sw_path, "w", encoding="utf-8") as f:
     f.write(sw)
 print(
-    "web-post-build: worker %s, %d inline script hash(es), %d + %d files to precache"
-    % (hashed, len(scripts), len(immutable), len(files))
+    "web-post-build: worker %s, threaded worker %s, %d inline script hash(es), %d + %d files to precache"
+    % (hashed, threads_loader or "not built", len(scripts), len(immutable), len(files))
 )

@@ -53,6 +53,7 @@ pub struct Backend {
     /// The largest buffer a kernel can bind, in bytes (None: no limit that matters).
     pub max_tensor_bytes: Option<u64>,
     /// The wgpu device under a wgpu backend: to hear of, or (in tests) to cause, a device loss.
+    #[cfg(feature = "gpu")]
     pub wgpu_device: Option<burn::tensor::wgpu::wgpu::Device>,
 }
 
@@ -80,10 +81,12 @@ impl Backend {
             description: "cpu: burn flex (pure Rust)".into(),
             software: true,
             max_tensor_bytes: None,
+            #[cfg(feature = "gpu")]
             wgpu_device: None,
         }
     }
 
+    #[cfg(feature = "gpu")]
     fn from_wgpu(device: Device, setup: &burn::tensor::wgpu::WgpuSetup) -> Self {
         let adapter = &setup.adapter;
         let info = adapter.get_info();
@@ -136,7 +139,7 @@ pub fn select(choice: BackendChoice) -> Result<Backend, BackendError> {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(not(target_arch = "wasm32"), feature = "gpu"))]
 fn native_wgpu() -> Result<Backend, BackendError> {
     use std::sync::OnceLock;
     static WGPU: OnceLock<Result<Backend, BackendError>> = OnceLock::new();
@@ -145,6 +148,13 @@ fn native_wgpu() -> Result<Backend, BackendError> {
         Err(e) => Err(BackendError::NoAdapter(e.to_string())),
     })
     .clone()
+}
+
+#[cfg(all(not(target_arch = "wasm32"), not(feature = "gpu")))]
+fn native_wgpu() -> Result<Backend, BackendError> {
+    Err(BackendError::NoAdapter(
+        "this gibbon was built without the `gpu` feature".into(),
+    ))
 }
 
 #[cfg(all(not(target_arch = "wasm32"), feature = "cuda"))]
@@ -178,6 +188,7 @@ fn cuda() -> Result<Backend, BackendError> {
             description: "cuda: device 0".into(),
             software: false,
             max_tensor_bytes: None,
+            #[cfg(feature = "gpu")]
             wgpu_device: None,
         }),
         Err(_) => {
@@ -210,7 +221,7 @@ fn cuda() -> Result<Backend, BackendError> {
 /// In the browser: WebGPU when `navigator.gpu` yields an adapter, else the CPU backend. The
 /// second value is why the CPU was chosen, when WebGPU was asked for (the browser's words).
 /// burn opens WebGPU once per worker; later calls reuse that device.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "gpu"))]
 pub async fn select_browser(prefer_gpu: bool) -> (Backend, Option<String>) {
     if !prefer_gpu {
         return (Backend::cpu(), None);
@@ -234,6 +245,13 @@ pub async fn select_browser(prefer_gpu: bool) -> (Backend, Option<String>) {
         Ok(b) => (b, None),
         Err(why) => (Backend::cpu(), Some(why)),
     }
+}
+
+/// In the browser's CPU worker (built without wgpu): always the CPU backend.
+#[cfg(all(target_arch = "wasm32", not(feature = "gpu")))]
+pub async fn select_browser(prefer_gpu: bool) -> (Backend, Option<String>) {
+    let why = prefer_gpu.then(|| "this worker is the CPU-only build".to_string());
+    (Backend::cpu(), why)
 }
 
 /// Reads a tensor back to the host as f32 values, whatever its dtype, without blocking (the

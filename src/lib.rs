@@ -8,9 +8,10 @@
 //!
 //! The crate compiles in two shapes, and this file is the one place that says which modules
 //! each holds. The `compute` feature (on by default) brings burn and everything that needs it.
-//! The web page's own binary, which only draws and talks to the worker, is built without it:
-//! it holds the modules that are not switched off below, plain types and pure Rust
-//! (configurations, goals, verdicts, model ids, predictions, the worker's protocol).
+//! The web page's own binary, which only draws and talks to the worker, is built without it
+//! and with `page` (Leptos): it holds the modules that are not switched off below, plain
+//! types and pure Rust (configurations, goals, verdicts, model ids, predictions, the worker's
+//! protocol), and the app.
 
 // Plain types and pure Rust: in every binary, the page's included.
 pub mod attacks;
@@ -36,8 +37,9 @@ pub mod ops;
 #[cfg(feature = "compute")]
 pub use burn;
 
-// The user interfaces.
-#[cfg(target_arch = "wasm32")]
+// The user interfaces. The page (its main thread, feature `page`) is built without
+// `compute`; the workers hold none of it.
+#[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod app;
 #[cfg(all(not(target_arch = "wasm32"), feature = "compute"))]
 pub mod cli;

@@ -10,6 +10,22 @@ const PRECACHE = __PRECACHE__;
 const PRECACHE_IMMUTABLE = __PRECACHE_IMMUTABLE__;
 const CACHE = "gibbon-app-" + VERSION;
 
+// Cross-origin isolation, which the threaded CPU worker needs (shared memory between workers),
+// on static hosts that send no COOP/COEP (GitHub Pages): every response this service worker
+// gives the page gets them, as coi-serviceworker does. Everything the app loads is its own,
+// so require-corp blocks nothing. Headers the server sent are kept.
+function isolated(response) {
+  if (!response || response.type === "opaque" || response.headers.has("Cross-Origin-Embedder-Policy")) {
+    return response;
+  }
+  const headers = new Headers(response.headers);
+  headers.set("Cross-Origin-Opener-Policy", "same-origin");
+  headers.set("Cross-Origin-Embedder-Policy", "require-corp");
+  headers.set("Cross-Origin-Resource-Policy", "same-origin");
+  const body = [101, 204, 205, 304].includes(response.status) ? null : response.body;
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+}
+
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches.open(CACHE)
@@ -52,10 +68,13 @@ self.addEventListener("fetch", (event) => {
         .then((response) => remember(request, response))
         .catch(() => caches.match(request, { ignoreSearch: true })
           .then((hit) => hit || caches.match("./", { ignoreSearch: true })))
+        .then(isolated)
     );
     return;
   }
   event.respondWith(
-    caches.match(request).then((hit) => hit || fetch(request).then((response) => remember(request, response)))
+    caches.match(request)
+      .then((hit) => hit || fetch(request).then((response) => remember(request, response)))
+      .then(isolated)
   );
 });

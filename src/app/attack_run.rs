@@ -10,10 +10,11 @@ use leptos::prelude::*;
 use super::engine::Message;
 use super::note::Note;
 use super::notices::Notice;
-use super::pixels::Pixels;
+use super::pixels::{HeldPixels, Pixels};
 use crate::attacks::{AttackConfig, AttackOutcome, Judgement, Method, StepRecord, Truth, Verdict};
 use crate::worker::protocol::{
-    AttackImages, JobId, Judge, Part, PartError, Parts, Request, Say, SurvivalCheck, SweepPoint,
+    AttackImages, Bytes, JobId, Judge, Part, PartError, Parts, Request, Say, SurvivalCheck,
+    SweepPoint,
 };
 use crate::zoo::ModelId;
 
@@ -23,13 +24,14 @@ pub const SWEEP_EPS: [f32; 5] = [1.0, 2.0, 4.0, 8.0, 16.0];
 /// A finished attack: the outcome and exactly the pixels that were classified.
 pub struct AttackResult {
     pub outcome: AttackOutcome,
-    pub original: Rc<Pixels>,
-    pub adversarial: Rc<Pixels>,
+    /// The two images at full size, held as the worker sent them (see [`HeldPixels`]).
+    pub original: HeldPixels,
+    pub adversarial: HeldPixels,
     /// What the page draws: the two images, or smaller copies of a large result.
     pub shown_original: Rc<Pixels>,
     pub shown_adversarial: Rc<Pixels>,
-    /// The PNG the user downloads (the worker's encoding of `adversarial`).
-    pub png: Vec<u8>,
+    /// The PNG the user downloads (the worker's encoding of `adversarial`), held as sent.
+    pub png: Bytes,
 }
 
 impl AttackResult {
@@ -41,12 +43,18 @@ impl AttackResult {
         preview: Option<(u32, u32)>,
         parts: &mut Parts,
     ) -> Result<Self, PartError> {
-        let png = parts.take(Part::Png)?;
+        // A large result (the worker sends copies to show beside it) stays in its buffers.
+        let large = preview.is_some();
+        let png = match parts.take_bytes(Part::Png)? {
+            png if large => png,
+            png => Bytes::Here(png.into_vec()),
+        };
+        let original = HeldPixels::take(parts, Part::Original, size, large)?;
+        let adversarial = HeldPixels::take(parts, Part::Adversarial, size, large)?;
         let mut take = |part, (w, h)| Pixels::take(parts, part, w, h).map(Rc::new);
-        let original = take(Part::Original, size)?;
-        let adversarial = take(Part::Adversarial, size)?;
         let (shown_original, shown_adversarial) = match preview {
-            None => (original.clone(), adversarial.clone()),
+            // Small enough to draw as they are.
+            None => (Rc::new(original.pixels()), Rc::new(adversarial.pixels())),
             Some(size) => (
                 take(Part::ShownOriginal, size)?,
                 take(Part::ShownAdversarial, size)?,
@@ -77,8 +85,8 @@ impl AttackResult {
             models,
         };
         let parts = Parts::new()
-            .with(Part::Original, self.original.rgba.clone())
-            .with(Part::Adversarial, self.adversarial.rgba.clone());
+            .with_bytes(Part::Original, self.original.to_send())
+            .with_bytes(Part::Adversarial, self.adversarial.to_send());
         Message::from(request(judge)).with_parts(parts)
     }
 }

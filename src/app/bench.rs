@@ -3,6 +3,10 @@
 //! on the main page; frames per second of live classification (a camera frame's bitmap to its
 //! top-5, as the live camera does it) on each; and the longest task the page's main thread ran
 //! meanwhile. `?bench&steps=N&frames=M` sets how many of each are timed.
+//!
+//! Where the page is cross-origin isolated and the build has the threaded worker, the CPU is
+//! timed twice: on one thread (trunk's worker, beside WebGPU) and on every core (the threaded
+//! worker). The page says which case it is in.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -12,7 +16,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
 use super::browser;
-use super::engine::Engine;
+use super::engine::{Engine, WorkerBuild};
 use super::i18n::Lang;
 use crate::worker::protocol::{BenchRow, DeviceKind, Event, LiveBenchRow, Request};
 
@@ -32,28 +36,10 @@ pub fn BenchPage() -> impl IntoView {
         .unwrap_or(20)
         .min(200);
     watch_long_tasks(longest);
-    let engine: Rc<Cell<Option<Engine>>> = Rc::new(Cell::new(None));
-    let handle = engine.clone();
-    let started = Engine::start(move |event, _| match event {
-        Event::Ready => {
-            status.set("Running…".into());
-            if let Some(engine) = handle.take() {
-                let job = engine.job();
-                engine.send(Request::Bench { job, steps, frames });
-                handle.set(Some(engine));
-            }
-        }
-        Event::BenchRow { row, .. } => rows.update(|r| r.push(row)),
-        Event::LiveBench { row, .. } => live_rows.update(|r| r.push(row)),
-        Event::Done { .. } => status.set("Done".into()),
-        // The benchmark page is English.
-        Event::Failed { problem, .. } => status.set((Lang::En.texts().say)(&problem.summary)),
-        Event::Panicked { message } => status.set(format!("the worker stopped: {message}")),
-        _ => {}
+    let case = threading_case();
+    browser::after_service_worker(WorkerBuild::in_build(), move || {
+        run_benchmarks(steps, frames, status, rows, live_rows)
     });
-    engine.set(Some(started));
-    // The engine lives as long as the page.
-    std::mem::forget(engine);
     view! {
         <main class="bench">
             <h1>"Gibbon benchmark"</h1>
@@ -62,6 +48,7 @@ pub fn BenchPage() -> impl IntoView {
                     "EfficientNet-Lite0, 224×224, batch 1: one attack step is a forward pass and the gradient with respect to the input, computed in the worker. Median of {steps} steps after 2 warm-up steps."
                 )}
             </p>
+            <p data-testid="bench-threads" data-threads=case.0>{case.1}</p>
             <p data-testid="bench-status">{move || status.get()}</p>
             <table data-testid="bench">
                 <thead>
@@ -139,6 +126,77 @@ pub fn BenchPage() -> impl IntoView {
                 <a href="./">"Back to Gibbon"</a>
             </p>
         </main>
+    }
+}
+
+/// Runs the benchmark in trunk's worker (WebGPU, and the CPU on one thread), then, where it can
+/// run, in the threaded worker (the CPU on every core).
+fn run_benchmarks(
+    steps: usize,
+    frames: usize,
+    status: RwSignal<String>,
+    rows: RwSignal<Vec<BenchRow>>,
+    live_rows: RwSignal<Vec<LiveBenchRow>>,
+) {
+    let engine: Rc<Cell<Option<Engine>>> = Rc::new(Cell::new(None));
+    let handle = engine.clone();
+    let started = Engine::start(WorkerBuild::WebGpu, move |event, _| match event {
+        Event::Ready => {
+            status.set("Running…".into());
+            if let Some(engine) = handle.take() {
+                let job = engine.job();
+                engine.send(Request::Bench { job, steps, frames });
+                handle.set(Some(engine));
+            }
+        }
+        Event::BenchRow { row, .. } => rows.update(|r| r.push(row)),
+        Event::LiveBench { row, .. } => live_rows.update(|r| r.push(row)),
+        Event::Done { .. } => {
+            let engine = handle.take();
+            let next = engine.as_ref().is_some_and(|e| {
+                e.build() == WorkerBuild::WebGpu && WorkerBuild::threads_available()
+            });
+            if let (true, Some(engine)) = (next, &engine) {
+                // Its `Ready` starts the same benchmark there.
+                status.set("Running on every core…".into());
+                engine.switch(WorkerBuild::Threads);
+            } else {
+                status.set("Done".into());
+            }
+            handle.set(engine);
+        }
+        // The benchmark page is English.
+        Event::Failed { problem, .. } => status.set((Lang::En.texts().say)(&problem.summary)),
+        Event::Panicked { message } => status.set(format!("the worker stopped: {message}")),
+        _ => {}
+    });
+    engine.set(Some(started));
+    // The engine lives as long as the page.
+    std::mem::forget(engine);
+}
+
+/// Which case the page is in, for threads: a short name (`data-threads`) and a sentence.
+fn threading_case() -> (&'static str, String) {
+    let cores = web_sys::window()
+        .map(|w| w.navigator().hardware_concurrency())
+        .unwrap_or(1.0);
+    if !browser::cross_origin_isolated() {
+        (
+            "one",
+            "Not cross-origin isolated (plain http, or a server without COOP/COEP and no service worker): the CPU runs on one thread.".into(),
+        )
+    } else if !WorkerBuild::in_build() {
+        (
+            "not-built",
+            "Cross-origin isolated, but this build has no threaded worker (scripts/build-threads.sh): the CPU runs on one thread.".into(),
+        )
+    } else {
+        (
+            "every-core",
+            format!(
+                "Cross-origin isolated: the CPU is timed on one thread and on every core ({cores} here)."
+            ),
+        )
     }
 }
 

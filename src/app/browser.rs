@@ -7,6 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use super::pixels::Pixels;
+use crate::worker::protocol::Bytes;
 
 fn window() -> Option<web_sys::Window> {
     web_sys::window()
@@ -15,6 +16,14 @@ fn window() -> Option<web_sys::Window> {
 /// The page's document.
 pub fn document() -> Option<web_sys::Document> {
     window()?.document()
+}
+
+/// Whether the page is cross-origin isolated (it may share memory between workers: threads).
+pub fn cross_origin_isolated() -> bool {
+    window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"crossOriginIsolated".into()).ok())
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
 }
 
 /// Milliseconds on the page's clock.
@@ -68,8 +77,20 @@ pub fn canvas_png(canvas: &HtmlCanvasElement) -> Result<Vec<u8>, String> {
 
 /// Offers bytes to the user as a download called `name`.
 pub fn download(bytes: &[u8], name: &str, mime: &str) -> Result<(), String> {
+    download_array(&Uint8Array::from(bytes), name, mime)
+}
+
+/// Offers a message's bytes as a download, without copying them out of a JS buffer.
+pub fn download_bytes(bytes: &Bytes, name: &str, mime: &str) -> Result<(), String> {
+    match bytes {
+        Bytes::Here(v) => download(v, name, mime),
+        Bytes::Js(buffer) => download_array(&Uint8Array::new(buffer), name, mime),
+    }
+}
+
+fn download_array(array: &Uint8Array, name: &str, mime: &str) -> Result<(), String> {
     let js_error = |e: wasm_bindgen::JsValue| format!("{e:?}");
-    let parts = js_sys::Array::of1(&Uint8Array::from(bytes));
+    let parts = js_sys::Array::of1(array);
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
@@ -92,7 +113,11 @@ pub fn download(bytes: &[u8], name: &str, mime: &str) -> Result<(), String> {
 /// secure contexts, https or localhost; elsewhere the page simply works online). The worker
 /// that computes is started in `then`: its code, the largest file of the app, then passes
 /// through the service worker, which keeps it; fetched before, it would be downloaded twice.
-pub fn after_service_worker(then: impl FnOnce() + 'static) {
+///
+/// `isolate`: the page wants to be cross-origin isolated (threads). The service worker adds
+/// COOP/COEP to what it serves; when it takes control of a page the server did not isolate,
+/// the page reloads once (before anything large was fetched) to come back isolated.
+pub fn after_service_worker(isolate: bool, then: impl FnOnce() + 'static) {
     use std::cell::Cell;
     use std::rc::Rc;
     use wasm_bindgen::prelude::Closure;
@@ -113,7 +138,17 @@ pub fn after_service_worker(then: impl FnOnce() + 'static) {
     // Once: on the first controller, or after a few seconds if none comes (a service worker
     // that fails to install must not stop the page).
     type Once = Rc<Cell<Option<Box<dyn FnOnce()>>>>;
-    let then: Once = Rc::new(Cell::new(Some(Box::new(then))));
+    let then: Box<dyn FnOnce()> = if isolate && !cross_origin_isolated() {
+        Box::new(move || {
+            if reload_once_for_isolation() {
+                return;
+            }
+            then()
+        })
+    } else {
+        Box::new(then)
+    };
+    let then: Once = Rc::new(Cell::new(Some(then)));
     let fire = {
         let then = then.clone();
         move || {
@@ -128,6 +163,19 @@ pub fn after_service_worker(then: impl FnOnce() + 'static) {
     let timeout = Closure::once_into_js(fire);
     let _ =
         window.set_timeout_with_callback_and_timeout_and_arguments_0(timeout.unchecked_ref(), 4000);
+}
+
+/// Reloads the page, unless it did so for isolation in this tab already (a browser that will
+/// not isolate it must not reload forever): whether it reloads.
+fn reload_once_for_isolation() -> bool {
+    const KEY: &str = "gibbon-isolation-reload";
+    let Some(storage) = window().and_then(|w| w.session_storage().ok().flatten()) else {
+        return false;
+    };
+    if storage.get_item(KEY).ok().flatten().is_some() || storage.set_item(KEY, "1").is_err() {
+        return false;
+    }
+    window().is_some_and(|w| w.location().reload().is_ok())
 }
 
 /// Replaces the page with a short explanation after a panic on the main thread, instead of

@@ -1,6 +1,10 @@
 //! The page's handle on the worker that computes (`gibbon-worker`, see `crate::worker`): it
 //! starts the worker, sends it requests, hands its events to the page, and replaces it with a
 //! fresh one when it dies (a panic, a lost GPU device).
+//!
+//! The worker comes in two builds: trunk's (WebGPU, and the CPU on one thread), and the
+//! threaded CPU build (every core; scripts/build-threads.sh), which needs a cross-origin
+//! isolated page. The page picks one with [`Engine::switch`].
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -63,8 +67,49 @@ impl From<Request> for Message {
     }
 }
 
+/// Which build of the worker runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerBuild {
+    /// trunk's build: WebGPU, and the CPU on one thread where there is no adapter.
+    WebGpu,
+    /// The CPU on every core (WebAssembly threads).
+    Threads,
+}
+
+impl WorkerBuild {
+    /// The threaded build when it can run here: the page is cross-origin isolated (shared
+    /// memory between workers) and the build has it.
+    pub fn threads_available() -> bool {
+        browser::cross_origin_isolated()
+            && !threads_url().is_empty()
+            && !THREADS_FAILED.with(std::cell::Cell::get)
+    }
+
+    /// Whether the app was built with the threaded worker.
+    pub fn in_build() -> bool {
+        !threads_url().is_empty()
+    }
+
+    /// The build for a user who wants WebGPU (`use_gpu`) or the CPU.
+    pub fn for_device(use_gpu: bool) -> Self {
+        if !use_gpu && Self::threads_available() {
+            WorkerBuild::Threads
+        } else {
+            WorkerBuild::WebGpu
+        }
+    }
+}
+
+thread_local! {
+    /// The threaded worker failed to start once: the page keeps to trunk's build.
+    static THREADS_FAILED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 struct Inner {
     worker: Option<web_sys::Worker>,
+    build: WorkerBuild,
+    /// Whether the worker said `Ready` (a threaded worker that dies before failed to start).
+    ready: bool,
     next_job: JobId,
     listener: Listener,
     /// Kept alive as long as the worker they listen to.
@@ -82,18 +127,32 @@ pub struct Engine {
 /// Where trunk's build put the worker's loader (written into the page by
 /// `scripts/web-post-build.py`, with a content hash in its name).
 fn worker_url() -> String {
+    meta("gibbon-worker").unwrap_or_else(|| "./gibbon-worker_loader.js".into())
+}
+
+/// The threaded worker's loader, empty when the build has none.
+fn threads_url() -> String {
+    meta("gibbon-worker-threads").unwrap_or_default()
+}
+
+fn meta(name: &str) -> Option<String> {
     browser::document()
-        .and_then(|d| d.query_selector("meta[name=gibbon-worker]").ok().flatten())
+        .and_then(|d| {
+            d.query_selector(&format!("meta[name={name}]"))
+                .ok()
+                .flatten()
+        })
         .and_then(|m| m.get_attribute("content"))
-        .unwrap_or_else(|| "./gibbon-worker_loader.js".into())
 }
 
 impl Engine {
-    /// Starts a worker; `listener` receives every event.
-    pub fn start(listener: impl Fn(Event, Parts) + 'static) -> Self {
+    /// Starts a worker of `build`; `listener` receives every event.
+    pub fn start(build: WorkerBuild, listener: impl Fn(Event, Parts) + 'static) -> Self {
         let engine = Engine {
             inner: Rc::new(RefCell::new(Inner {
                 worker: None,
+                build,
+                ready: false,
                 next_job: 1,
                 listener: Rc::new(listener),
                 handlers: Vec::new(),
@@ -127,8 +186,29 @@ impl Engine {
         !too_often
     }
 
+    /// Runs the worker of `build`: a new one (which says `Ready`) when another build runs now;
+    /// whether it started one.
+    pub fn switch(&self, build: WorkerBuild) -> bool {
+        if self.inner.borrow().build == build {
+            return false;
+        }
+        self.inner.borrow_mut().build = build;
+        self.restart();
+        true
+    }
+
+    /// The build that runs.
+    pub fn build(&self) -> WorkerBuild {
+        self.inner.borrow().build
+    }
+
     /// Ends the current worker, if any, and starts a new one (which says `Ready`).
     fn restart(&self) {
+        if self.inner.borrow().build == WorkerBuild::Threads && !WorkerBuild::threads_available() {
+            self.inner.borrow_mut().build = WorkerBuild::WebGpu;
+        }
+        self.inner.borrow_mut().ready = false;
+        let build = self.inner.borrow().build;
         let listener = self.inner.borrow().listener.clone();
         if let Some(old) = self.inner.borrow_mut().worker.take() {
             // Its handlers are dropped below: nothing of it may call them any more.
@@ -139,7 +219,14 @@ impl Engine {
         self.inner.borrow_mut().handlers.clear();
         let options = web_sys::WorkerOptions::new();
         options.set_name("gibbon-worker");
-        let worker = match web_sys::Worker::new_with_options(&worker_url(), &options) {
+        let url = match build {
+            WorkerBuild::WebGpu => worker_url(),
+            WorkerBuild::Threads => {
+                options.set_type(web_sys::WorkerType::Module);
+                threads_url()
+            }
+        };
+        let worker = match web_sys::Worker::new_with_options(&url, &options) {
             Ok(w) => w,
             Err(e) => {
                 let message = format!("the worker could not start: {e:?}");
@@ -148,20 +235,35 @@ impl Engine {
         };
         let on_message = {
             let listener = listener.clone();
+            let inner = Rc::downgrade(&self.inner);
             Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
                 let data = Reflect::get(&event, &"data".into()).unwrap_or(JsValue::UNDEFINED);
                 let Ok(event) = protocol::decode::<Event>(&protocol::text_of(&data)) else {
                     return;
                 };
+                if matches!(event, Event::Ready)
+                    && let Some(inner) = inner.upgrade()
+                {
+                    inner.borrow_mut().ready = true;
+                }
                 listener(event, protocol::parts_of(&data));
             })
         };
-        // The worker's script failed to load, or threw outside any handler.
+        // The worker's script failed to load, or threw outside any handler. A threaded worker
+        // that never got ready (no shared memory after all, a thread that could not start)
+        // is not tried again: its replacement is trunk's build.
+        let inner = Rc::downgrade(&self.inner);
         let on_error = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
             let message = Reflect::get(&event, &"message".into())
                 .ok()
                 .and_then(|m| m.as_string())
                 .unwrap_or_else(|| "the worker stopped".into());
+            if let Some(inner) = inner.upgrade()
+                && inner.borrow().build == WorkerBuild::Threads
+                && !inner.borrow().ready
+            {
+                THREADS_FAILED.with(|f| f.set(true));
+            }
             listener(Event::Panicked { message }, Parts::new());
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

@@ -90,7 +90,10 @@ pub fn gibbon_test_stats() {
 /// The whole page.
 #[component]
 fn App() -> impl IntoView {
-    let use_gpu = browser::query_param("backend").as_deref() != Some("cpu");
+    // `?backend=cpu` or `?backend=webgpu`, else the user's last choice, else WebGPU where
+    // there is an adapter.
+    let asked = browser::query_param("backend").or_else(|| browser::stored(session::DEVICE_KEY));
+    let use_gpu = asked.as_deref() != Some("cpu");
     i18n::Language::provide();
     let page = Page::new(use_gpu);
     page.provide();

@@ -11,14 +11,14 @@ use super::activity::Activity;
 use super::attack_run::AttackRun;
 use super::browser;
 use super::camera::CameraState;
-use super::engine::{Engine, Message};
+use super::engine::{Engine, Message, WorkerBuild};
 use super::live::{self, LiveState};
 use super::matrix::MatrixState;
 use super::note::{CameraProblem, Note, Why};
 use super::notices::{Notice, Notices};
 use super::patch_state::PatchState;
 use super::photo::{Photo, PhotoState};
-use super::session::{Loading, Session};
+use super::session::{DEVICE_KEY, Loading, Session};
 use super::training::TrainingSet;
 use super::universal::UniversalState;
 use crate::attacks::{AttackConfig, Truth};
@@ -92,8 +92,12 @@ impl Page {
         provide_context(self.universal);
         provide_context(self.patch);
         provide_context(self.training);
-        browser::after_service_worker(move || {
-            let engine = Engine::start(move |event, parts| self.on_event(event, parts));
+        // The threaded worker needs a cross-origin isolated page: where the server sends no
+        // COOP/COEP, the service worker adds them, and the page reloads once under it.
+        let wants_threads = !self.session.use_gpu.get_untracked() && WorkerBuild::in_build();
+        browser::after_service_worker(wants_threads, move || {
+            let build = WorkerBuild::for_device(self.session.use_gpu.get_untracked());
+            let engine = Engine::start(build, move |event, parts| self.on_event(event, parts));
             self.engine.set_value(Some(engine));
         });
     }
@@ -204,12 +208,25 @@ impl Page {
 
     /// Switches between WebGPU and the CPU; the worker opens the other device, and the
     /// camera closes.
+    /// The choice is kept for the next visit. Where the CPU runs on every core, its worker is
+    /// another build: the page starts that one, which then gets the model and the photo.
     pub fn set_use_gpu(&self, use_gpu: bool) {
         self.close_camera();
         self.stop_stage();
         self.interrupt(Why::Device);
-        self.send(self.session.switch_device(use_gpu));
-        self.prepare();
+        browser::store(DEVICE_KEY, if use_gpu { "webgpu" } else { "cpu" });
+        let request = self.session.switch_device(use_gpu);
+        let restarted = self.engine.with_value(|e| {
+            e.as_ref()
+                .is_some_and(|e| e.switch(WorkerBuild::for_device(use_gpu)))
+        });
+        if restarted {
+            // Busy until the new worker has the photo (see `on_ready`).
+            self.activity.set(Activity::Preparing(self.new_job()));
+        } else {
+            self.send(request);
+            self.prepare();
+        }
     }
 
     /// Loads weights the user brought; the model joins the list and the transfer tests.

@@ -246,7 +246,7 @@ fn Downloads() -> impl IntoView {
             return;
         };
         let name = format!("{}-adversarial.png", stem());
-        if let Err(e) = browser::download(&r.png, &name, "image/png") {
+        if let Err(e) = browser::download_bytes(&r.png, &name, "image/png") {
             notices.show(Notice::error(Note::DownloadFailed).with_detail(e));
         }
     };
@@ -254,7 +254,7 @@ fn Downloads() -> impl IntoView {
         let Some(r) = run.result.get_untracked() else {
             return;
         };
-        let view = Pixels::perturbation(&r.original, &r.adversarial, 10.0);
+        let view = Pixels::perturbation(&r.original.pixels(), &r.adversarial.pixels(), 10.0);
         let Some(rgb) = crate::worker::protocol::rgb(&view.rgba, view.width, view.height) else {
             return;
         };

@@ -10,6 +10,9 @@ use super::notices::Notice;
 use crate::worker::protocol::{BackendInfo, JobId, ModelSource, Problem, Request};
 use crate::zoo::{Layout, ModelId};
 
+/// Where the page keeps the user's choice of device ("cpu" or "webgpu") for the next visit.
+pub const DEVICE_KEY: &str = "gibbon-device";
+
 /// A model file being downloaded or read.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Loading {

@@ -15,10 +15,10 @@ pub fn plain(t: &FloatTensor<Flex>) -> bool {
 const CHUNK: usize = 1 << 14;
 
 /// `work(part of values, the same part of other)` over all of `values` (`other`: as long, or
-/// empty), in parallel on native builds.
+/// empty), in parallel on native builds and in the browser's threaded worker.
 pub fn in_parallel(values: &mut [f32], other: &[f32], work: impl Fn(&mut [f32], &[f32]) + Sync) {
     let part = |i: usize, len: usize| other.get(i * CHUNK..i * CHUNK + len).unwrap_or(&[]);
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(any(not(target_arch = "wasm32"), feature = "threads"))]
     {
         use rayon::prelude::*;
         values
@@ -26,7 +26,7 @@ pub fn in_parallel(values: &mut [f32], other: &[f32], work: impl Fn(&mut [f32], 
             .enumerate()
             .for_each(|(i, v)| work(v, part(i, v.len())));
     }
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", not(feature = "threads")))]
     for (i, v) in values.chunks_mut(CHUNK).enumerate() {
         work(v, part(i, v.len()));
     }

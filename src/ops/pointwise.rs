@@ -19,7 +19,7 @@ use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
-use burn::backend::ops::{ConvOptions, ConvTransposeOptions, ModuleOps};
+use burn::backend::ops::ConvOptions;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, Shape, TensorMetadata, backend_extension};
 
@@ -29,7 +29,8 @@ fn options() -> ConvOptions<2> {
 }
 
 /// The pointwise convolution as a backend operation.
-#[backend_extension(Flex, Cube, Autodiff)]
+#[cfg_attr(feature = "gpu", backend_extension(Flex, Cube, Autodiff))]
+#[cfg_attr(not(feature = "gpu"), backend_extension(Flex, Autodiff))]
 pub trait PointwiseConvOps: Backend {
     /// `conv2d(x, weight, bias)` for `weight` [C_out, C_in, 1, 1]. `transposed` is `weight` as a
     /// [1, C_in, C_out] matrix; only the backward step uses it.
@@ -58,12 +59,14 @@ impl PointwiseConvOps for burn::backend::Flex {}
 
 /// The CubeCL backends keep burn's transposed convolution: in Chromium's WebGPU (SwiftShader)
 /// the matrix product made a step 40% slower, and native wgpu (lavapipe) gained nothing.
+#[cfg(feature = "gpu")]
 impl PointwiseConvOps for burn::backend::Cube {
     fn pointwise_input_gradient(
         grad: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         transposed: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
+        use burn::backend::ops::{ConvTransposeOptions, ModuleOps};
         let _ = transposed;
         let options = ConvTransposeOptions::new([1, 1], [0, 0], [0, 0], [1, 1], 1);
         <Self as ModuleOps<Self>>::conv_transpose2d(grad, weight, None, options)

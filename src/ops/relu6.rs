@@ -27,7 +27,8 @@ use super::flex::{in_parallel, plain};
 const TOP: f32 = 6.0;
 
 /// ReLU6 and its backward step as backend operations.
-#[backend_extension(Flex, Cube, Autodiff)]
+#[cfg_attr(feature = "gpu", backend_extension(Flex, Cube, Autodiff))]
+#[cfg_attr(not(feature = "gpu"), backend_extension(Flex, Autodiff))]
 pub trait Relu6Ops: Backend {
     /// `min(max(x, 0), 6)`.
     fn relu6(x: FloatTensor<Self>) -> FloatTensor<Self> {
@@ -54,6 +55,7 @@ fn mask<B: Backend>(output: FloatTensor<B>, grad: FloatTensor<B>) -> FloatTensor
     B::float_mask_fill(B::relu_backward(output, grad), top, 0.0f32.into())
 }
 
+#[cfg(feature = "gpu")]
 impl Relu6Ops for burn::backend::Cube {}
 
 impl Relu6Ops for Flex {

@@ -13,3 +13,15 @@ mod jobs;
 
 #[cfg(all(target_arch = "wasm32", feature = "compute"))]
 pub use jobs::run;
+
+/// The threaded CPU worker's entry points (built as a library by scripts/build-threads.sh; its
+/// loader script starts the thread pool with `initThreadPool`, then calls `gibbonWorkerStart`).
+#[cfg(all(target_arch = "wasm32", feature = "threads"))]
+pub use wasm_bindgen_rayon::init_thread_pool;
+
+/// Starts the threaded worker once its pool of threads is up (see [`run`]).
+#[cfg(all(target_arch = "wasm32", feature = "threads"))]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = gibbonWorkerStart)]
+pub fn start_threaded() {
+    run();
+}

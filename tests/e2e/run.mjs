@@ -25,7 +25,7 @@
 //     cancelled, resumed after a reload, dragged and moved with the keys onto a photo, and
 //     downloaded to print; a noise PNG of another size resized, a plain PNG refused; in English
 //     and Japanese at 1280 and 390 px, axe-clean.
-// E2E_ONLY=cpu|webgpu|errors|offline|live|stage|wire|bench runs one scenario; E2E_BENCH=1 adds the benchmark page.
+// E2E_ONLY=cpu|webgpu|threads|errors|offline|live|stage|wire|bench runs one scenario; E2E_BENCH=1 adds the benchmark page.
 // E2E_LIVE_MIN_FPS (default 10, the target for Lite0 on the CPU) is the least frame rate the
 // live scenario accepts.
 import { createRequire } from "node:module";
@@ -136,6 +136,11 @@ async function newPage(query = "", at = base, init = null, width = 1280, using =
   });
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(at + query);
+  // On the CPU, a first visit to 127.0.0.1 (which sends no COOP/COEP) reloads once under the
+  // service worker to be cross-origin isolated for the threaded worker: act after that.
+  if (/backend=cpu/.test(query) && at.startsWith(origin) && using === browser) {
+    await page.waitForFunction(() => window.crossOriginIsolated, null, { timeout: T(20) }).catch(() => {});
+  }
   return { context, page, requests, errors };
 }
 const longTasks = (page) => page.evaluate(() => window.__longTasks.slice());
@@ -179,7 +184,11 @@ async function attackFlow(backend) {
   check([281, 282, 285].includes(original), `chelsea classified as ${original}`);
   // Burn runs in the worker, not on the page: the page's own code is small.
   const workers = page.workers().map((w) => w.url());
-  check(workers.some((u) => /gibbon-worker-[0-9a-f]+_loader\.js$/.test(u)), "the worker runs: " + workers.join(", "));
+  // On the CPU of an isolated page (the service worker isolates 127.0.0.1), the threaded build.
+  const isolated = await page.evaluate(() => window.crossOriginIsolated);
+  const worker = backend === "cpu" && isolated ? /\/threads-[0-9a-f]{16}\/loader\.js$/ : /gibbon-worker-[0-9a-f]+_loader\.js$/;
+  check(workers.some((u) => worker.test(u)), "the worker runs: " + workers.join(", "));
+  if (backend === "cpu") check(isolated && /\d+ threads\)/.test(adapter), "every core on an isolated page: " + adapter);
   const pageWasm = [...served].filter(([p]) => /\/gibbon-[0-9a-f]+_bg\.wasm$/.test(p));
   check(pageWasm.length === 1 && pageWasm[0][1].bytes < 6e6, "the page's wasm: " + JSON.stringify(pageWasm));
   // A first visit downloads each file once (the service worker's precache reuses the HTTP cache).
@@ -276,6 +285,34 @@ async function attackFlow(backend) {
 
 await scenario("webgpu: sample, ILLC eps 8, download, transfer, switch to CPU", () => attackFlow("webgpu"));
 await scenario("cpu: sample, ILLC eps 8, download, transfer, switch to WebGPU", () => attackFlow("cpu"));
+
+// ---------------------------------------------------------------- threads change nothing
+await scenario("threads: the CPU on every core (isolated) and on one thread (LAN http) give the same PNG", async () => {
+  const run = async (at) => {
+    const { context, page, errors } = await newPage("?backend=cpu", at);
+    await page.click(testid("sample-chelsea"));
+    await top1(page, "original-predictions");
+    const adapter = await page.textContent(`${testid("backend")} .adapter`);
+    const isolated = await page.evaluate(() => window.crossOriginIsolated);
+    await page.selectOption(testid("method"), "ill");
+    await page.uncheck(testid("full-resolution"));
+    const started = Date.now();
+    await page.click(testid("run"));
+    await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(600) });
+    const seconds = (Date.now() - started) / 1000;
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click(testid("download-adversarial"))]);
+    const png = fs.readFileSync(await download.path());
+    check(errors.length === 0, "console errors: " + errors.join(" | "));
+    await context.close();
+    return { adapter, isolated, seconds, png };
+  };
+  const every = await run(base);
+  const one = await run(base.replace("127.0.0.1", "gibbon.test"));
+  console.log(`\n  ${every.adapter}: ILLC eps 8 in ${every.seconds.toFixed(1)} s; ${one.adapter}: ${one.seconds.toFixed(1)} s`);
+  check(every.isolated && /\d+ threads\)/.test(every.adapter), "isolated, on threads: " + every.adapter);
+  check(!one.isolated && /1 thread\)/.test(one.adapter), "LAN http, one thread: " + one.adapter);
+  check(Buffer.compare(every.png, one.png) === 0, "the adversarial PNGs differ between threads and one thread");
+});
 
 // ---------------------------------------------------------------- what a user can get wrong
 await scenario("errors: not an image, huge image, cancel, model switch", async () => {
@@ -1349,8 +1386,10 @@ if (process.env.E2E_BENCH || only === "bench") {
       const status = document.querySelector(sel);
       return status && (status.textContent === "Done" || /unavailable|error|cannot/i.test(status.textContent));
     }, testid("bench-status"), { timeout: T(1200) });
+    const threads = await page.getAttribute(testid("bench-threads"), "data-threads");
+    console.log(`\n  threads: ${threads} (${await page.textContent(testid("bench-threads"))})`);
     const rows = await page.$$eval(`${testid("bench")} tbody tr`, (trs) => trs.map((t) => [t.dataset.kind, t.dataset.medianMs, t.children[0].textContent]));
-    for (const [kind, ms, name] of rows) console.log(`\n  ${kind}: ${Number(ms).toFixed(1)} ms/step (${name})`);
+    for (const [kind, ms, name] of rows) console.log(`  ${kind}: ${Number(ms).toFixed(1)} ms/step (${name})`);
     const live = await page.$$eval(`${testid("bench-live")} tbody tr`, (trs) => trs.map((t) => [t.dataset.kind, t.dataset.medianMs, t.dataset.fps, t.children[0].textContent]));
     for (const [kind, ms, fps, name] of live) console.log(`  ${kind}: live classification ${Number(fps).toFixed(1)} frames per second, ${Number(ms).toFixed(1)} ms/frame (${name})`);
     const longest = Number(await page.getAttribute(testid("longest-task"), "data-ms"));

@@ -226,8 +226,8 @@ impl Part {
     }
 }
 
-/// Runs `work` on every plane of `input` (`in_len` values each), in parallel on native
-/// builds, and gives it the plane's `out_len` output values to write, every one of them.
+/// Runs `work` on every plane of `input` (`in_len` values each), in parallel on native builds
+/// and in the browser's threaded worker, and gives it the plane's `out_len` output values to write, every one of them.
 fn for_each_plane(
     input: &[f32],
     in_len: usize,
@@ -238,7 +238,7 @@ fn for_each_plane(
     let total = planes * out_len;
     // Every value is written once: no zero-filling first.
     let mut output: Vec<f32> = Vec::with_capacity(total);
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(any(not(target_arch = "wasm32"), feature = "threads"))]
     {
         use rayon::prelude::*;
         output.spare_capacity_mut()[..total]
@@ -250,7 +250,7 @@ fn for_each_plane(
                 work(scratch, p, x, out)
             });
     }
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", not(feature = "threads")))]
     {
         let mut scratch = Scratch::default();
         for (p, (out, x)) in output.spare_capacity_mut()[..total]

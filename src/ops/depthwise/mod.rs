@@ -30,7 +30,8 @@ use burn::nn::conv::Conv2d;
 use burn::tensor::DType;
 
 /// The depthwise convolution as a backend operation.
-#[backend_extension(Flex, Cube, Autodiff)]
+#[cfg_attr(feature = "gpu", backend_extension(Flex, Cube, Autodiff))]
+#[cfg_attr(not(feature = "gpu"), backend_extension(Flex, Autodiff))]
 pub trait DepthwiseConvOps: Backend {
     /// `conv2d(x, weight, bias)` with `groups == channels`. `rotated` is `weight` flipped in
     /// both spatial dimensions; only the backward step uses it.
@@ -195,6 +196,7 @@ impl DepthwiseConvOps for burn::backend::Flex {
     }
 }
 
+#[cfg(feature = "gpu")]
 impl DepthwiseConvOps for burn::backend::Cube {}
 
 /// The input gradient of a depthwise convolution (dilation 1) from burn's operations: a

@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::scope::{self, js_error, say};
-use super::state::{self, CPU_DESCRIPTION};
+use super::state::{self, cpu_description};
 use super::{device_problem, live};
 use crate::attacks;
 use crate::backend::{self, Backend, BackendKind, read_values};
@@ -36,7 +36,7 @@ pub async fn run(job: JobId, steps: usize, frames: usize) -> Result<bool, Proble
         backends.push(gpu);
     }
     let mut cpu = Backend::cpu();
-    cpu.description = CPU_DESCRIPTION.into();
+    cpu.description = cpu_description();
     backends.push(cpu);
     let size = id.input_size() as u32;
     let image = RgbImage::from_fn(size, size, |x, y| {
@@ -106,9 +106,7 @@ async fn live_frames(
     let failed = |e: String| Problem::with_detail(Say::FrameUnreadable, e);
     let (w, h) = image.dimensions();
     let rgba = rgba(image);
-    let data =
-        web_sys::ImageData::new_with_u8_clamped_array_and_sh(wasm_bindgen::Clamped(&rgba), w, h)
-            .map_err(|e| failed(js_error(e)))?;
+    let data = scope::image_data(&rgba, w, h).map_err(failed)?;
     let mut times = Vec::new();
     for _ in 0..frames + 2 {
         let promise = scope::scope()

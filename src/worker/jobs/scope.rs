@@ -86,6 +86,25 @@ fn model_cache_storage() -> Option<web_sys::CacheStorage> {
     scope.caches().ok()
 }
 
+/// A URL relative to the app's folder (where index.html is), made absolute. Trunk's worker
+/// lives there; the threaded worker's loader lives one folder down and says where the app is
+/// (`self.gibbonAppRoot`). Both workers so fetch and cache a model under the same URL.
+fn app_url(url: &str) -> String {
+    use js_sys::Reflect;
+    let scope = scope();
+    let root = Reflect::get(&scope, &"gibbonAppRoot".into())
+        .ok()
+        .and_then(|r| r.as_string())
+        .or_else(|| {
+            let location = Reflect::get(&scope, &"location".into()).ok()?;
+            Reflect::get(&location, &"href".into()).ok()?.as_string()
+        })
+        .unwrap_or_default();
+    web_sys::Url::new_with_base(url, &root)
+        .map(|u| u.href())
+        .unwrap_or_else(|_| url.to_string())
+}
+
 /// Name of the Cache API store for model files; bump when the file format changes.
 const MODEL_CACHE: &str = "gibbon-models-v1";
 
@@ -97,6 +116,7 @@ pub async fn fetch_bytes(
     cache: bool,
     mut progress: impl FnMut(u64, Option<u64>),
 ) -> JsResult<Vec<u8>> {
+    let url = &app_url(url);
     let store = match model_cache_storage().filter(|_| cache) {
         Some(c) => JsFuture::from(c.open(MODEL_CACHE))
             .await
@@ -217,12 +237,18 @@ pub fn wasm_memory_bytes() -> u64 {
         .byte_length() as u64
 }
 
+/// An `ImageData` of RGBA pixels. They are copied into a buffer of its own first: the
+/// browser refuses a view of the threaded worker's memory, which is shared between threads.
+pub fn image_data(rgba: &[u8], w: u32, h: u32) -> Result<web_sys::ImageData, String> {
+    let pixels = js_sys::Uint8ClampedArray::new_with_length(rgba.len() as u32);
+    pixels.copy_from(rgba);
+    web_sys::ImageData::new_with_js_u8_clamped_array_and_sh(&pixels, w, h).map_err(js_error)
+}
+
 /// Encodes an image as JPEG with the browser's own encoder (an `OffscreenCanvas`), as a user's
 /// "save as JPEG" would; `quality` in 1..=100.
 pub async fn encode_jpeg(image: &image::RgbImage, quality: u8) -> Result<Vec<u8>, String> {
-    use web_sys::{
-        ImageData, ImageEncodeOptions, OffscreenCanvas, OffscreenCanvasRenderingContext2d,
-    };
+    use web_sys::{ImageEncodeOptions, OffscreenCanvas, OffscreenCanvasRenderingContext2d};
     let (w, h) = image.dimensions();
     let canvas = OffscreenCanvas::new(w, h).map_err(js_error)?;
     let context: OffscreenCanvasRenderingContext2d = canvas
@@ -231,9 +257,7 @@ pub async fn encode_jpeg(image: &image::RgbImage, quality: u8) -> Result<Vec<u8>
         .ok_or("no 2d context on an OffscreenCanvas")?
         .dyn_into()
         .map_err(|_| "not a 2d context".to_string())?;
-    let rgba = protocol::rgba(image);
-    let data = ImageData::new_with_u8_clamped_array_and_sh(wasm_bindgen::Clamped(&rgba), w, h)
-        .map_err(js_error)?;
+    let data = image_data(&protocol::rgba(image), w, h)?;
     context.put_image_data(&data, 0.0, 0.0).map_err(js_error)?;
     let options = ImageEncodeOptions::new();
     options.set_type("image/jpeg");

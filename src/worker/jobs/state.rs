@@ -72,12 +72,14 @@ impl Worker {
 
     /// Destroys the GPU device, as a driver reset would (a test hook).
     pub fn lose_device(&self) {
+        #[cfg(feature = "gpu")]
         let device = self
             .0
             .borrow()
             .backend
             .as_ref()
             .and_then(|b| b.wgpu_device.clone());
+        #[cfg(feature = "gpu")]
         if let Some(device) = device {
             device.destroy();
         }
@@ -285,6 +287,7 @@ async fn describe(mut backend: Backend, why: Option<String>) -> Backend {
             .unwrap_or_else(|| "GPU".into());
         let software = if backend.software { ", software" } else { "" };
         backend.description = format!("WebGPU: {label}{software}");
+        #[cfg(feature = "gpu")]
         if let Some(device) = &backend.wgpu_device {
             device.set_device_lost_callback(|reason, message| {
                 say(&Event::DeviceLost {
@@ -293,7 +296,7 @@ async fn describe(mut backend: Backend, why: Option<String>) -> Backend {
             });
         }
     } else {
-        backend.description = CPU_DESCRIPTION.into();
+        backend.description = cpu_description();
     }
     say(&Event::Backend(BackendInfo {
         kind: device_kind(backend.kind),
@@ -303,5 +306,15 @@ async fn describe(mut backend: Backend, why: Option<String>) -> Backend {
     backend
 }
 
-/// The CPU backend, as the page names it.
-pub const CPU_DESCRIPTION: &str = "CPU: burn flex (WebAssembly SIMD)";
+/// The CPU backend, as the page names it: with the number of threads in the threaded worker.
+pub fn cpu_description() -> String {
+    #[cfg(feature = "threads")]
+    let threads = rayon::current_num_threads();
+    #[cfg(not(feature = "threads"))]
+    let threads = 1;
+    if threads > 1 {
+        format!("CPU: burn flex (WebAssembly SIMD, {threads} threads)")
+    } else {
+        "CPU: burn flex (WebAssembly SIMD, 1 thread)".into()
+    }
+}

@@ -1,10 +1,10 @@
 //! Messages as the browser carries them: `{msg: JSON text, parts: {name: ArrayBuffer}, file,
 //! bitmap}`, for both sides (the page and the worker).
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::Parts;
+use super::{Bytes, Parts};
 
 /// A message's parts as a JS object of named `ArrayBuffer`s, and the list of those buffers
 /// to transfer (move) with it.
@@ -12,7 +12,7 @@ pub fn to_js(parts: Parts) -> (Object, Array) {
     let named = Object::new();
     let transfer = Array::new();
     for (key, bytes) in parts.into_keyed() {
-        let buffer = Uint8Array::from(bytes.as_slice()).buffer();
+        let buffer = bytes.into_buffer();
         let _ = Reflect::set(&named, &key.into(), &buffer);
         transfer.push(&buffer);
     }
@@ -31,7 +31,8 @@ pub fn parts_of(data: &JsValue) -> Parts {
         let entry = Array::from(&entry);
         let key = entry.get(0).as_string()?;
         let buffer = entry.get(1).dyn_into::<js_sys::ArrayBuffer>().ok()?;
-        Some((key, Uint8Array::new(&buffer).to_vec()))
+        // Left where it is until taken: a part kept as a buffer is never copied in.
+        Some((key, Bytes::Js(buffer)))
     });
     Parts::from_keyed(keyed)
 }

@@ -18,7 +18,7 @@ mod stage;
 
 #[cfg(target_arch = "wasm32")]
 pub use js::{bitmap_of, files_of, parts_of, text_of, to_js};
-pub use parts::{Part, PartError, Parts, rgb, rgba};
+pub use parts::{Bytes, Part, PartError, Parts, rgb, rgba};
 pub use say::{PhotoProblem, Problem, Say};
 pub use stage::{
     LivePatch, MAX_PRINT_CM, MAX_STAGE_SIDE, NoiseSpec, PatchSpec, PatchStart, Training, noise_of,

@@ -84,10 +84,54 @@ pub enum PartError {
     },
 }
 
+/// A part's bytes: in this side's memory, or, in the browser, still in the `ArrayBuffer` the
+/// message brought, copied into wasm memory only when taken as bytes. The page keeps a large
+/// result's images that way: a 12-megapixel photo's pixels never cross into its wasm memory.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bytes {
+    Here(Vec<u8>),
+    #[cfg(target_arch = "wasm32")]
+    Js(js_sys::ArrayBuffer),
+}
+
+impl Bytes {
+    /// Its length in bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            Bytes::Here(v) => v.len() as u64,
+            #[cfg(target_arch = "wasm32")]
+            Bytes::Js(b) => b.byte_length() as u64,
+        }
+    }
+
+    /// Whether it holds no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes, here (a copy when they were in a JS buffer).
+    pub fn into_vec(self) -> Vec<u8> {
+        match self {
+            Bytes::Here(v) => v,
+            #[cfg(target_arch = "wasm32")]
+            Bytes::Js(b) => js_sys::Uint8Array::new(&b).to_vec(),
+        }
+    }
+
+    /// The bytes as a JS buffer (a copy when they were here).
+    #[cfg(target_arch = "wasm32")]
+    pub fn into_buffer(self) -> js_sys::ArrayBuffer {
+        match self {
+            Bytes::Here(v) => js_sys::Uint8Array::from(v.as_slice()).buffer(),
+            Bytes::Js(b) => b,
+        }
+    }
+}
+
 /// A message's binary parts by name.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Parts {
-    parts: Vec<(Part, Vec<u8>)>,
+    parts: Vec<(Part, Bytes)>,
 }
 
 impl Parts {
@@ -104,8 +148,19 @@ impl Parts {
 
     /// Adds (or replaces) a part.
     pub fn insert(&mut self, part: Part, bytes: Vec<u8>) {
+        self.insert_bytes(part, Bytes::Here(bytes));
+    }
+
+    /// Adds (or replaces) a part, wherever its bytes are.
+    pub fn insert_bytes(&mut self, part: Part, bytes: Bytes) {
         self.parts.retain(|(p, _)| *p != part);
         self.parts.push((part, bytes));
+    }
+
+    /// These parts and one more, wherever its bytes are (a JS buffer is moved as it is).
+    pub fn with_bytes(mut self, part: Part, bytes: Bytes) -> Self {
+        self.insert_bytes(part, bytes);
+        self
     }
 
     /// Whether the message has this part.
@@ -113,8 +168,8 @@ impl Parts {
         self.parts.iter().any(|(p, _)| *p == part)
     }
 
-    /// Takes a part's bytes out.
-    pub fn take(&mut self, part: Part) -> Result<Vec<u8>, PartError> {
+    /// Takes a part's bytes out, wherever they are.
+    pub fn take_bytes(&mut self, part: Part) -> Result<Bytes, PartError> {
         let i = self
             .parts
             .iter()
@@ -123,20 +178,37 @@ impl Parts {
         Ok(self.parts.swap_remove(i).1)
     }
 
-    /// Takes a part that holds RGBA pixels of `width` x `height`, checking its size.
-    pub fn take_rgba(&mut self, part: Part, width: u32, height: u32) -> Result<Vec<u8>, PartError> {
-        let bytes = self.take(part)?;
+    /// Takes a part's bytes out, here.
+    pub fn take(&mut self, part: Part) -> Result<Vec<u8>, PartError> {
+        self.take_bytes(part).map(Bytes::into_vec)
+    }
+
+    /// Takes a part that holds RGBA pixels of `width` x `height`, checking its size, wherever
+    /// its bytes are.
+    pub fn take_rgba_bytes(
+        &mut self,
+        part: Part,
+        width: u32,
+        height: u32,
+    ) -> Result<Bytes, PartError> {
+        let bytes = self.take_bytes(part)?;
         let expected = width as u64 * height as u64 * 4;
-        if bytes.len() as u64 != expected {
+        if bytes.len() != expected {
             return Err(PartError::WrongSize {
                 part,
                 width,
                 height,
                 expected,
-                got: bytes.len() as u64,
+                got: bytes.len(),
             });
         }
         Ok(bytes)
+    }
+
+    /// Takes a part that holds RGBA pixels of `width` x `height`, checking its size.
+    pub fn take_rgba(&mut self, part: Part, width: u32, height: u32) -> Result<Vec<u8>, PartError> {
+        self.take_rgba_bytes(part, width, height)
+            .map(Bytes::into_vec)
     }
 
     /// Takes a part that holds RGBA pixels of `width` x `height` as an RGB image.
@@ -151,16 +223,16 @@ impl Parts {
     }
 
     /// Every part, with its key, to send.
-    pub fn into_keyed(self) -> Vec<(String, Vec<u8>)> {
+    pub fn into_keyed(self) -> Vec<(String, Bytes)> {
         self.parts.into_iter().map(|(p, b)| (p.key(), b)).collect()
     }
 
     /// Parts received under keys; unknown keys are dropped.
-    pub fn from_keyed(keyed: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
+    pub fn from_keyed(keyed: impl IntoIterator<Item = (String, Bytes)>) -> Self {
         let mut parts = Self::new();
         for (key, bytes) in keyed {
             if let Some(part) = Part::from_key(&key) {
-                parts.insert(part, bytes);
+                parts.insert_bytes(part, bytes);
             }
         }
         parts
@@ -208,6 +280,8 @@ mod tests {
             .with(Part::Original, rgba(&image))
             .with(Part::Check(3), vec![7; 16]);
         let mut got = Parts::from_keyed(sent.into_keyed().into_iter().rev());
+        assert_eq!(got.take_bytes(Part::Check(3)).unwrap().len(), 16);
+        got.insert(Part::Check(3), vec![7; 16]);
         assert_eq!(got.take_image(Part::Original, 2, 2).unwrap(), image);
         assert_eq!(
             got.take(Part::Original),
