@@ -138,7 +138,7 @@ async function newPage(query = "", at = base, init = null, width = 1280, using =
   await page.goto(at + query);
   // On the CPU, a first visit to 127.0.0.1 (which sends no COOP/COEP) reloads once under the
   // service worker to be cross-origin isolated for the threaded worker: act after that.
-  if (/backend=cpu/.test(query) && at.startsWith(origin) && using === browser) {
+  if (/backend=cpu/.test(query) && at.startsWith(origin)) {
     await page.waitForFunction(() => window.crossOriginIsolated, null, { timeout: T(20) }).catch(() => {});
   }
   return { context, page, requests, errors };
