@@ -34,7 +34,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { decodePng, pngClaiming } from "./png.mjs";
+import { decodePng, encodePng, pngClaiming } from "./png.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const dist = path.join(root, "dist");
@@ -287,31 +287,64 @@ await scenario("webgpu: sample, ILLC eps 8, download, transfer, switch to CPU", 
 await scenario("cpu: sample, ILLC eps 8, download, transfer, switch to WebGPU", () => attackFlow("cpu"));
 
 // ---------------------------------------------------------------- threads change nothing
-await scenario("threads: the CPU on every core (isolated) and on one thread (LAN http) give the same PNG", async () => {
+await scenario("threads: the CPU on every core (isolated) and on one thread (LAN http) give the same PNGs", async () => {
+  // Photos the test makes, beside a sample: an odd-sized crop of chelsea with noise and a
+  // rescaled (nearest, 1.7x) copy of another crop, attacked at their own size.
+  const chelsea = decodePng(fs.readFileSync(path.join(dist, "samples", "chelsea.png")));
+  let seed = 7;
+  const noise = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 24;
+  const made = (w, h, at) => {
+    const rgb = new Uint8Array(w * h * 3);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) {
+      const [sx, sy] = at(x, y);
+      rgb[(y * w + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(chelsea.rgb[(sy * chelsea.width + sx) * 3 + c] + noise())));
+    }
+    return encodePng(w, h, rgb);
+  };
+  const photos = [
+    ["chelsea", null],
+    ["crop-noise-301x217.png", made(301, 217, (x, y) => [x + 37, y + 21])],
+    ["rescaled-263x190.png", made(263, 190, (x, y) => [Math.floor(x / 1.7) + 150, Math.floor(y / 1.7) + 60])],
+  ];
   const run = async (at) => {
     const { context, page, errors } = await newPage("?backend=cpu", at);
-    await page.click(testid("sample-chelsea"));
-    await top1(page, "original-predictions");
-    const adapter = await page.textContent(`${testid("backend")} .adapter`);
+    const adapter = await page.textContent(`${testid("backend")} .adapter`).catch(() => "");
     const isolated = await page.evaluate(() => window.crossOriginIsolated);
-    await page.selectOption(testid("method"), "ill");
-    await page.uncheck(testid("full-resolution"));
-    const started = Date.now();
-    await page.click(testid("run"));
-    await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(600) });
-    const seconds = (Date.now() - started) / 1000;
-    const [download] = await Promise.all([page.waitForEvent("download"), page.click(testid("download-adversarial"))]);
-    const png = fs.readFileSync(await download.path());
+    const pngs = [];
+    let seconds = 0;
+    for (const [name, buffer] of photos) {
+      if (buffer) {
+        await page.setInputFiles(testid("file-input"), { name, mimeType: "image/png", buffer });
+        await page.waitForFunction((n) => document.body.textContent.includes(n), name, { timeout: T(60) });
+      } else {
+        await page.click(testid(`sample-${name}`));
+      }
+      await page.waitForFunction((sel) => document.querySelector(sel)?.disabled === false, testid("run"), { timeout: T(300) });
+      await top1(page, "original-predictions");
+      await page.selectOption(testid("method"), "ill");
+      // The sample on the model's crop (the seed's way); the made photos at their own size.
+      if (buffer) await page.check(testid("full-resolution")); else await page.uncheck(testid("full-resolution"));
+      const started = Date.now();
+      await page.click(testid("run"));
+      await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(600) });
+      seconds += (Date.now() - started) / 1000;
+      const [download] = await Promise.all([page.waitForEvent("download"), page.click(testid("download-adversarial"))]);
+      pngs.push(fs.readFileSync(await download.path()));
+    }
+    const shown = await page.textContent(`${testid("backend")} .adapter`);
     check(errors.length === 0, "console errors: " + errors.join(" | "));
     await context.close();
-    return { adapter, isolated, seconds, png };
+    return { adapter: shown || adapter, isolated, seconds, pngs };
   };
   const every = await run(base);
   const one = await run(base.replace("127.0.0.1", "gibbon.test"));
-  console.log(`\n  ${every.adapter}: ILLC eps 8 in ${every.seconds.toFixed(1)} s; ${one.adapter}: ${one.seconds.toFixed(1)} s`);
+  console.log(`\n  ${every.adapter}: ILLC eps 8 on 3 photos in ${every.seconds.toFixed(1)} s; ${one.adapter}: ${one.seconds.toFixed(1)} s`);
   check(every.isolated && /\d+ threads\)/.test(every.adapter), "isolated, on threads: " + every.adapter);
   check(!one.isolated && /1 thread\)/.test(one.adapter), "LAN http, one thread: " + one.adapter);
-  check(Buffer.compare(every.png, one.png) === 0, "the adversarial PNGs differ between threads and one thread");
+  const sizes = every.pngs.map((p) => { const d = decodePng(p); return `${d.width}x${d.height}`; });
+  console.log(`  downloads: ${sizes.join(", ")}`);
+  check(sizes.join() === "224x224,301x217,263x190", "download sizes " + sizes.join());
+  photos.forEach(([name], i) => check(Buffer.compare(every.pngs[i], one.pngs[i]) === 0, `${name}: the adversarial PNGs differ between threads and one thread`));
 });
 
 // ---------------------------------------------------------------- what a user can get wrong
