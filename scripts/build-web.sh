@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the web app into dist/: the real models as compact f16 files, the sample photos, and
+# Builds the web app into dist/: the real models as compact int8 files, the sample photos, and
 # the wasm app: the Leptos page, its worker (burn on WebGPU with a CPU fallback on one thread)
 # and the threaded CPU worker (scripts/build-threads.sh), which isolated pages start.
 #
@@ -15,9 +15,9 @@ cargo build --release --locked --bin gibbon
 gibbon="$CARGO_TARGET_DIR/release/gibbon"
 "$gibbon" --quiet fetch
 rm -f web/models/*.safetensors  # no model of an earlier build (or format) is shipped
-"$gibbon" --quiet convert --out web/models
-mkdir -p web/samples
-cp "$("$gibbon" fetch --print-dir)"/samples/* web/samples/
+"$gibbon" --quiet convert --dtype int8 --out web/models
+rm -rf web/samples
+"$gibbon" --quiet fetch --web web/samples  # the photos and the gallery's thumbnails
 
 # The threaded CPU worker (web/threads/, copied by trunk): built apart, with std rebuilt.
 bash scripts/build-threads.sh "$mode"

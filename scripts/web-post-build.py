@@ -113,6 +113,12 @@ for root, dirs, names in os.walk(stage):
             with open(path, "rb") as f:
                 digest.update(rel.encode() + f.read())
             continue
+        if rel.startswith("samples/") and not rel.startswith("samples/thumbs/"):
+            # A sample photo loads when chosen (the service worker keeps it then): the gallery
+            # shows thumbnails, which are precached.
+            with open(path, "rb") as f:
+                digest.update(rel.encode() + f.read())
+            continue
         if immutable_name.search(rel) or rel.startswith("samples/"):
             immutable.append("./" + rel)
         else:

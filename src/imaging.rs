@@ -256,6 +256,26 @@ pub fn encode_png(image: &RgbImage) -> Result<Vec<u8>, ImageError> {
     Ok(out)
 }
 
+/// A square thumbnail of `photo`: its centre, as wide as its short side, scaled to `side`
+/// pixels (antialiased Catmull-Rom), then JPEG (quality 80). The web app's gallery shows these,
+/// and loads a photo itself only when it is chosen.
+pub fn thumbnail_jpeg(photo: &RgbImage, side: u32) -> Result<Vec<u8>, ImageError> {
+    let (w, h) = photo.dimensions();
+    let short = w.min(h).max(1);
+    let square = image::imageops::crop_imm(photo, (w - short) / 2, (h - short) / 2, short, short);
+    let small = image::imageops::resize(
+        &square.to_image(),
+        side,
+        side,
+        image::imageops::FilterType::CatmullRom,
+    );
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+        .encode_image(&small)
+        .map_err(|e| ImageError::Encode(e.to_string()))?;
+    Ok(out)
+}
+
 /// A test pattern, for the tests of this crate.
 #[cfg(test)]
 pub(crate) fn checker(w: u32, h: u32) -> RgbImage {

@@ -2,6 +2,9 @@
 //! ImageNet class a person would give them. `gibbon fetch` installs them; the web app shows them
 //! as a gallery and the tests use them as real photos with known labels.
 
+/// Side of a gallery thumbnail in pixels (shown 4.4rem wide: sharp at twice the density).
+pub const THUMBNAIL_SIDE: u32 = 144;
+
 /// One sample photo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Sample {
@@ -23,6 +26,12 @@ impl Sample {
     /// Whether predicting `class` counts as correct for this photo.
     pub fn accepts(&self, class: usize) -> bool {
         class == self.label || self.also.contains(&class)
+    }
+
+    /// The gallery's thumbnail of the photo, beside it (`thumbs/chelsea.jpg`; see
+    /// [`crate::imaging::thumbnail_jpeg`] and `gibbon fetch --web`).
+    pub fn thumbnail_file(&self) -> String {
+        format!("thumbs/{}.jpg", self.stem())
     }
 
     /// The file name without its extension ("chelsea").

@@ -164,9 +164,10 @@ impl ModelId {
         }
     }
 
-    /// File name of the compact (f16 safetensors) weights the web app fetches.
+    /// File name of the compact (int8 safetensors, see [`crate::models::compact`]) weights the
+    /// web app fetches.
     pub fn web_file(self) -> String {
-        format!("{}.f16.safetensors", self.as_str())
+        format!("{}.int8.safetensors", self.as_str())
     }
 
     /// Which layout a weights file for this model uses, from its tensor names.

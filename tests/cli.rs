@@ -866,3 +866,85 @@ fn attack_help_shows_the_configs_defaults() {
         assert!(checked.contains(&flag), "{flag} shows no default: {help}");
     }
 }
+
+/// `gibbon fetch --web DIR` (the web build's step): the sample photos byte for byte, and a
+/// square 144 px JPEG thumbnail of each, small enough that the gallery costs little.
+#[test]
+fn fetch_web_copies_the_samples_with_thumbnails() {
+    require!(Need::Weights);
+    let dir = temp_dir("web-samples");
+    let out = gibbon(&["--quiet", "fetch", "--web", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let installed = gibbon::home::samples_dir();
+    let mut thumbs = 0;
+    for sample in &gibbon::samples::SAMPLES {
+        let copy = std::fs::read(dir.join(sample.file)).unwrap();
+        assert_eq!(
+            copy,
+            std::fs::read(installed.join(sample.file)).unwrap(),
+            "{}",
+            sample.file
+        );
+        let thumb = std::fs::read(dir.join(sample.thumbnail_file())).unwrap();
+        assert!(
+            thumb.starts_with(&[0xff, 0xd8]),
+            "{}: not a JPEG",
+            sample.file
+        );
+        let image = image::load_from_memory(&thumb).unwrap();
+        assert_eq!(
+            (image.width(), image.height()),
+            (144, 144),
+            "{}",
+            sample.file
+        );
+        thumbs += thumb.len();
+    }
+    assert!(thumbs < 60_000, "thumbnails of {thumbs} bytes");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `gibbon convert --dtype int8` (what the web build ships) writes a file a quarter of the f32
+/// size that `--model MODEL=FILE` reads back, with the same verdicts on the samples.
+#[test]
+fn convert_int8_writes_weights_that_classify_like_the_original() {
+    require!(Need::Weights);
+    let dir = temp_dir("convert-int8");
+    let out = gibbon(&[
+        "convert",
+        "efficientnet-lite0",
+        "--dtype",
+        "int8",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file = dir.join("efficientnet-lite0.int8.safetensors");
+    let size = std::fs::metadata(&file).unwrap().len();
+    assert!((5_000_000..5_600_000).contains(&size), "{size} bytes");
+    let samples = gibbon::home::samples_dir();
+    let photos: Vec<String> = ["chelsea.png", "coffee.png", "camera.png"]
+        .iter()
+        .map(|f| samples.join(f).display().to_string())
+        .collect();
+    let top1 = |model: &str| -> Vec<String> {
+        let mut args = vec![
+            "--quiet", "classify", "--model", model, "--top", "1", "--json",
+        ];
+        args.extend(photos.iter().map(String::as_str));
+        let out = gibbon(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["top"][0]["index"].to_string()
+            })
+            .collect()
+    };
+    let small = format!("efficientnet-lite0={}", file.display());
+    let original = top1("efficientnet-lite0");
+    assert_eq!(original, ["282", "967", "872"]);
+    assert_eq!(top1(&small), original);
+    let _ = std::fs::remove_dir_all(&dir);
+}

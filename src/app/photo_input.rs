@@ -131,7 +131,13 @@ fn Gallery() -> impl IntoView {
                             data-testid=format!("sample-{}", sample.stem())
                             on:click=move |_| page.choose_sample(sample)
                         >
-                            <img src=format!("samples/{}", sample.file) alt=sample.title/>
+                            // A thumbnail made by the build: the photo loads when chosen.
+                            <img
+                                src=format!("samples/{}", sample.thumbnail_file())
+                                alt=sample.title
+                                width=crate::samples::THUMBNAIL_SIDE
+                                height=crate::samples::THUMBNAIL_SIDE
+                            />
                         </button>
                     }
                 })

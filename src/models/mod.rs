@@ -7,6 +7,7 @@
 
 pub mod blocks;
 mod classifier;
+pub mod compact;
 pub mod efficientnet_lite;
 pub mod googlenet;
 pub mod input;

@@ -1364,14 +1364,26 @@ await scenario("own model: ResNet-18 weights from a file and from the site, tran
 
 // ---------------------------------------------------------------- offline, after one visit
 await scenario("offline: reload with the network off", async () => {
+  resetServed();
   const { context, page } = await newPage("?backend=cpu");
   await backendKind(page);
+  // The gallery shows thumbnails; a sample photo loads when chosen, and stays for offline use.
+  const gallery = await page.$$eval(`${testid("gallery")} img`, (imgs) => imgs.map((i) => i.getAttribute("src")));
+  check(gallery.length === 5 && gallery.every((src) => /^samples\/thumbs\/[a-z_]+\.jpg$/.test(src)), "gallery thumbnails: " + gallery.join(" "));
   await page.click(testid("sample-chelsea"));
   await top1(page, "original-predictions");
+  await page.click(testid("sample-camera"));
+  check((await top1(page, "original-predictions")) === 872, "camera online");
   await page.evaluate(() => navigator.serviceWorker.ready);
+  const fetched = [...served.keys()].filter((p) => p.includes("/samples/") && !p.includes("/thumbs/")).map((p) => path.basename(p)).sort();
+  check(fetched.every((f) => ["camera.png", "chelsea.png"].includes(f)), "only the chosen photos were fetched: " + fetched.join(" "));
   await context.setOffline(true);
   await page.reload();
   check((await backendKind(page)) === "CPU", "backend after offline reload");
+  // Never opened online: says so, and the page goes on.
+  await page.click(testid("sample-coffee"));
+  const notice = await closeNotice(page, T(60));
+  check(/coffee/i.test(notice), "a photo not kept offline: " + notice);
   await page.click(testid("sample-camera"));
   check((await top1(page, "original-predictions")) === 872, "camera offline");
   await page.screenshot({ path: path.join(output, "offline.png"), fullPage: true });

@@ -38,7 +38,7 @@ pub type JobId = u64;
 /// Where a model's weights come from.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ModelSource {
-    /// The compact file the build ships (`models/<id>.f16.safetensors`).
+    /// The compact file the build ships (`models/<id>.int8.safetensors`).
     BuiltIn,
     /// A file the user chose: the message's `File`.
     File { name: String },
