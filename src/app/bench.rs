@@ -145,7 +145,12 @@ fn run_benchmarks(
             status.set("Running…".into());
             if let Some(engine) = handle.take() {
                 let job = engine.job();
-                engine.send(Request::Bench { job, steps, frames });
+                engine.send(Request::Bench {
+                    job,
+                    steps,
+                    frames,
+                    only: None,
+                });
                 handle.set(Some(engine));
             }
         }

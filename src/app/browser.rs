@@ -26,6 +26,32 @@ pub fn cross_origin_isolated() -> bool {
         .unwrap_or(false)
 }
 
+/// Whether the browser gives a WebGPU adapter here (`navigator.gpu.requestAdapter()`); the
+/// browser's words when it does not. Asked on the page, before a worker starts, so that a
+/// browser without one never downloads the WebGPU worker where the CPU-only one can run.
+pub async fn webgpu_adapter() -> Result<(), String> {
+    use js_sys::{Function, Promise, Reflect};
+    let navigator = window().ok_or("no window")?.navigator();
+    let gpu = Reflect::get(&navigator, &"gpu".into()).unwrap_or_default();
+    if gpu.is_undefined() || gpu.is_null() {
+        return Err("navigator.gpu is missing (no WebGPU in this browser)".into());
+    }
+    let request: Function = Reflect::get(&gpu, &"requestAdapter".into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or("navigator.gpu.requestAdapter is missing")?;
+    let promise: Promise = request
+        .call0(&gpu)
+        .ok()
+        .and_then(|p| p.dyn_into().ok())
+        .ok_or("navigator.gpu.requestAdapter() failed")?;
+    match wasm_bindgen_futures::JsFuture::from(promise).await {
+        Ok(adapter) if !adapter.is_null() && !adapter.is_undefined() => Ok(()),
+        Ok(_) => Err("navigator.gpu.requestAdapter() gave no adapter".into()),
+        Err(e) => Err(format!("navigator.gpu.requestAdapter() failed: {e:?}")),
+    }
+}
+
 /// Milliseconds on the page's clock.
 pub fn now_ms() -> f64 {
     window()

@@ -202,6 +202,17 @@ impl Engine {
         self.inner.borrow().build
     }
 
+    /// Ends the worker for good: nothing of it calls the listener any more.
+    pub fn stop(&self) {
+        let mut inner = self.inner.borrow_mut();
+        if let Some(old) = inner.worker.take() {
+            old.set_onmessage(None);
+            old.set_onerror(None);
+            old.terminate();
+        }
+        inner.handlers.clear();
+    }
+
     /// Ends the current worker, if any, and starts a new one (which says `Ready`).
     fn restart(&self) {
         if self.inner.borrow().build == WorkerBuild::Threads && !WorkerBuild::threads_available() {
@@ -210,13 +221,7 @@ impl Engine {
         self.inner.borrow_mut().ready = false;
         let build = self.inner.borrow().build;
         let listener = self.inner.borrow().listener.clone();
-        if let Some(old) = self.inner.borrow_mut().worker.take() {
-            // Its handlers are dropped below: nothing of it may call them any more.
-            old.set_onmessage(None);
-            old.set_onerror(None);
-            old.terminate();
-        }
-        self.inner.borrow_mut().handlers.clear();
+        self.stop();
         let options = web_sys::WorkerOptions::new();
         options.set_name("gibbon-worker");
         let url = match build {

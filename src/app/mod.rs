@@ -12,6 +12,7 @@ mod attack_run;
 mod bench;
 mod browser;
 mod camera;
+mod device_choice;
 mod engine;
 mod i18n;
 mod lesson;
@@ -90,12 +91,13 @@ pub fn gibbon_test_stats() {
 /// The whole page.
 #[component]
 fn App() -> impl IntoView {
-    // `?backend=cpu` or `?backend=webgpu`, else the user's last choice, else WebGPU where
-    // there is an adapter.
+    // `?backend=cpu` or `?backend=webgpu`, else the user's last choice (or the device the
+    // page measured faster on an earlier visit), else WebGPU where there is an adapter, until
+    // the page has timed both (see `device_choice`).
     let asked = browser::query_param("backend").or_else(|| browser::stored(session::DEVICE_KEY));
     let use_gpu = asked.as_deref() != Some("cpu");
     i18n::Language::provide();
-    let page = Page::new(use_gpu);
+    let page = Page::new(use_gpu, asked.is_none());
     page.provide();
     let t = i18n::texts();
     PAGE.with(|p| p.set(Some(page)));

@@ -3,6 +3,7 @@
 use super::i18n::texts;
 use leptos::prelude::*;
 
+use super::device_choice::DeviceChoice;
 use super::page::Page;
 use super::session::Session;
 use crate::worker::protocol::DeviceKind;
@@ -16,6 +17,7 @@ pub fn ModelBar() -> impl IntoView {
             <ModelPicker/>
             <DownloadProgress/>
             <BackendBadge/>
+            <DeviceTiming/>
         </div>
     }
 }
@@ -122,5 +124,48 @@ fn BackendBadge() -> impl IntoView {
                 {move || if session.use_gpu.get() { t().use_cpu } else { t().try_webgpu }}
             </button>
         </div>
+    }
+}
+
+/// What the page measured on each device, or that it is measuring (see `device_choice`).
+#[component]
+fn DeviceTiming() -> impl IntoView {
+    let device = expect_context::<DeviceChoice>();
+    let t = texts();
+    move || {
+        if device.measuring.get() {
+            return Some(
+                view! {
+                    <p class="device-timing" data-testid="device-timing" data-state="measuring">
+                        {move || t().measuring_devices}
+                    </p>
+                }
+                .into_any(),
+            );
+        }
+        let timing = device.timing.get()?;
+        let ms = |m: &Option<crate::worker::protocol::Measured>| m.as_ref().map(|m| m.ms);
+        let (cpu_ms, webgpu_ms) = (ms(&timing.cpu), ms(&timing.webgpu));
+        let title = [&timing.cpu, &timing.webgpu]
+            .into_iter()
+            .flatten()
+            .map(|m| m.backend.clone())
+            .collect::<Vec<_>>()
+            .join("; ");
+        Some(
+            view! {
+                <p
+                    class="device-timing"
+                    data-testid="device-timing"
+                    data-state="measured"
+                    data-cpu-ms=cpu_ms
+                    data-webgpu-ms=webgpu_ms
+                    title=title
+                >
+                    {move || (t().device_timing)(&timing)}
+                </p>
+            }
+            .into_any(),
+        )
     }
 }

@@ -11,6 +11,7 @@ use super::activity::Activity;
 use super::attack_run::AttackRun;
 use super::browser;
 use super::camera::CameraState;
+use super::device_choice::DeviceChoice;
 use super::engine::{Engine, Message, WorkerBuild};
 use super::live::{self, LiveState};
 use super::matrix::MatrixState;
@@ -23,7 +24,9 @@ use super::training::TrainingSet;
 use super::universal::UniversalState;
 use crate::attacks::{AttackConfig, Truth};
 use crate::samples::Sample;
-use crate::worker::protocol::{Event, JobId, ModelSource, Part, Parts, Problem, Request, Say};
+use crate::worker::protocol::{
+    DeviceKind, Event, JobId, ModelSource, Part, Parts, Problem, Request, Say,
+};
 use crate::zoo::ModelId;
 
 /// Memory the worker reported (for the memory test and the benchmark).
@@ -50,17 +53,22 @@ pub struct Page {
     pub universal: UniversalState,
     pub patch: PatchState,
     pub training: TrainingSet,
+    /// Which device is faster, measured on a first visit.
+    pub device: DeviceChoice,
     pub activity: RwSignal<Activity>,
     pub stats: RwSignal<WorkerStats>,
     /// A job the user cancelled: its results are not counted.
     cancelled: StoredValue<Option<JobId>>,
     /// `?debug`: every event is logged to the console.
     debug: bool,
+    /// Why the browser gave no WebGPU adapter, when the page asked before starting its worker.
+    no_adapter: StoredValue<Option<String>>,
 }
 
 impl Page {
-    /// The page's state; `use_gpu` false starts on the CPU.
-    pub fn new(use_gpu: bool) -> Self {
+    /// The page's state; `use_gpu` false starts on the CPU, `measure` times both devices
+    /// (nothing was asked for or chosen).
+    pub fn new(use_gpu: bool, measure: bool) -> Self {
         Self {
             engine: StoredValue::new_local(None),
             notices: Notices::new(),
@@ -73,10 +81,12 @@ impl Page {
             universal: UniversalState::new(),
             patch: PatchState::new(),
             training: TrainingSet::new(),
+            device: DeviceChoice::new(measure),
             activity: RwSignal::new(Activity::Idle),
             stats: RwSignal::new(WorkerStats::default()),
             cancelled: StoredValue::new(None),
             debug: browser::query_param("debug").is_some(),
+            no_adapter: StoredValue::new(None),
         }
     }
 
@@ -92,14 +102,37 @@ impl Page {
         provide_context(self.universal);
         provide_context(self.patch);
         provide_context(self.training);
+        provide_context(self.device);
         // The threaded worker needs a cross-origin isolated page: where the server sends no
-        // COOP/COEP, the service worker adds them, and the page reloads once under it.
-        let wants_threads = !self.session.use_gpu.get_untracked() && WorkerBuild::in_build();
+        // COOP/COEP, the service worker adds them, and the page reloads once under it (also
+        // when the devices are to be timed: the CPU on every core is the one to time).
+        let wants_threads = (!self.session.use_gpu.get_untracked() || self.device.pending())
+            && WorkerBuild::in_build();
         browser::after_service_worker(wants_threads, move || {
-            let build = WorkerBuild::for_device(self.session.use_gpu.get_untracked());
-            let engine = Engine::start(build, move |event, parts| self.on_event(event, parts));
-            self.engine.set_value(Some(engine));
+            leptos::task::spawn_local(async move {
+                let build = self.first_build().await;
+                let engine = Engine::start(build, move |event, parts| self.on_event(event, parts));
+                self.engine.set_value(Some(engine));
+            });
         });
+    }
+
+    /// The worker to start with: the CPU-only threaded build for the CPU, and also where
+    /// WebGPU was wanted but the browser has no adapter (then trunk's larger build, which
+    /// would run on the CPU too, on one thread, is never downloaded).
+    async fn first_build(&self) -> WorkerBuild {
+        let use_gpu = self.session.use_gpu.get_untracked();
+        let build = WorkerBuild::for_device(use_gpu);
+        if !use_gpu || !WorkerBuild::threads_available() {
+            return build;
+        }
+        match browser::webgpu_adapter().await {
+            Ok(()) => build,
+            Err(why) => {
+                self.no_adapter.set_value(Some(why));
+                WorkerBuild::Threads
+            }
+        }
     }
 
     fn send(&self, message: impl Into<Message>) {
@@ -109,6 +142,10 @@ impl Page {
                 e.send(message);
             }
         });
+    }
+
+    fn engine_build(&self) -> Option<WorkerBuild> {
+        self.engine.with_value(|e| e.as_ref().map(Engine::build))
     }
 
     fn new_job(&self) -> JobId {
@@ -124,6 +161,7 @@ impl Page {
         busy: fn(JobId) -> Activity,
         request: impl FnOnce(JobId) -> Option<M>,
     ) {
+        self.device.pause();
         let job = self.new_job();
         if let Some(message) = request(job) {
             self.activity.set(busy(job));
@@ -133,6 +171,15 @@ impl Page {
 
     fn is_idle(&self) -> bool {
         self.activity.get_untracked().is_idle()
+    }
+
+    /// Idle, and nothing of the camera or the stage runs either.
+    fn is_quiet(&self) -> bool {
+        self.is_idle()
+            && !self.live.on.get_untracked()
+            && !self.camera.is_open()
+            && self.universal.learning.get_untracked().is_none()
+            && self.patch.learning.get_untracked().is_none()
     }
 
     fn is_current(&self, job: JobId) -> bool {
@@ -211,6 +258,7 @@ impl Page {
     /// The choice is kept for the next visit. Where the CPU runs on every core, its worker is
     /// another build: the page starts that one, which then gets the model and the photo.
     pub fn set_use_gpu(&self, use_gpu: bool) {
+        self.device.cancel();
         self.close_camera();
         self.stop_stage();
         self.interrupt(Why::Device);
@@ -269,6 +317,7 @@ impl Page {
         if !self.camera.is_open() {
             return;
         }
+        self.device.pause();
         self.live.start();
         self.next_frame();
     }
@@ -332,6 +381,7 @@ impl Page {
 
     /// Sends a request of the stage's, which runs beside the activity (nothing without one).
     pub fn stage_job(&self, request: impl FnOnce(JobId) -> Option<Message>) {
+        self.device.pause();
         let job = self.new_job();
         if let Some(message) = request(job) {
             self.send(message);
@@ -483,7 +533,16 @@ impl Page {
         let current = event.job().is_some_and(|job| self.is_current(job));
         match event {
             Event::Ready => self.on_ready(),
-            Event::Backend(info) => self.session.backend.set(Some(info)),
+            Event::Backend(mut info) => {
+                // The CPU-only worker started because there is no adapter: the browser's words.
+                if let (Some(fallback), Some(why)) =
+                    (&mut info.fallback, self.no_adapter.get_value())
+                    && self.engine_build() == Some(WorkerBuild::Threads)
+                {
+                    fallback.detail = Some(why);
+                }
+                self.session.backend.set(Some(info));
+            }
             Event::Loading {
                 model,
                 received,
@@ -673,12 +732,42 @@ impl Page {
         let current = job.is_some_and(|j| self.is_current(j));
         if current {
             self.activity.set(Activity::Idle);
+            self.measure_devices();
         }
         let own_load = job.and_then(|j| self.session.finish_load(j, problem.clone()));
         match (own_load, problem) {
             (Some(notice), _) => self.notices.show(notice),
             (None, Some(problem)) if current || job.is_none() => self.notices.show(problem),
             (None, _) => {}
+        }
+    }
+
+    /// Times the devices once, where WebGPU is offered and no device was asked for or chosen,
+    /// while the page is quiet (see [`DeviceChoice`]).
+    fn measure_devices(&self) {
+        if !self.device.pending() || self.device.running() || !self.is_quiet() {
+            return;
+        }
+        // Only a page that got WebGPU has two devices to choose from.
+        match self.session.backend.get_untracked() {
+            None => return,
+            Some(info) if info.kind != DeviceKind::WebGpu => return self.device.cancel(),
+            Some(_) => {}
+        }
+        let page = *self;
+        self.device.measure(move |webgpu| page.measured(webgpu));
+    }
+
+    /// Uses the device measured faster, and keeps the choice for the next visits; a page
+    /// that got busy meanwhile switches on its next visit.
+    fn measured(&self, webgpu: Option<bool>) {
+        let Some(webgpu) = webgpu else {
+            return;
+        };
+        if webgpu != self.session.use_gpu.get_untracked() && self.is_quiet() {
+            self.set_use_gpu(webgpu);
+        } else {
+            browser::store(DEVICE_KEY, if webgpu { "webgpu" } else { "cpu" });
         }
     }
 

@@ -136,9 +136,10 @@ async function newPage(query = "", at = base, init = null, width = 1280, using =
   });
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(at + query);
-  // On the CPU, a first visit to 127.0.0.1 (which sends no COOP/COEP) reloads once under the
-  // service worker to be cross-origin isolated for the threaded worker: act after that.
-  if (/backend=cpu/.test(query) && at.startsWith(origin)) {
+  // On the CPU, and on a first visit that times both devices, a visit to 127.0.0.1 (which
+  // sends no COOP/COEP) reloads once under the service worker to be cross-origin isolated for
+  // the threaded worker: act after that.
+  if (!/backend=webgpu/.test(query) && at.startsWith(origin)) {
     await page.waitForFunction(() => window.crossOriginIsolated, null, { timeout: T(20) }).catch(() => {});
   }
   return { context, page, requests, errors };
@@ -173,7 +174,7 @@ async function attackFlow(backend) {
   // A fresh browser context is a first visit: nothing cached.
   resetServed();
   const opened = Date.now();
-  const { context, page, requests, errors } = await newPage(backend === "cpu" ? "?backend=cpu" : "");
+  const { context, page, requests, errors } = await newPage("?backend=" + backend);
   await page.click(testid("sample-chelsea"));
   const original = await top1(page, "original-predictions");
   const toTop5 = (Date.now() - opened) / 1000;
@@ -285,6 +286,39 @@ async function attackFlow(backend) {
 
 await scenario("webgpu: sample, ILLC eps 8, download, transfer, switch to CPU", () => attackFlow("webgpu"));
 await scenario("cpu: sample, ILLC eps 8, download, transfer, switch to WebGPU", () => attackFlow("cpu"));
+
+// ---------------------------------------------------------------- the faster device, measured
+await scenario("auto: a first visit times the CPU and WebGPU, uses the faster, and keeps it", async () => {
+  const { context, page, errors } = await newPage("");
+  check((await backendKind(page)) === "WebGPU", "a first visit starts on WebGPU");
+  const timing = testid("device-timing");
+  await page.waitForSelector(`${timing}[data-state="measuring"]`, { timeout: T(120) });
+  // Work pauses the measurement; it starts again when the page is idle.
+  await page.click(testid("sample-coffee"));
+  check((await top1(page, "original-predictions")) === 967, "coffee, classified while measuring");
+  await page.waitForSelector(`${timing}[data-state="measured"]`, { timeout: T(300) });
+  const cpu = Number(await page.getAttribute(timing, "data-cpu-ms"));
+  const webgpu = Number(await page.getAttribute(timing, "data-webgpu-ms"));
+  const said = await page.textContent(timing);
+  console.log(`\n  ${said}`);
+  check(cpu > 0 && webgpu > 0, `both timed: CPU ${cpu} ms, WebGPU ${webgpu} ms`);
+  check(/CPU, \d+ threads?: \d+ ms a step; WebGPU \(.+\): \d+ ms/.test(said), "the timing line: " + said);
+  // SwiftShader, a software adapter, is far slower than the CPU: the page moves to the CPU
+  // on every core, and the photo comes along.
+  const expected = cpu < webgpu ? "CPU" : "WebGPU";
+  await page.waitForFunction(({ sel, kind }) => document.querySelector(sel)?.dataset.kind === kind, { sel: `${testid("backend")} .badge[data-kind]`, kind: expected }, { timeout: T(120) });
+  check((await top1(page, "original-predictions")) === 967, "the photo, classified again on the faster device");
+  if (expected === "CPU") check(/\d+ threads\)/.test(await page.textContent(`${testid("backend")} .adapter`)), "every core");
+  check((await page.evaluate(() => localStorage.getItem("gibbon-device"))) === expected.toLowerCase(), "the choice is kept");
+  // A reload starts on the chosen device at once, shows what was measured, and measures nothing.
+  await page.reload();
+  check((await backendKind(page)) === expected, "the reload starts on the faster device");
+  await page.waitForSelector(`${timing}[data-state="measured"]`, { timeout: T(30) });
+  await page.waitForTimeout(3000);
+  check((await page.$(`${timing}[data-state="measuring"]`)) === null, "nothing measured again");
+  check(errors.length === 0, "console errors: " + errors.join(" | "));
+  await context.close();
+});
 
 // ---------------------------------------------------------------- threads change nothing
 await scenario("threads: the CPU on every core (isolated) and on one thread (LAN http) give the same PNGs", async () => {
@@ -1097,7 +1131,7 @@ await scenario("language: Japanese from the switch, kept over a reload, notices 
 
 // ---------------------------------------------------------------- the worker dies; the page lives
 await scenario("recovery: a lost GPU device and a crashed worker keep the photo and the result", async () => {
-  const { context, page } = await newPage("");
+  const { context, page } = await newPage("?backend=webgpu");
   const kind = await backendKind(page);
   await page.click(testid("sample-coffee"));
   check((await top1(page, "original-predictions")) === 967, "coffee");
@@ -1269,11 +1303,21 @@ await scenario("input: no WebGPU falls back to the CPU; drop and paste a photo",
   const context = await plain.newContext({ viewport: { width: 1280, height: 1000 } });
   const page = await context.newPage();
   const errors = [];
+  const requests = [];
   page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("request", (r) => requests.push(r.url()));
   await page.goto(base);
+  await page.waitForFunction(() => window.crossOriginIsolated, null, { timeout: T(20) });
   check((await backendKind(page)) === "CPU", "fell back to the CPU");
   const why = await page.textContent(`${testid("backend")} .fallback summary`);
   check(/no WebGPU here, so it computes on the CPU/.test(why), "fallback reason: " + why);
+  // The page asked for an adapter before starting its worker: the CPU-only one, on every
+  // core; the WebGPU worker is never downloaded.
+  const detail = await page.textContent(`${testid("backend")} .fallback code`);
+  check(/requestAdapter|navigator\.gpu/.test(detail), "the browser's words: " + detail);
+  check(/\d+ threads\)/.test(await page.textContent(`${testid("backend")} .adapter`)), "every core");
+  const trunkWorker = requests.filter((u) => /gibbon-worker-[0-9a-f]+_bg\.wasm/.test(u));
+  check(trunkWorker.length === 0, "the WebGPU worker was downloaded: " + trunkWorker.join(", "));
 
   const give = (event, file) => page.evaluate(async ({ b64, name, event, sel }) => {
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));

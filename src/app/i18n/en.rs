@@ -16,6 +16,19 @@ pub static EN: Texts = Texts {
         None => format!("Loading {model}: {received:.1} MB"),
     },
     starting: "Starting…",
+    measuring_devices: "Timing a step on the CPU and on WebGPU, to use the faster…",
+    device_timing: |timing| {
+        let cpu = match timing.cpu.as_ref().map(|m| (m.threads(), m.ms)) {
+            Some((1, ms)) => format!("CPU, 1 thread: {ms:.0} ms a step"),
+            Some((threads, ms)) => format!("CPU, {threads} threads: {ms:.0} ms a step"),
+            None => "CPU: not measured".into(),
+        };
+        let webgpu = match timing.webgpu.as_ref().map(|m| (m.adapter(), m.ms)) {
+            Some((adapter, ms)) => format!("WebGPU ({adapter}): {ms:.0} ms"),
+            None => "WebGPU: not measured".into(),
+        };
+        format!("Measured in this browser: {cpu}; {webgpu}.")
+    },
     use_cpu: "Use CPU",
     try_webgpu: "Try WebGPU",
     drop_hint: "Drop a photo here, paste one, or ",

@@ -16,7 +16,7 @@ use leptos::prelude::*;
 
 use super::note::Note;
 use crate::attacks::{Method, Start, Transform};
-use crate::worker::protocol::Say;
+use crate::worker::protocol::{DeviceTiming, Say};
 
 /// A language of the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,6 +188,10 @@ pub struct Texts {
     /// "Loading {model}: {received} / {total} MB".
     pub loading: fn(&str, f64, Option<f64>) -> String,
     pub starting: &'static str,
+    /// While the page times both devices.
+    pub measuring_devices: &'static str,
+    /// What was measured on each device.
+    pub device_timing: fn(&DeviceTiming) -> String,
     pub use_cpu: &'static str,
     pub try_webgpu: &'static str,
     // The photo.

@@ -8,18 +8,26 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::scope::{self, js_error, say};
 use super::state::{self, cpu_description};
-use super::{device_problem, live};
+use super::{Cancel, device_problem, live};
 use crate::attacks;
 use crate::backend::{self, Backend, BackendKind, read_values};
 use crate::models;
 use crate::models::Classifier;
-use crate::worker::protocol::{BenchRow, Event, JobId, LiveBenchRow, Problem, Say, rgba};
+use crate::worker::protocol::{
+    BenchRow, DeviceKind, Event, JobId, LiveBenchRow, Problem, Say, rgba,
+};
 use crate::zoo::ModelId;
 
 /// Times attack steps of EfficientNet-Lite0 (forward pass and input gradient, batch 1) on
-/// WebGPU, when there is one, and on the CPU: median of `steps` after two warm-up steps; then,
-/// on each, `frames` live frames (0: none) after two warm-up frames.
-pub async fn run(job: JobId, steps: usize, frames: usize) -> Result<bool, Problem> {
+/// WebGPU, when there is one, and on the CPU (or only on the device of kind `only`): median of
+/// `steps` after two warm-up steps; then, on each, `frames` live frames (0: none) after two
+/// warm-up frames. Whether it was cancelled (checked after each step and frame).
+pub async fn run(
+    job: JobId,
+    (steps, frames): (usize, usize),
+    only: Option<DeviceKind>,
+    cancel: Cancel,
+) -> Result<bool, Problem> {
     let steps = steps.clamp(1, 100);
     let frames = frames.min(200);
     let id = ModelId::EfficientNetLite0;
@@ -27,17 +35,22 @@ pub async fn run(job: JobId, steps: usize, frames: usize) -> Result<bool, Proble
     let bytes = scope::fetch_bytes(&file, true, |_, _| {})
         .await
         .map_err(|e| Problem::with_detail(Say::ModelUnreadable(id), e))?;
-    let (gpu, _) = backend::select_browser(true).await;
+    let wanted = |kind: DeviceKind| only.is_none_or(|only| only == kind);
     let mut backends = Vec::new();
-    if gpu.kind == BackendKind::Wgpu {
+    if wanted(DeviceKind::WebGpu)
+        && let (gpu, _) = backend::select_browser(true).await
+        && gpu.kind == BackendKind::Wgpu
+    {
         let mut gpu = gpu;
         let label = scope::webgpu_adapter_label().await.unwrap_or_default();
         gpu.description = format!("WebGPU: {label}");
         backends.push(gpu);
     }
-    let mut cpu = Backend::cpu();
-    cpu.description = cpu_description();
-    backends.push(cpu);
+    if wanted(DeviceKind::Cpu) {
+        let mut cpu = Backend::cpu();
+        cpu.description = cpu_description();
+        backends.push(cpu);
+    }
     let size = id.input_size() as u32;
     let image = RgbImage::from_fn(size, size, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
@@ -56,6 +69,9 @@ pub async fn run(job: JobId, steps: usize, frames: usize) -> Result<bool, Proble
                 .map_err(device_problem)?;
             times.push(scope::now_ms() - start);
             scope::yield_now().await;
+            if cancel.get() {
+                return Ok(true);
+            }
         }
         let (first_ms, median_ms, min_ms) = summary(&times);
         say(&Event::BenchRow {
@@ -70,7 +86,9 @@ pub async fn run(job: JobId, steps: usize, frames: usize) -> Result<bool, Proble
             },
         });
         if frames > 0 {
-            let times = live_frames(&model, &image, frames).await?;
+            let Some(times) = live_frames(&model, &image, frames, &cancel).await? else {
+                return Ok(true);
+            };
             let (first_ms, median_ms, min_ms) = summary(&times);
             say(&Event::LiveBench {
                 job,
@@ -97,12 +115,13 @@ fn summary(times: &[f64]) -> (f64, f64, f64) {
 
 /// Milliseconds of each of `frames` + 2 live frames: each a fresh `ImageBitmap` of the image
 /// (as the page's `createImageBitmap` of the camera gives one), its pixels read and classified
-/// by the code the live camera runs.
+/// by the code the live camera runs; `None` when cancelled.
 async fn live_frames(
     model: &Classifier,
     image: &RgbImage,
     frames: usize,
-) -> Result<Vec<f64>, Problem> {
+    cancel: &Cancel,
+) -> Result<Option<Vec<f64>>, Problem> {
     let failed = |e: String| Problem::with_detail(Say::FrameUnreadable, e);
     let (w, h) = image.dimensions();
     let rgba = rgba(image);
@@ -123,6 +142,9 @@ async fn live_frames(
         live::top5(model, &pixels.map_err(failed)?).await?;
         times.push(scope::now_ms() - start);
         scope::yield_now().await;
+        if cancel.get() {
+            return Ok(None);
+        }
     }
-    Ok(times)
+    Ok(Some(times))
 }

@@ -199,9 +199,14 @@ fn handle(worker: &Worker, request: Request, received: Received) {
         } => spawn_job(worker, job, move |_| async move {
             patch::print(job, patch, diameter_cm, received.parts)
         }),
-        Request::Bench { job, steps, frames } => {
-            spawn_job(worker, job, move |_| bench::run(job, steps, frames))
-        }
+        Request::Bench {
+            job,
+            steps,
+            frames,
+            only,
+        } => spawn_job(worker, job, move |cancel| {
+            bench::run(job, (steps, frames), only, cancel)
+        }),
         Request::Stats { job } => say(&Event::Stats {
             job,
             wasm_bytes: scope::wasm_memory_bytes(),

@@ -15,6 +15,7 @@ mod js;
 mod parts;
 mod say;
 mod stage;
+mod timing;
 
 #[cfg(target_arch = "wasm32")]
 pub use js::{bitmap_of, files_of, parts_of, text_of, to_js};
@@ -24,6 +25,7 @@ pub use stage::{
     LivePatch, MAX_PRINT_CM, MAX_STAGE_SIDE, NoiseSpec, PatchSpec, PatchStart, Training, noise_of,
     noise_part, patch_of, patch_part,
 };
+pub use timing::{DeviceTiming, Measured};
 
 use crate::attacks::{
     AttackConfig, AttackOutcome, Judgement, PatchConfig, Resolution, StepRecord, Survival, Truth,
@@ -188,12 +190,15 @@ pub enum Request {
     /// Reports the worker's memory.
     Stats { job: JobId },
     /// Times attack steps, then live frames (`frames` of them; 0: none), of the default model
-    /// on each device (the `?bench` page).
+    /// on each device (the `?bench` page), or only on the device of kind `only` (the page's
+    /// own measurement of which device is faster). Cancelling it stops it after a step.
     Bench {
         job: JobId,
         steps: usize,
         #[serde(default)]
         frames: usize,
+        #[serde(default)]
+        only: Option<DeviceKind>,
     },
     /// Destroys the GPU device, as a driver reset would (a hook for tests).
     LoseDevice,
@@ -564,7 +569,8 @@ mod tests {
             Request::Bench {
                 job: 1,
                 steps: 5,
-                frames: 0
+                frames: 0,
+                only: None
             }
         );
         let event = Event::LiveClassified {
