@@ -4,7 +4,7 @@
 # and the threaded CPU worker (scripts/build-threads.sh), which isolated pages start.
 #
 #   ./scripts/build-web.sh          release build, wasm-opt -Oz (what you deploy)
-#   ./scripts/build-web.sh test     the same cargo release profile without wasm-opt (minutes faster;
+#   ./scripts/build-web.sh test     the same cargo profile (`web`) without wasm-opt (minutes faster;
 #                                   used by the browser tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,9 +26,10 @@ bash scripts/build-threads.sh "$mode"
 # after this, the build itself is offline.
 cargo fetch --locked >/dev/null
 export CARGO_NET_OFFLINE=true
+# Cargo's `web` profile (Cargo.toml): release, with the kernel generators built for size.
 if [ "$mode" = test ]; then
-  trunk build --config trunk.toml --release false --cargo-profile release
+  trunk build --config trunk.toml --release false --cargo-profile web
 else
-  trunk build --config trunk.toml
+  trunk build --config trunk.toml --cargo-profile web
 fi
 echo "web app built in $(pwd)/dist ($(du -sh dist | cut -f1))"
