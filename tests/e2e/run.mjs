@@ -1265,6 +1265,7 @@ await scenario("wire: nginx from serve-dist.sh, precompressed and cached; a LAN 
 await scenario("memory: 20 attacks in a row stay flat", async () => {
   const { context, page, errors } = await newPage("?backend=cpu");
   await backendKind(page);
+  const cdp = await context.newCDPSession(page);
   const samples = ["chelsea", "coffee", "camera", "motorcycle_left", "rocket"];
   const models = ["efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"];
   const series = [];
@@ -1278,7 +1279,11 @@ await scenario("memory: 20 attacks in a row stay flat", async () => {
     await page.evaluate(() => window.wasmBindings.gibbon_test_stats());
     await page.waitForFunction(({ sel, n }) => Number(document.querySelector(sel).dataset.reports) > n, { sel: testid("worker-stats"), n: reports }, { timeout: T(60) });
     const wasm = Number(await page.getAttribute(testid("worker-stats"), "data-wasm-bytes"));
-    const heap = await page.evaluate(() => { window.gc?.(); return performance.memory?.usedJSHeapSize ?? 0; });
+    // A full collection through the DevTools protocol, then the exact heap in use:
+    // performance.memory after window.gc() is rounded and lags, so single samples jumped
+    // between 3 and 15 MB with nothing kept.
+    await cdp.send("HeapProfiler.collectGarbage");
+    const heap = (await cdp.send("Runtime.getHeapUsage")).usedSize;
     series.push({ wasm, heap });
   }
   const mb = (b) => (b / 1e6).toFixed(1);
@@ -1286,7 +1291,13 @@ await scenario("memory: 20 attacks in a row stay flat", async () => {
   console.log(`  page JS heap (MB): ${series.map((s) => mb(s.heap)).join(" ")}`);
   const [fifth, last] = [series[4], series[19]];
   check(last.wasm <= fifth.wasm * 1.2, `worker memory grew from ${mb(fifth.wasm)} to ${mb(last.wasm)} MB`);
-  check(last.heap <= fifth.heap * 1.5 + 5e6, `page heap grew from ${mb(fifth.heap)} to ${mb(last.heap)} MB`);
+  // The page heap: the median of attacks 3-7 against the median of the last five, so one
+  // attack's result still held at the sample does not decide; a leak of a photo's pixels
+  // per attack (1 MB or more each) would still show as a climb of 10 MB or more.
+  const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const early = median(series.slice(2, 7).map((s) => s.heap));
+  const late = median(series.slice(15).map((s) => s.heap));
+  check(late <= early * 1.3 + 4e6, `page heap grew from ${mb(early)} to ${mb(late)} MB (medians)`);
   check(errors.length === 0, "console errors: " + errors.join(" | "));
   await context.close();
 });
