@@ -24,22 +24,24 @@ impl Pixels {
     }
 
     /// The change from `original` to `adversarial`, grey at zero, scaled by `amplify`.
+    ///
+    /// Pixels differ by -255..=255 per channel, so the 511 possible results are worked out once
+    /// and looked up: a 1600x1200 picture takes a few milliseconds on the page's thread, where
+    /// a float multiply and round per channel took most of a 50 ms task.
     pub fn perturbation(original: &Pixels, adversarial: &Pixels, amplify: f32) -> Pixels {
-        let rgba = original
-            .rgba
-            .iter()
-            .zip(&adversarial.rgba)
-            .enumerate()
-            .map(|(i, (&a, &b))| {
-                if i % 4 == 3 {
-                    255
-                } else {
-                    (128.0 + (b as f32 - a as f32) * amplify)
-                        .round()
-                        .clamp(0.0, 255.0) as u8
-                }
-            })
+        let shade: Vec<u8> = (-255i32..=255)
+            .map(|d| (128.0 + d as f32 * amplify).round().clamp(0.0, 255.0) as u8)
             .collect();
+        let mut rgba = vec![255u8; original.rgba.len().min(adversarial.rgba.len())];
+        for ((out, a), b) in rgba
+            .chunks_exact_mut(4)
+            .zip(original.rgba.chunks_exact(4))
+            .zip(adversarial.rgba.chunks_exact(4))
+        {
+            for c in 0..3 {
+                out[c] = shade[(b[c] as i32 - a[c] as i32 + 255) as usize];
+            }
+        }
         Pixels {
             width: original.width,
             height: original.height,

@@ -57,38 +57,36 @@ fn CanvasTriptych() -> impl IntoView {
         NodeRef::<leptos::html::Canvas>::new(),
         NodeRef::<leptos::html::Canvas>::new(),
     );
-    Effect::new(move |_| {
-        // The attacked original: the result's own, or the photo's input while it runs (not
-        // for a fooling image, which does not start from the photo).
+    // The attacked original: the result's own, or the photo's input while it runs (not for a
+    // fooling image, which does not start from the photo), with the iterate it goes with.
+    // Without the attacked original at hand (a fooling image, or a photo attacked at its own
+    // size while the page holds only the model's crop), the iterate alone.
+    let shown = move || {
         let fooling = run
             .last_config
             .with(|c| c.as_ref().is_some_and(|c| c.method == Method::Fooling));
         let input = run
             .result
-            .with(|r| r.as_ref().map(|r| (*r.shown_original).clone()))
-            .or_else(|| {
-                (!fooling)
-                    .then(|| photo.input.get().map(|p| (*p).clone()))
-                    .flatten()
-            });
-        let Some(live) = run.live.get() else {
+            .with(|r| r.as_ref().map(|r| r.shown_original.clone()))
+            .or_else(|| (!fooling).then(|| photo.input.get()).flatten());
+        let live = run.live.get()?;
+        let input = input.filter(|i| (i.width, i.height) == (live.width, live.height));
+        Some((input, live))
+    };
+    Effect::new(move |_| {
+        let Some((input, live)) = shown() else {
             return;
         };
-        // Without the attacked original at hand (a fooling image, or a photo attacked at its
-        // own size while the page holds only the model's crop), the iterate alone.
-        let Some(input) = input.filter(|i| (i.width, i.height) == (live.width, live.height)) else {
-            if let Some(c) = adversarial.get() {
-                browser::draw(&c, &live);
-            }
-            return;
-        };
-        if let Some(c) = original.get() {
-            browser::draw(&c, &input);
+        if let (Some(c), Some(input)) = (original.get(), &input) {
+            browser::draw(&c, input);
         }
         if let Some(c) = adversarial.get() {
             browser::draw(&c, &live);
         }
-        if let Some(c) = perturbation.get() {
+    });
+    // Apart, so that moving the amplify slider redraws this canvas only.
+    Effect::new(move |_| {
+        if let (Some((Some(input), live)), Some(c)) = (shown(), perturbation.get()) {
             browser::draw(&c, &Pixels::perturbation(&input, &live, amplify.get()));
         }
     });
