@@ -3,21 +3,26 @@
 1. The Web Worker: trunk names a worker's files without a content hash (gibbon-worker.js,
    gibbon-worker_bg.wasm). They get one here, like every other code file, and a loader script;
    its name goes into the page's <meta name="gibbon-worker"> for the app to start it.
-4. Content-Security-Policy: trunk loads the wasm with an inline <script type="module">; its
-   sha256 goes into the CSP meta tag in place of '__INLINE_SCRIPT_HASHES__', so the policy can
-   forbid every other inline script.
 2. The threaded CPU worker (scripts/build-threads.sh, copied from web/threads/ when built):
    its folder gets a content hash in its name, and a loader that starts the thread pool; the
    loader's name goes into <meta name="gibbon-worker-threads">, which the page reads. Absent
    from the build, the page runs the CPU on one thread in the worker above.
-3. Service worker: writes the list of files to precache, and a version derived from their
-   contents. Left out: the model files, which the worker keeps in its own cache, and the
-   worker's wasm, which the service worker keeps as it passes (the page starts the worker only
-   once the service worker controls it). The rest is split into files whose content never
-   changes under their name (content-hashed code, the sample photos), taken from the HTTP
+3. Every wasm file (the page's and both workers') is fetched through web/wasm-source.js and
+   gets a gzip copy beside it (`_bg.wasm.gz`), which a host that does not compress sends
+   instead: trunk's inline loader is changed to use it, and its preload of the plain file goes.
+4. Content-Security-Policy: trunk loads the wasm with an inline <script type="module">; its
+   sha256 goes into the CSP meta tag in place of '__INLINE_SCRIPT_HASHES__', so the policy can
+   forbid every other inline script.
+5. Service worker: writes the list of files to precache, and a version derived from their
+   contents. Left out: the model files, which the worker keeps in its own cache, the
+   workers' wasm, which the service worker keeps as it passes (the page starts the worker only
+   once the service worker controls it), and the gzip copies (for the page's wasm, the service
+   worker asks the host which of the two to keep). The rest is split into files whose content
+   never changes under their name (content-hashed code, the sample photos), taken from the HTTP
    cache, and the others: a first visit downloads each file once.
 """
 import base64
+import gzip
 import hashlib
 import json
 import os
@@ -38,7 +43,11 @@ worker = "gibbon-worker"
 js_path, wasm_path = (os.path.join(stage, worker + ext) for ext in (".js", "_bg.wasm"))
 if not (os.path.exists(js_path) and os.path.exists(wasm_path)):
     sys.exit("web-post-build.py: trunk built no %s.js / %s_bg.wasm (see index.html)" % (worker, worker))
-h = hashlib.sha256()
+LOADER = (
+    'importScripts("./wasm-source.js","./{name}.js");'
+    'wasm_bindgen({{module_or_path:gibbonWasmSource("./{name}_bg.wasm")}});\n'
+)
+h = hashlib.sha256(LOADER.encode())  # a new loader is a new name too
 for path in (js_path, wasm_path):
     with open(path, "rb") as f:
         h.update(f.read())
@@ -47,7 +56,7 @@ os.rename(js_path, os.path.join(stage, hashed + ".js"))
 os.rename(wasm_path, os.path.join(stage, hashed + "_bg.wasm"))
 loader = hashed + "_loader.js"
 with open(os.path.join(stage, loader), "w", encoding="utf-8") as f:
-    f.write('importScripts("./%s.js");wasm_bindgen({module_or_path:"./%s_bg.wasm"});\n' % (hashed, hashed))
+    f.write(LOADER.format(name=hashed))
 if "__GIBBON_WORKER__" not in html:
     sys.exit("index.html has no __GIBBON_WORKER__ placeholder for the worker's loader")
 html = html.replace("__GIBBON_WORKER__", "./" + loader)
@@ -56,8 +65,23 @@ html = html.replace("__GIBBON_WORKER__", "./" + loader)
 threads_dir = os.path.join(stage, "threads")
 threads_wasm = "gibbon-worker-threads_bg.wasm"
 threads_loader = ""
+THREADS_LOADER = (
+    "// Gibbon's threaded CPU worker (a module worker): a pool of one thread per core, then\n"
+    "// the worker itself. Messages that come before it listens are kept and handed on.\n"
+    "self.gibbonAppRoot = new URL('../', import.meta.url).href;\n"
+    "const early = [];\n"
+    "self.onmessage = (e) => early.push(e.data);\n"
+    "await import('../wasm-source.js');\n"
+    "const glue = await import('./gibbon-worker-threads.js');\n"
+    "await glue.default({ module_or_path: gibbonWasmSource(new URL('./%s', import.meta.url)) });\n"
+    "await glue.initThreadPool(Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 16)));\n"
+    "self.onmessage = null;\n"
+    "glue.gibbonWorkerStart();\n"
+    "for (const data of early) self.dispatchEvent(new MessageEvent('message', { data }));\n"
+    % threads_wasm
+)
 if os.path.exists(os.path.join(threads_dir, threads_wasm)):
-    h = hashlib.sha256()
+    h = hashlib.sha256(THREADS_LOADER.encode())  # the loader is part of the folder's name
     for root, dirs, names in os.walk(threads_dir):
         dirs.sort()
         for name in sorted(names):
@@ -68,26 +92,37 @@ if os.path.exists(os.path.join(threads_dir, threads_wasm)):
     hashed_dir = "threads-" + h.hexdigest()[:16]
     os.rename(threads_dir, os.path.join(stage, hashed_dir))
     with open(os.path.join(stage, hashed_dir, "loader.js"), "w", encoding="utf-8") as f:
-        f.write(
-            "// Gibbon's threaded CPU worker (a module worker): a pool of one thread per core, then\n"
-            "// the worker itself. Messages that come before it listens are kept and handed on.\n"
-            "self.gibbonAppRoot = new URL('../', import.meta.url).href;\n"
-            "const early = [];\n"
-            "self.onmessage = (e) => early.push(e.data);\n"
-            "const glue = await import('./gibbon-worker-threads.js');\n"
-            "await glue.default({ module_or_path: new URL('./%s', import.meta.url) });\n"
-            "await glue.initThreadPool(Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 16)));\n"
-            "self.onmessage = null;\n"
-            "glue.gibbonWorkerStart();\n"
-            "for (const data of early) self.dispatchEvent(new MessageEvent('message', { data }));\n"
-            % threads_wasm
-        )
+        f.write(THREADS_LOADER)
     threads_loader = "./%s/loader.js" % hashed_dir
 elif os.path.isdir(threads_dir):
     shutil.rmtree(threads_dir)  # not built: the page runs the CPU on one thread
 if "__GIBBON_WORKER_THREADS__" not in html:
     sys.exit("index.html has no __GIBBON_WORKER_THREADS__ placeholder for the threaded worker")
 html = html.replace("__GIBBON_WORKER_THREADS__", threads_loader)
+
+# --- 3. every wasm file from web/wasm-source.js, with a gzip copy beside it --------------------
+# The page's own wasm, like the workers', is fetched by gibbonWasmSource(), which takes the
+# gzip copy from a host that does not compress: trunk's inline loader imports it, and the
+# preload of the plain file goes (it would download it whole from such a host).
+page_wasm = re.search(r"module_or_path: '(\./gibbon-[0-9a-f]+_bg\.wasm)'", html)
+if not page_wasm:
+    sys.exit("web-post-build.py: trunk's inline loader has no module_or_path for the page's wasm")
+html = html.replace(
+    page_wasm.group(0), "module_or_path: gibbonWasmSource('%s')" % page_wasm.group(1)
+).replace("import init, * as bindings", "import './wasm-source.js';\nimport init, * as bindings", 1)
+html = re.sub(r'<link rel="preload" href="%s"[^>]*>\s*' % re.escape(page_wasm.group(1)), "", html)
+if not os.path.exists(os.path.join(stage, "wasm-source.js")):
+    sys.exit("web-post-build.py: web/wasm-source.js was not copied (see index.html)")
+for root, dirs, names in os.walk(stage):
+    for name in names:
+        if name.endswith(".wasm"):
+            path = os.path.join(root, name)
+            with open(path, "rb") as f, open(path + ".gz", "wb") as out:
+                # mtime 0: the same build gives the same bytes.
+                with gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=9, mtime=0) as z:
+                    shutil.copyfileobj(f, z)
+
+# --- 4. the inline loader's hash in the CSP ------------------------------------------------------
 scripts = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", html, flags=re.S)
 hashes = " ".join(
     "'sha256-%s'" % base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode() for s in scripts
@@ -98,6 +133,7 @@ html = html.replace("'__INLINE_SCRIPT_HASHES__'", hashes or "")
 with open(index_path, "w", encoding="utf-8") as f:
     f.write(html)
 
+# --- 5. the service worker's precache lists and version -------------------------------------------
 immutable_name = re.compile(r"-[0-9a-f]{8,16}(_bg\.wasm|_loader\.js|\.js|\.css)$|^threads-[0-9a-f]{16}/")
 files, immutable = [], []
 digest = hashlib.sha256()
@@ -107,6 +143,10 @@ for root, dirs, names in os.walk(stage):
         path = os.path.join(root, name)
         rel = os.path.relpath(path, stage).replace(os.sep, "/")
         if rel.startswith("models/") or rel == "sw.js":
+            continue
+        if rel.endswith(".wasm.gz"):
+            # The copy for hosts that do not compress: the service worker keeps the page's
+            # (it asks the host which one the page takes) and the workers' as they pass.
             continue
         if rel == hashed + "_bg.wasm" or rel.endswith("/" + threads_wasm):
             # Kept by the service worker as the worker fetches it.

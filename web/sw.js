@@ -9,6 +9,8 @@ const VERSION = "__VERSION__";
 const PRECACHE = __PRECACHE__;
 const PRECACHE_IMMUTABLE = __PRECACHE_IMMUTABLE__;
 const CACHE = "gibbon-app-" + VERSION;
+// gibbonWireCompresses(), to keep the page's wasm in the form the page takes (wasm-source.js).
+importScripts("./wasm-source.js");
 
 // Cross-origin isolation, which the threaded CPU worker needs (shared memory between workers),
 // on static hosts that send no COOP/COEP (GitHub Pages): every response this service worker
@@ -26,13 +28,20 @@ function isolated(response) {
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
+// The page's wasm as the page fetched it: the gzip copy from a host that does not compress.
+async function asFetched(url) {
+  if (!url.endsWith("_bg.wasm") || typeof DecompressionStream !== "function") return url;
+  const compresses = await gibbonWireCompresses(new URL(url, self.location.href).href);
+  return compresses === false ? url + ".gz" : url;
+}
+
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(CACHE)
-      .then((cache) => cache.addAll([
+    Promise.all([caches.open(CACHE), Promise.all(PRECACHE_IMMUTABLE.map(asFetched))])
+      .then(([cache, immutable]) => cache.addAll([
         // Revalidated: the server answers 304 when the page's copy is current.
         ...PRECACHE.map((url) => new Request(url, { cache: "no-cache" })),
-        ...PRECACHE_IMMUTABLE.map((url) => new Request(url, { cache: "force-cache" })),
+        ...immutable.map((url) => new Request(url, { cache: "force-cache" })),
       ]))
       .then(() => self.skipWaiting())
   );

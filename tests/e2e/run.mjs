@@ -51,6 +51,7 @@ const MIME = {
   ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm",
   ".css": "text/css", ".png": "image/png", ".jpg": "image/jpeg", ".svg": "image/svg+xml", ".json": "application/json",
   ".webmanifest": "application/manifest+json", ".safetensors": "application/octet-stream",
+  ".gz": "application/gzip",
 };
 const PREFIX = "/classroom/gibbon/";
 // Files a teacher put next to the app (here: random-weight models for the "own model" test).
@@ -76,8 +77,10 @@ const server = http.createServer((req, res) => {
     return;
   }
   const body = fs.readFileSync(file);
-  const seen = served.get(url.pathname) || { count: 0, bytes: 0 };
-  served.set(url.pathname, { count: seen.count + 1, bytes: seen.bytes + body.length });
+  if (req.method !== "HEAD") {  // a HEAD answer has no body (wasm-source.js asks with one)
+    const seen = served.get(url.pathname) || { count: 0, bytes: 0 };
+    served.set(url.pathname, { count: seen.count + 1, bytes: seen.bytes + body.length });
+  }
   res.writeHead(200, {
     "content-type": MIME[path.extname(file)] || "application/octet-stream", "content-length": body.length,
     "last-modified": modified.toUTCString(),
@@ -190,8 +193,12 @@ async function attackFlow(backend) {
   const worker = backend === "cpu" && isolated ? /\/threads-[0-9a-f]{16}\/loader\.js$/ : /gibbon-worker-[0-9a-f]+_loader\.js$/;
   check(workers.some((u) => worker.test(u)), "the worker runs: " + workers.join(", "));
   if (backend === "cpu") check(isolated && /\d+ threads\)/.test(adapter), "every core on an isolated page: " + adapter);
-  const pageWasm = [...served].filter(([p]) => /\/gibbon-[0-9a-f]+_bg\.wasm$/.test(p));
-  check(pageWasm.length === 1 && pageWasm[0][1].bytes < 6e6, "the page's wasm: " + JSON.stringify(pageWasm));
+  // This host does not compress (as python's http.server): each wasm file comes as its gzip
+  // copy (web/wasm-source.js), the plain file never.
+  const pageWasm = [...served].filter(([p]) => /\/gibbon-[0-9a-f]+_bg\.wasm(\.gz)?$/.test(p));
+  check(pageWasm.length === 1 && pageWasm[0][0].endsWith(".gz") && pageWasm[0][1].bytes < 2e6, "the page's wasm: " + JSON.stringify(pageWasm));
+  const plainWasm = [...served].filter(([p]) => p.endsWith(".wasm")).map(([p]) => p);
+  check(plainWasm.length === 0, "wasm sent uncompressed: " + plainWasm.join(", "));
   // A first visit downloads each file once (the service worker's precache reuses the HTTP cache).
   await page.evaluate(() => navigator.serviceWorker.ready);
   await page.waitForTimeout(1000);
@@ -199,8 +206,12 @@ async function attackFlow(backend) {
   const twice = [...served].filter(([, v]) => v.count > 1 && v.bytes / v.count > 64e3).map(([p, v]) => `${p} x${v.count}`);
   const bytes = [...served].reduce((sum, [, v]) => sum + v.bytes, 0);
   const big = [...served].filter(([, v]) => v.bytes > 1e6).map(([p, v]) => `${path.basename(p)} ${(v.bytes / 1e6).toFixed(1)} MB`);
-  console.log(`  first visit: ${(bytes / 1e6).toFixed(1)} MB in ${served.size} files (${big.join(", ")})`);
+  console.log(`  first visit from a host that does not compress: ${(bytes / 1e6).toFixed(1)} MB in ${served.size} files (${big.join(", ")})`);
   check(twice.length === 0, "downloaded more than once: " + twice.join(", "));
+  // At most 12 MB where the host does not compress; this test build's wasm is not
+  // size-optimised, so the WebGPU worker's (6.3 MB gzip here, 4.6 in a release build) is
+  // counted, not held to it.
+  if (backend === "cpu") check(bytes <= 12e6, `a first visit of ${(bytes / 1e6).toFixed(1)} MB`);
   await page.screenshot({ path: path.join(output, `${backend}-1-before-attack.png`), fullPage: true });
 
   await page.selectOption(testid("method"), "ill");
@@ -1432,9 +1443,14 @@ await scenario("offline: reload with the network off", async () => {
   await page.evaluate(() => navigator.serviceWorker.ready);
   const fetched = [...served.keys()].filter((p) => p.includes("/samples/") && !p.includes("/thumbs/")).map((p) => path.basename(p)).sort();
   check(fetched.every((f) => ["camera.png", "chelsea.png"].includes(f)), "only the chosen photos were fetched: " + fetched.join(" "));
+  // This host does not compress: the service worker kept the gzip copies of the wasm files,
+  // which wasm-source.js unpacks offline too.
+  const wasmFetched = [...served.keys()].filter((p) => /\.wasm(\.gz)?$/.test(p)).map((p) => path.basename(p));
+  check(wasmFetched.length === 2 && wasmFetched.every((f) => f.endsWith(".wasm.gz")), "the wasm files as gzip copies: " + wasmFetched.join(" "));
   await context.setOffline(true);
   await page.reload();
   check((await backendKind(page)) === "CPU", "backend after offline reload");
+  check(/\d+ threads\)/.test(await page.textContent(`${testid("backend")} .adapter`)), "the threaded worker offline");
   // Never opened online: says so, and the page goes on.
   await page.click(testid("sample-coffee"));
   const notice = await closeNotice(page, T(60));

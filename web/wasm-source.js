@@ -1,0 +1,56 @@
+// Where a WebAssembly file of the app comes from (the page's, and each worker's).
+//
+// Hosts that compress on the wire (serve-dist.sh's nginx, GitHub Pages, most CDNs) send the
+// file itself, and the browser unpacks it. A host that sends files as they are (python's
+// http.server, a folder served from a USB stick) would send the worker's 7.5 to 17 MB whole:
+// there the gzip copy the build writes beside each file (`_bg.wasm.gz`) is fetched instead and
+// unpacked here, with the browser's DecompressionStream, as it streams in.
+//
+// The host is asked with a HEAD request whether it compresses the file. Offline (no answer),
+// the copy the service worker kept is used, whichever of the two it is.
+//
+// A classic script that only sets `gibbonWasmSource` on the global object: importScripts()
+// loads it in trunk's classic worker, import() in the threaded module worker and the page.
+"use strict";
+
+// Whether the host compresses the file at `url` on the wire: true, false, or null when it does
+// not answer (offline). The service worker asks it too, to keep the copy the page will use.
+globalThis.gibbonWireCompresses = async function (url) {
+  try {
+    const head = await fetch(url, { method: "HEAD", cache: "no-store" });
+    return head.ok ? head.headers.has("Content-Encoding") : true;
+  } catch (e) {
+    return null;
+  }
+};
+
+// A Response (or a promise of one) with the WebAssembly file at `path`, for wasm-bindgen's
+// init({ module_or_path }).
+globalThis.gibbonWasmSource = async function (path) {
+  const url = new URL(path, self.location.href).href;
+  const gzip = url + ".gz";
+  const wasm = { "Content-Type": "application/wasm" };
+  // A host that labels .gz files as gzip-encoded has the browser unpack them already.
+  const unpack = (response) => new Response(
+    response.headers.has("Content-Encoding")
+      ? response.body
+      : response.body.pipeThrough(new DecompressionStream("gzip")),
+    { headers: wasm },
+  );
+  const canUnpack = typeof DecompressionStream === "function";
+  const compresses = await gibbonWireCompresses(url);
+  if (compresses === false && canUnpack) {
+    try {
+      const packed = await fetch(gzip);
+      if (packed.ok) return unpack(packed);
+    } catch (e) { /* the file itself, below */ }
+  }
+  try {
+    const plain = await fetch(url);
+    if (plain.ok || compresses !== null || !canUnpack) return plain;
+  } catch (e) {
+    if (compresses !== null || !canUnpack) throw e;
+  }
+  // Offline, and the service worker kept the gzip copy.
+  return unpack(await fetch(gzip));
+};
