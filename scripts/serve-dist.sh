@@ -25,13 +25,16 @@ module=/usr/lib/nginx/modules/ngx_http_brotli_static_module.so
 # a release build's 19 MB of wasm and 33 MB of models on 2 cores).
 compress() {
   f="$1"
-  # Written under another name and renamed when whole, with the file's time: "as new as the
-  # file" then means done, and an interrupted run leaves nothing half-written behind.
-  if [ ! -e "$f.gz" ] || [ "$f" -nt "$f.gz" ]; then
-    gzip -9 -c "$f" > "$f.gz.partial" && touch -r "$f" "$f.gz.partial" && mv "$f.gz.partial" "$f.gz"
+  # Written under a name of its own (this process's id: two serve scripts on one dist/ do not
+  # write into each other's file) and renamed when whole, with the file's time: "as new as
+  # the file, and not empty" then means done, and an interrupted run leaves nothing behind.
+  if [ ! -s "$f.gz" ] || [ "$f" -nt "$f.gz" ]; then
+    tmp="$f.gz.$$.partial"
+    { gzip -9 -c "$f" > "$tmp" && touch -r "$f" "$tmp" && mv "$tmp" "$f.gz"; } || rm -f "$tmp"
   fi
-  if command -v brotli >/dev/null && { [ ! -e "$f.br" ] || [ "$f" -nt "$f.br" ]; }; then
-    brotli -q "${GIBBON_BROTLI_QUALITY:-11}" -c "$f" > "$f.br.partial" && touch -r "$f" "$f.br.partial" && mv "$f.br.partial" "$f.br"
+  if command -v brotli >/dev/null && { [ ! -s "$f.br" ] || [ "$f" -nt "$f.br" ]; }; then
+    tmp="$f.br.$$.partial"
+    { brotli -q "${GIBBON_BROTLI_QUALITY:-11}" -c "$f" > "$tmp" && touch -r "$f" "$tmp" && mv "$tmp" "$f.br"; } || rm -f "$tmp"
   fi
 }
 export -f compress

@@ -110,7 +110,11 @@ if not page_wasm:
 html = html.replace(
     page_wasm.group(0), "module_or_path: gibbonWasmSource('%s')" % page_wasm.group(1)
 ).replace("import init, * as bindings", "import './wasm-source.js';\nimport init, * as bindings", 1)
-html = re.sub(r'<link rel="preload" href="%s"[^>]*>\s*' % re.escape(page_wasm.group(1)), "", html)
+# Quoted or not: a release build's page is minified before this hook runs.
+preload = r"""<link\b[^>]*\bhref=["']?%s["'\s>][^>]*>\s*""" % re.escape(page_wasm.group(1))
+html, preloads = re.subn(preload, "", html)
+if re.search(r"""href=["']?%s\b""" % re.escape(page_wasm.group(1)), html):
+    sys.exit("web-post-build.py: the page's wasm is still linked from index.html")
 if not os.path.exists(os.path.join(stage, "wasm-source.js")):
     sys.exit("web-post-build.py: web/wasm-source.js was not copied (see index.html)")
 for root, dirs, names in os.walk(stage):

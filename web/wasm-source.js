@@ -16,6 +16,7 @@
 // Whether the host compresses the file at `url` on the wire: true, false, or null when it does
 // not answer (offline). The service worker asks it too, to keep the copy the page will use.
 globalThis.gibbonWireCompresses = async function (url) {
+  if (self.navigator && navigator.onLine === false) return null;
   try {
     const head = await fetch(url, { method: "HEAD", cache: "no-store" });
     return head.ok ? head.headers.has("Content-Encoding") : true;
@@ -38,7 +39,13 @@ globalThis.gibbonWasmSource = async function (path) {
     { headers: wasm },
   );
   const canUnpack = typeof DecompressionStream === "function";
-  const compresses = await gibbonWireCompresses(url);
+  let compresses = await gibbonWireCompresses(url);
+  if (compresses === null && canUnpack && self.caches) {
+    // Offline: the copy the service worker kept, without asking for the other first.
+    try {
+      if (!(await caches.match(url)) && (await caches.match(gzip))) compresses = false;
+    } catch (e) { /* no Cache Storage here */ }
+  }
   if (compresses === false && canUnpack) {
     try {
       const packed = await fetch(gzip);
