@@ -3,7 +3,7 @@
 # scripts/web-post-build.py gives the folder a content hash and writes its loader).
 #
 # The worker runs burn's CPU backend (flex) and Gibbon's own loops on a rayon pool of Web
-# Workers sharing one WebAssembly memory (wasm-bindgen-rayon). That needs the atomics and
+# Workers sharing one WebAssembly memory (src/worker/pool.rs). That needs the atomics and
 # bulk-memory features in every crate, std included, so std is rebuilt from the rust-src
 # component: `-Z build-std` on the stable toolchain with RUSTC_BOOTSTRAP=1 (no nightly to
 # install). It is built without wgpu: the page starts it only when it is cross-origin

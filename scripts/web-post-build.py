@@ -4,9 +4,10 @@
    gibbon-worker_bg.wasm). They get one here, like every other code file, and a loader script;
    its name goes into the page's <meta name="gibbon-worker"> for the app to start it.
 2. The threaded CPU worker (scripts/build-threads.sh, copied from web/threads/ when built):
-   its folder gets a content hash in its name, and a loader that starts the thread pool; the
-   loader's name goes into <meta name="gibbon-worker-threads">, which the page reads. Absent
-   from the build, the page runs the CPU on one thread in the worker above.
+   its folder gets a content hash in its name, a loader that starts the thread pool and a
+   helper script for each further thread (src/worker/pool.rs); the loader's name goes into
+   <meta name="gibbon-worker-threads">, which the page reads. Absent from the build, the page
+   runs the CPU on one thread in the worker above.
 3. Every wasm file (the page's and both workers') is fetched through web/wasm-source.js and
    gets a gzip copy beside it (`_bg.wasm.gz`), which a host that does not compress sends
    instead: trunk's inline loader is changed to use it, and its preload of the plain file goes.
@@ -66,22 +67,45 @@ threads_dir = os.path.join(stage, "threads")
 threads_wasm = "gibbon-worker-threads_bg.wasm"
 threads_loader = ""
 THREADS_LOADER = (
-    "// Gibbon's threaded CPU worker (a module worker): a pool of one thread per core, then\n"
-    "// the worker itself. Messages that come before it listens are kept and handed on.\n"
+    "// Gibbon's threaded CPU worker (a module worker): the worker and one helper per further\n"
+    "// core make rayon's pool (src/worker/pool.rs). Messages that come before it listens are\n"
+    "// kept and handed on. A helper that cannot start fails the loader: the page then keeps to\n"
+    "// the worker on one thread.\n"
     "self.gibbonAppRoot = new URL('../', import.meta.url).href;\n"
     "const early = [];\n"
     "self.onmessage = (e) => early.push(e.data);\n"
     "await import('../wasm-source.js');\n"
     "const glue = await import('./gibbon-worker-threads.js');\n"
     "await glue.default({ module_or_path: gibbonWasmSource(new URL('./%s', import.meta.url)) });\n"
-    "await glue.initThreadPool(Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 16)));\n"
+    "const threads = Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 16));\n"
+    "const [module, memory] = glue.gibbonPoolShared();\n"
+    "self.gibbonPoolHelpers = await Promise.all(Array.from({ length: threads - 1 }, () =>\n"
+    "  new Promise((ready, fail) => {\n"
+    "    const helper = new Worker(new URL('./helper.js', import.meta.url), { type: 'module' });\n"
+    "    helper.onmessage = () => ready(helper);\n"
+    "    helper.onerror = (e) => fail(new Error('a helper thread did not start: ' + (e.message || e.type)));\n"
+    "    helper.postMessage({ module, memory });\n"
+    "  })));\n"
+    "glue.gibbonPoolBuild(threads);\n"
     "self.onmessage = null;\n"
     "glue.gibbonWorkerStart();\n"
     "for (const data of early) self.dispatchEvent(new MessageEvent('message', { data }));\n"
     % threads_wasm
 )
+THREADS_HELPER = (
+    "// A helper thread of Gibbon's threaded CPU worker: the worker's module on the worker's\n"
+    "// memory, running one of rayon's threads for the worker's life (src/worker/pool.rs).\n"
+    "self.onmessage = async ({ data }) => {\n"
+    "  self.onmessage = null;\n"
+    "  const glue = await import('./gibbon-worker-threads.js');\n"
+    "  await glue.default({ module_or_path: data.module, memory: data.memory });\n"
+    "  postMessage('ready');\n"
+    "  glue.gibbonPoolHelper();\n"
+    "};\n"
+)
 if os.path.exists(os.path.join(threads_dir, threads_wasm)):
-    h = hashlib.sha256(THREADS_LOADER.encode())  # the loader is part of the folder's name
+    # the loader and the helper are part of the folder's name
+    h = hashlib.sha256((THREADS_LOADER + THREADS_HELPER).encode())
     for root, dirs, names in os.walk(threads_dir):
         dirs.sort()
         for name in sorted(names):
@@ -91,8 +115,9 @@ if os.path.exists(os.path.join(threads_dir, threads_wasm)):
                 h.update(f.read())
     hashed_dir = "threads-" + h.hexdigest()[:16]
     os.rename(threads_dir, os.path.join(stage, hashed_dir))
-    with open(os.path.join(stage, hashed_dir, "loader.js"), "w", encoding="utf-8") as f:
-        f.write(THREADS_LOADER)
+    for name, text in (("loader.js", THREADS_LOADER), ("helper.js", THREADS_HELPER)):
+        with open(os.path.join(stage, hashed_dir, name), "w", encoding="utf-8") as f:
+            f.write(text)
     threads_loader = "./%s/loader.js" % hashed_dir
 elif os.path.isdir(threads_dir):
     shutil.rmtree(threads_dir)  # not built: the page runs the CPU on one thread

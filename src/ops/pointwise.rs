@@ -22,6 +22,7 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::ops::ConvOptions;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, Shape, TensorMetadata, backend_extension};
+use burn::tensor::TensorData;
 
 /// The options of a 1x1 convolution with stride 1 and no padding.
 fn options() -> ConvOptions<2> {
@@ -55,7 +56,59 @@ pub trait PointwiseConvOps: Backend {
     }
 }
 
-impl PointwiseConvOps for burn::backend::Flex {}
+/// The CPU backend: both directions as [`matmul`](super::matmul::matmul)s, tiled the same way
+/// on any number of threads (burn's convolution splits one product per thread; see there).
+impl PointwiseConvOps for burn::backend::Flex {
+    fn pointwise_conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        transposed: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        let _ = transposed;
+        let [c_out, c_in, kh, kw] = weight.shape().dims();
+        let [n, channels, h, w] = x.shape().dims();
+        let (x, weight, bias) = (
+            super::flex::own(x),
+            super::flex::own(weight),
+            super::flex::own(bias),
+        );
+        if channels != c_in || [kh, kw] != [1, 1] || !super::flex::all_f32(&[&x, &weight, &bias]) {
+            use burn::backend::ops::ModuleOps;
+            return Self::conv2d(x, weight, Some(bias), options());
+        }
+        let per_image = super::matmul::Product::new(c_out, c_in, h * w);
+        let values = per_image.batched(
+            super::flex::values(&weight),
+            super::flex::values(&x),
+            Some(super::flex::values(&bias)),
+            n,
+        );
+        FloatTensor::<Self>::from_data(TensorData::new(values, [n, c_out, h, w]))
+    }
+
+    fn pointwise_input_gradient(
+        grad: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        transposed: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        let _ = weight;
+        let [n, c_out, h, w] = grad.shape().dims();
+        let [_, c_in, rows] = transposed.shape().dims();
+        let (grad, transposed) = (super::flex::own(grad), super::flex::own(transposed));
+        if rows != c_out || !super::flex::all_f32(&[&grad, &transposed]) {
+            return input_gradient::<Self>(grad, transposed);
+        }
+        let per_image = super::matmul::Product::new(c_in, c_out, h * w);
+        let values = per_image.batched(
+            super::flex::values(&transposed),
+            super::flex::values(&grad),
+            None,
+            n,
+        );
+        FloatTensor::<Self>::from_data(TensorData::new(values, [n, c_in, h, w]))
+    }
+}
 
 /// The CubeCL backends keep burn's transposed convolution: in Chromium's WebGPU (SwiftShader)
 /// the matrix product made a step 40% slower, and native wgpu (lavapipe) gained nothing.

@@ -14,10 +14,10 @@ mod jobs;
 #[cfg(all(target_arch = "wasm32", feature = "compute"))]
 pub use jobs::run;
 
-/// The threaded CPU worker's entry points (built as a library by scripts/build-threads.sh; its
-/// loader script starts the thread pool with `initThreadPool`, then calls `gibbonWorkerStart`).
+/// The threaded CPU worker's pool (built as a library by scripts/build-threads.sh; its loader
+/// script starts the pool, then calls `gibbonWorkerStart`).
 #[cfg(all(target_arch = "wasm32", feature = "threads"))]
-pub use wasm_bindgen_rayon::init_thread_pool;
+pub mod pool;
 
 /// Starts the threaded worker once its pool of threads is up (see [`run`]).
 #[cfg(all(target_arch = "wasm32", feature = "threads"))]

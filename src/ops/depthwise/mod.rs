@@ -17,6 +17,7 @@
 
 mod cpu;
 
+use super::flex::{all_f32, own, values};
 use burn::Tensor;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -27,7 +28,6 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, Shape, Slice, TensorMetadata, backend_extension};
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
-use burn::tensor::DType;
 
 /// The depthwise convolution as a backend operation.
 #[cfg_attr(feature = "gpu", backend_extension(Flex, Cube, Autodiff))]
@@ -127,26 +127,6 @@ fn cpu_geometry(
             (w + left + right - kw) / sw + 1,
         ],
     })
-}
-
-/// Whether every tensor holds f32 values (what [`cpu`] computes on).
-fn all_f32(tensors: &[&FloatTensor<burn::backend::Flex>]) -> bool {
-    tensors.iter().all(|t| t.dtype() == DType::F32)
-}
-
-/// A tensor the kernels can read from the start of its storage: views (the rotated kernel is
-/// a flipped one) are copied.
-fn own(t: FloatTensor<burn::backend::Flex>) -> FloatTensor<burn::backend::Flex> {
-    if super::flex::plain(&t) {
-        t
-    } else {
-        t.to_contiguous()
-    }
-}
-
-/// The values of a tensor that [`own`] returned.
-fn values(t: &FloatTensor<burn::backend::Flex>) -> &[f32] {
-    &t.storage::<f32>()[..t.shape().num_elements()]
 }
 
 impl DepthwiseConvOps for burn::backend::Flex {
