@@ -59,9 +59,14 @@ const extra = path.join(process.env.CARGO_TARGET_DIR || path.join(process.env.HO
 // Bytes served per path, to see what a visit downloads (and whether anything twice).
 const served = new Map();
 function resetServed() { served.clear(); }
+// Paths the server answers with 404 for a while (a scenario sets it): a broken deployment.
+let refused = null;
+// Whether the server sends COOP/COEP itself (as nginx from serve-dist.sh does), for a scenario
+// without the service worker (which otherwise adds them).
+let isolating = false;
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, "http://x");
-  if (!url.pathname.startsWith(PREFIX)) { res.writeHead(404).end(); return; }
+  if (!url.pathname.startsWith(PREFIX) || refused?.test(url.pathname)) { res.writeHead(404).end(); return; }
   const rel = decodeURIComponent(url.pathname.slice(PREFIX.length));
   const root = rel.startsWith("extra/") ? extra : dist;
   let file = path.join(root, rel.startsWith("extra/") ? rel.slice(6) : rel);
@@ -84,6 +89,7 @@ const server = http.createServer((req, res) => {
   res.writeHead(200, {
     "content-type": MIME[path.extname(file)] || "application/octet-stream", "content-length": body.length,
     "last-modified": modified.toUTCString(),
+    ...(isolating ? { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" } : {}),
   });
   res.end(body);
 });
@@ -390,6 +396,34 @@ await scenario("threads: the CPU on every core (isolated) and on one thread (LAN
   console.log(`  downloads: ${sizes.join(", ")}`);
   check(sizes.join() === "224x224,301x217,263x190", "download sizes " + sizes.join());
   photos.forEach(([name], i) => check(Buffer.compare(every.pngs[i], one.pngs[i]) === 0, `${name}: the adversarial PNGs differ between threads and one thread`));
+});
+
+await scenario("threads: a helper thread that cannot start leaves the CPU on one thread, and the page works", async () => {
+  // A deployment that lost the threaded worker's helper script, on a server that isolates the
+  // page itself (no service worker, which would serve the script from its cache): the
+  // threaded worker's loader fails before the worker is ready, and the page goes on with
+  // trunk's worker on one thread. (With the script there, the same page runs on 2 threads.)
+  refused = /\/threads-[0-9a-f]{16}\/helper\.js$/;
+  isolating = true;
+  const context = await browser.newContext({ serviceWorkers: "block", viewport: { width: 1280, height: 1000 } });
+  try {
+    const page = await context.newPage();
+    await page.goto(base + "?backend=cpu");
+    check(await page.evaluate(() => window.crossOriginIsolated), "the page is isolated");
+    await page.click(testid("sample-chelsea"));
+    await page.waitForFunction((sel) => document.querySelector(sel)?.disabled === false, testid("run"), { timeout: T(300) });
+    const index = await top1(page, "original-predictions");
+    const adapter = await page.textContent(`${testid("backend")} .adapter`);
+    console.log(`\n  ${adapter}; top-1 class ${index}`);
+    check(/1 thread\)/.test(adapter), "one thread after the helper failed: " + adapter);
+    check(index === 282, "chelsea classified as a tiger cat (282): " + index);
+    await page.click(testid("run"));
+    await page.waitForSelector(`${testid("verdict")}[data-fooled]`, { timeout: T(600) });
+  } finally {
+    refused = null;
+    isolating = false;
+    await context.close();
+  }
 });
 
 // ---------------------------------------------------------------- what a user can get wrong
