@@ -6,8 +6,9 @@
 // there the gzip copy the build writes beside each file (`_bg.wasm.gz`) is fetched instead and
 // unpacked here, with the browser's DecompressionStream, as it streams in.
 //
-// The host is asked with a HEAD request whether it compresses the file. Offline (no answer),
-// the copy the service worker kept is used, whichever of the two it is.
+// Where the service worker already keeps one of the two (Cache Storage, in a secure context),
+// that one is taken, without asking the host anything (also offline). Otherwise the host is
+// asked with a HEAD request whether it compresses the file.
 //
 // A classic script that only sets `gibbonWasmSource` on the global object: importScripts()
 // loads it in trunk's classic worker, import() in the threaded module worker and the page.
@@ -39,13 +40,18 @@ globalThis.gibbonWasmSource = async function (path) {
     { headers: wasm },
   );
   const canUnpack = typeof DecompressionStream === "function";
-  let compresses = await gibbonWireCompresses(url);
-  if (compresses === null && canUnpack && self.caches) {
-    // Offline: the copy the service worker kept, without asking for the other first.
+  // The copy the service worker kept, taken from Cache Storage itself (also where a reload
+  // that bypasses the service worker would go to the host). The names hold a content hash: a
+  // kept copy is this file.
+  if (self.caches) {
     try {
-      if (!(await caches.match(url)) && (await caches.match(gzip))) compresses = false;
+      const kept = await caches.match(url);
+      if (kept) return kept;
+      const keptGzip = canUnpack && (await caches.match(gzip));
+      if (keptGzip) return unpack(keptGzip);
     } catch (e) { /* no Cache Storage here */ }
   }
+  const compresses = await gibbonWireCompresses(url);
   if (compresses === false && canUnpack) {
     try {
       const packed = await fetch(gzip);

@@ -164,19 +164,28 @@ impl<B: Backend + PointwiseConvOps, C: CheckpointStrategy> PointwiseConvOps for 
         bias: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
         let weight = weight.into_primitive();
-        let bias = Some(bias.into_primitive());
+        let transposed = transposed.into_primitive();
+        let bias = bias.into_primitive();
         match PointwiseBackward
             .prepare::<C>([x.node()])
             .compute_bound()
             .stateful()
         {
             OpsKind::Tracked(prep) => {
-                let out = B::conv2d(x.into_primitive(), weight.clone(), bias, options());
-                prep.finish((weight, transposed.into_primitive()), out)
+                let out = B::pointwise_conv2d(
+                    x.into_primitive(),
+                    weight.clone(),
+                    transposed.clone(),
+                    bias,
+                );
+                prep.finish((weight, transposed), out)
             }
-            OpsKind::UnTracked(prep) => {
-                prep.finish(B::conv2d(x.into_primitive(), weight, bias, options()))
-            }
+            OpsKind::UnTracked(prep) => prep.finish(B::pointwise_conv2d(
+                x.into_primitive(),
+                weight,
+                transposed,
+                bias,
+            )),
         }
     }
 }

@@ -58,7 +58,9 @@ const PREFIX = "/classroom/gibbon/";
 const extra = path.join(process.env.CARGO_TARGET_DIR || path.join(process.env.HOME, ".cache/gibbon/target"), "tmp/reference-nets");
 // Bytes served per path, to see what a visit downloads (and whether anything twice).
 const served = new Map();
-function resetServed() { served.clear(); }
+// HEAD requests, by path (wasm-source.js asks whether the host compresses a wasm file).
+const heads = [];
+function resetServed() { served.clear(); heads.length = 0; }
 // Paths the server answers with 404 for a while (a scenario sets it): a broken deployment.
 let refused = null;
 // Whether the server sends COOP/COEP itself (as nginx from serve-dist.sh does), for a scenario
@@ -82,7 +84,8 @@ const server = http.createServer((req, res) => {
     return;
   }
   const body = fs.readFileSync(file);
-  if (req.method !== "HEAD") {  // a HEAD answer has no body (wasm-source.js asks with one)
+  if (req.method === "HEAD") heads.push(url.pathname);
+  else {  // a HEAD answer has no body (wasm-source.js asks with one)
     const seen = served.get(url.pathname) || { count: 0, bytes: 0 };
     served.set(url.pathname, { count: seen.count + 1, bytes: seen.bytes + body.length });
   }
@@ -1481,6 +1484,13 @@ await scenario("offline: reload with the network off", async () => {
   // which wasm-source.js unpacks offline too.
   const wasmFetched = [...served.keys()].filter((p) => /\.wasm(\.gz)?$/.test(p)).map((p) => path.basename(p));
   check(wasmFetched.length === 2 && wasmFetched.every((f) => f.endsWith(".wasm.gz")), "the wasm files as gzip copies: " + wasmFetched.join(" "));
+  // A reload online takes both wasm files from what the service worker kept, without asking
+  // the host (no HEAD request) and without downloading them.
+  resetServed();
+  await page.reload();
+  check((await backendKind(page)) === "CPU", "backend after a reload");
+  const wasmAgain = [...served.keys()].filter((p) => /\.wasm(\.gz)?$/.test(p));
+  check(wasmAgain.length === 0 && heads.length === 0, `a reload fetched ${wasmAgain.join(" ")} and asked HEAD for ${heads.join(" ")}`);
   await context.setOffline(true);
   await page.reload();
   check((await backendKind(page)) === "CPU", "backend after offline reload");
