@@ -83,6 +83,7 @@ impl Product {
         #[cfg(any(not(target_arch = "wasm32"), feature = "threads"))]
         {
             use rayon::prelude::*;
+            super::flex::keep_awake();
             (0..tasks).into_par_iter().for_each(tile);
         }
         #[cfg(all(target_arch = "wasm32", not(feature = "threads")))]

@@ -241,6 +241,7 @@ fn for_each_plane(
     #[cfg(any(not(target_arch = "wasm32"), feature = "threads"))]
     {
         use rayon::prelude::*;
+        super::super::flex::keep_awake();
         output.spare_capacity_mut()[..total]
             .par_chunks_mut(out_len)
             .zip(input.par_chunks(in_len))
