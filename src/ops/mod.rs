@@ -4,9 +4,9 @@
 //! form (the README's speed section has the figures).
 //!
 //! Each is a burn backend extension written once: the CPU backend (flex, native and
-//! WebAssembly) runs Gibbon's loops ([`flex`] holds what they share, [`matmul`] the tiled matrix product), the CubeCL backends
-//! (wgpu, CUDA) run burn's own operations, and the autodiff wrapper records this module's
-//! backward step instead of burn's.
+//! WebAssembly) runs Gibbon's loops ([`flex`] holds what they share, [`matmul`] the tiled
+//! matrix product), the CubeCL backends (wgpu, CUDA) run burn's own operations, and the
+//! autodiff wrapper records this module's backward step instead of burn's.
 
 pub mod depthwise;
 mod flex;

@@ -24,6 +24,8 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, Shape, TensorMetadata, backend_extension};
 use burn::tensor::TensorData;
 
+use super::flex::{all_f32, own, values};
+
 /// The options of a 1x1 convolution with stride 1 and no padding.
 fn options() -> ConvOptions<2> {
     ConvOptions::new([1, 1], [0, 0], [1, 1], 1)
@@ -56,8 +58,9 @@ pub trait PointwiseConvOps: Backend {
     }
 }
 
-/// The CPU backend: both directions as [`matmul`](super::matmul::matmul)s, tiled the same way
-/// on any number of threads (burn's convolution splits one product per thread; see there).
+/// The CPU backend: both directions are matrix products per image, tiled the same way on any
+/// number of threads ([`Product`](super::matmul::Product); burn's convolution splits one
+/// product per thread, see there).
 impl PointwiseConvOps for burn::backend::Flex {
     fn pointwise_conv2d(
         x: FloatTensor<Self>,
@@ -66,25 +69,13 @@ impl PointwiseConvOps for burn::backend::Flex {
         bias: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
         let _ = transposed;
-        let [c_out, c_in, kh, kw] = weight.shape().dims();
-        let [n, channels, h, w] = x.shape().dims();
-        let (x, weight, bias) = (
-            super::flex::own(x),
-            super::flex::own(weight),
-            super::flex::own(bias),
-        );
-        if channels != c_in || [kh, kw] != [1, 1] || !super::flex::all_f32(&[&x, &weight, &bias]) {
+        let [_, c_in, kh, kw] = weight.shape().dims();
+        let (x, weight, bias) = (own(x), own(weight), own(bias));
+        if x.shape()[1] != c_in || [kh, kw] != [1, 1] || !all_f32(&[&x, &weight, &bias]) {
             use burn::backend::ops::ModuleOps;
             return Self::conv2d(x, weight, Some(bias), options());
         }
-        let per_image = super::matmul::Product::new(c_out, c_in, h * w);
-        let values = per_image.batched(
-            super::flex::values(&weight),
-            super::flex::values(&x),
-            Some(super::flex::values(&bias)),
-            n,
-        );
-        FloatTensor::<Self>::from_data(TensorData::new(values, [n, c_out, h, w]))
+        per_image(&weight, &x, Some(&bias))
     }
 
     fn pointwise_input_gradient(
@@ -93,21 +84,27 @@ impl PointwiseConvOps for burn::backend::Flex {
         transposed: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
         let _ = weight;
-        let [n, c_out, h, w] = grad.shape().dims();
-        let [_, c_in, rows] = transposed.shape().dims();
-        let (grad, transposed) = (super::flex::own(grad), super::flex::own(transposed));
-        if rows != c_out || !super::flex::all_f32(&[&grad, &transposed]) {
+        let [_, _, c_out] = transposed.shape().dims();
+        let (grad, transposed) = (own(grad), own(transposed));
+        if grad.shape()[1] != c_out || !all_f32(&[&grad, &transposed]) {
             return input_gradient::<Self>(grad, transposed);
         }
-        let per_image = super::matmul::Product::new(c_in, c_out, h * w);
-        let values = per_image.batched(
-            super::flex::values(&transposed),
-            super::flex::values(&grad),
-            None,
-            n,
-        );
-        FloatTensor::<Self>::from_data(TensorData::new(values, [n, c_in, h, w]))
+        per_image(&transposed, &grad, None)
     }
+}
+
+/// `a · x[i] (+ bias)` for each image of `x` [N, K, H, W] seen as a [K, H*W] matrix, with `a`
+/// holding an [M, K] matrix: [N, M, H, W]. The tensors are [`own`]ed f32 tensors.
+fn per_image(
+    a: &FloatTensor<burn::backend::Flex>,
+    x: &FloatTensor<burn::backend::Flex>,
+    bias: Option<&FloatTensor<burn::backend::Flex>>,
+) -> FloatTensor<burn::backend::Flex> {
+    let [n, k, h, w] = x.shape().dims();
+    let m = a.shape().num_elements() / k;
+    let product = super::matmul::Product::new(m, k, h * w);
+    let out = product.batched(values(a), values(x), bias.map(values), n);
+    FloatTensor::<burn::backend::Flex>::from_data(TensorData::new(out, [n, m, h, w]))
 }
 
 /// The CubeCL backends keep burn's transposed convolution: in Chromium's WebGPU (SwiftShader)

@@ -2,11 +2,11 @@
 //! and one helper Web Worker per further core, all sharing the worker's WebAssembly memory.
 //!
 //! The worker's own thread is a member of the pool (rayon's `use_current_thread`). A loop that
-//! burn's CPU backend splits with rayon then starts on the thread that asked for it and is
-//! shared out by work stealing: the asking thread never waits for a sleeping helper to wake (in
-//! a browser that takes far longer than natively), it does the work itself until a helper
-//! takes some. With a pool beside the worker, every parallel loop of a step (hundreds) was
-//! handed to the pool and waited for, and two threads were slower than one.
+//! the CPU backend splits with rayon then starts on the thread that asked for it and is shared
+//! out by work stealing: the asking thread does the work itself until a helper takes some,
+//! instead of handing every loop of a step (hundreds) to a pool beside it and waiting. On its
+//! own this gained little (two threads were still slower than one); the tiled products of
+//! `ops/matmul.rs` and the helpers kept awake by `ops/flex.rs` made two threads faster.
 //!
 //! Start-up, driven by the loader script that scripts/web-post-build.py writes: the worker
 //! instantiates the wasm, starts `cores - 1` helpers (`helper.js`) with its module and memory
