@@ -101,6 +101,35 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
     let mut header = reader()?;
     header.no_limits();
     let (width, height) = header.into_dimensions().map_err(classify_error)?;
+    check_size(width, height)?;
+    let mut reader = reader()?;
+    if reader.format() == Some(image::ImageFormat::Jpeg) {
+        check_jpeg_complete(bytes)?;
+    }
+    reader.limits(limits());
+    let decoder = reader.into_decoder().map_err(classify_error)?;
+    upright_rgb(decoder)
+}
+
+/// Decodes a PNG file's bytes to 8-bit RGB, with [`decode`]'s checks, and nothing but PNG: the
+/// web page reads Gibbon's own PNGs (a universal noise) with it, without every other decoder
+/// in its code.
+pub fn decode_png(bytes: &[u8]) -> Result<RgbImage, ImageError> {
+    if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Err(ImageError::UnknownFormat);
+    }
+    let png = |limits: Limits| {
+        image::codecs::png::PngDecoder::with_limits(std::io::Cursor::new(bytes), limits)
+            .map_err(classify_error)
+    };
+    let (width, height) = png(Limits::no_limits())?.dimensions();
+    check_size(width, height)?;
+    upright_rgb(png(limits())?)
+}
+
+/// Refuses an empty image, one of more than [`MAX_PIXELS`] and one of a longer side more than
+/// [`MAX_ASPECT`] times the shorter.
+fn check_size(width: u32, height: u32) -> Result<(), ImageError> {
     if width == 0 || height == 0 {
         return Err(ImageError::Empty);
     }
@@ -112,14 +141,18 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
     if width.max(height) / width.min(height) > MAX_ASPECT {
         return Err(ImageError::AspectRatio { width, height });
     }
-    let mut reader = reader()?;
-    if reader.format() == Some(image::ImageFormat::Jpeg) {
-        check_jpeg_complete(bytes)?;
-    }
+    Ok(())
+}
+
+/// What a decoder may allocate: an RGBA image of [`MAX_PIXELS`] and some room.
+fn limits() -> Limits {
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_PIXELS * 4 + (64 << 20));
-    reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(classify_error)?;
+    limits
+}
+
+/// The decoder's image, turned upright by its EXIF orientation, transparency over white.
+fn upright_rgb(mut decoder: impl ImageDecoder) -> Result<RgbImage, ImageError> {
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
@@ -295,8 +328,9 @@ mod tests {
     #[test]
     fn png_round_trip_is_exact() {
         let img = checker(37, 23);
-        let back = decode(&encode_png(&img).unwrap()).unwrap();
-        assert_eq!(img, back);
+        let png = encode_png(&img).unwrap();
+        assert_eq!(img, decode(&png).unwrap());
+        assert_eq!(img, decode_png(&png).unwrap());
     }
 
     #[test]
@@ -321,6 +355,21 @@ mod tests {
             Err(ImageError::Corrupt(_))
         ));
         assert!(decode(&[]).is_err());
+        // The PNG-only reader says the same, and a photo in another format is no PNG to it.
+        assert!(matches!(
+            decode_png(&png[..png.len() / 2]),
+            Err(ImageError::Corrupt(_))
+        ));
+        let mut jpeg = Vec::new();
+        checker(8, 8)
+            .write_to(
+                &mut std::io::Cursor::new(&mut jpeg),
+                image::ImageFormat::Jpeg,
+            )
+            .unwrap();
+        assert!(decode(&jpeg).is_ok());
+        assert!(matches!(decode_png(&jpeg), Err(ImageError::UnknownFormat)));
+        assert!(matches!(decode_png(&[]), Err(ImageError::UnknownFormat)));
     }
 
     fn crc32(bytes: &[u8]) -> u32 {
@@ -346,9 +395,10 @@ mod tests {
         png[20..24].copy_from_slice(&40000u32.to_be_bytes());
         let crc = crc32(&png[12..29]);
         png[29..33].copy_from_slice(&crc.to_be_bytes());
-        let err = decode(&png).unwrap_err();
-        assert!(matches!(err, ImageError::TooLarge { .. }), "{err}");
-        assert!(err.to_string().contains("40000x40000"), "{err}");
+        for err in [decode(&png).unwrap_err(), decode_png(&png).unwrap_err()] {
+            assert!(matches!(err, ImageError::TooLarge { .. }), "{err}");
+            assert!(err.to_string().contains("40000x40000"), "{err}");
+        }
     }
 
     /// A JPEG with an EXIF APP1 segment saying "rotate 90 degrees clockwise" (orientation 6).
@@ -446,5 +496,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(decode(&bytes).unwrap().get_pixel(0, 0).0, [255, 255, 255]);
+        assert_eq!(
+            decode_png(&bytes).unwrap().get_pixel(0, 0).0,
+            [255, 255, 255]
+        );
     }
 }

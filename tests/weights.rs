@@ -135,8 +135,10 @@ fn wrong_files_say_what_is_wrong() {
 /// batch norms) against the f32 original on 306 photos: 18 of scikit-image's photos, each whole,
 /// mirrored and as four corner crops, and as many again with Gaussian noise of sd 8 levels, and
 /// 90 made of noise and stripes. Measured when written: top-1 the same on 301 (98.4%), logits
-/// within 0.29 at most (median 0.115), 5.45 MB. The bounds leave a little room; they fail without
-/// the bias correction (plain rounding gave 292, 0.67, median 0.25).
+/// within 0.29 at most (median 0.115), 5.45 MB; with biases and batch norms as f16 scale and
+/// shift (2026-12-07) 301, 0.30 (median 0.120), 5.32 MB. The bounds leave a little room; they
+/// fail without the bias correction (plain rounding gave 292, 0.67, median 0.25), and with the
+/// stem and depthwise kernels quantised too (295, 0.48, median 0.18).
 #[test]
 fn int8_weights_classify_like_the_original() {
     require!(Need::Weights);
@@ -146,7 +148,7 @@ fn int8_weights_classify_like_the_original() {
     let quantised = compact::tensors(ModelId::EfficientNetLite0, &store, Precision::Int8);
     let bytes = safetensors::write(&quantised, |t| t.stored_as, &BTreeMap::new()).unwrap();
     println!("int8 safetensors: {:.2} MB", bytes.len() as f64 / 1e6);
-    assert!(bytes.len() < 5_600_000, "{} bytes", bytes.len());
+    assert!(bytes.len() < 5_400_000, "{} bytes", bytes.len());
     let small = Classifier::load(
         ModelId::EfficientNetLite0,
         weights::read_bytes(&bytes, "int8").unwrap(),

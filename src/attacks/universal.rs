@@ -196,7 +196,7 @@ impl Universal {
             .filter(|e: &f32| e.is_finite() && (0.0..=127.0).contains(e))
             .ok_or(UniversalError::NotAPerturbation)?;
         let model = text(MODEL_KEY).and_then(|m| m.parse().ok());
-        let image = crate::imaging::decode(bytes)?;
+        let image = crate::imaging::decode_png(bytes)?;
         let (w, h) = image.dimensions();
         if w != h {
             return Err(UniversalError::NotSquare(w, h));

@@ -15,7 +15,8 @@ use super::blocks::{
 use crate::weights::{TensorStore, WeightsError};
 use crate::zoo::ModelId;
 
-const BN_EPS: f64 = 1e-3;
+/// The batch norms' epsilon (TensorFlow's, as in the reference implementation).
+pub(crate) const BN_EPS: f64 = 1e-3;
 
 /// One of the Lite variants: depth and width multipliers fixed by the reference implementation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
