@@ -8,9 +8,10 @@
    helper script for each further thread (src/worker/pool.rs); the loader's name goes into
    <meta name="gibbon-worker-threads">, which the page reads. Absent from the build, the page
    runs the CPU on one thread in the worker above.
-3. Every wasm file (the page's and both workers') is fetched through web/wasm-source.js and
-   gets a gzip copy beside it (`_bg.wasm.gz`), which a host that does not compress sends
-   instead: trunk's inline loader is changed to use it, and its preload of the plain file goes.
+3. Every wasm file (the page's and both workers') and built-in model is fetched through
+   web/wasm-source.js and gets a gzip copy beside it (`_bg.wasm.gz`, `.safetensors.gz`), which
+   a host that does not compress sends instead: trunk's inline loader is changed to use it, and
+   its preload of the plain file goes.
 4. Content-Security-Policy: trunk loads the wasm with an inline <script type="module">; its
    sha256 goes into the CSP meta tag in place of '__INLINE_SCRIPT_HASHES__', so the policy can
    forbid every other inline script.
@@ -125,7 +126,7 @@ if "__GIBBON_WORKER_THREADS__" not in html:
     sys.exit("index.html has no __GIBBON_WORKER_THREADS__ placeholder for the threaded worker")
 html = html.replace("__GIBBON_WORKER_THREADS__", threads_loader)
 
-# --- 3. every wasm file from web/wasm-source.js, with a gzip copy beside it --------------------
+# --- 3. every wasm file (and model) from web/wasm-source.js, with a gzip copy beside it-----------------
 # The page's own wasm, like the workers', is fetched by gibbonWasmSource(), which takes the
 # gzip copy from a host that does not compress: trunk's inline loader imports it, and the
 # preload of the plain file goes (it would download it whole from such a host).
@@ -144,7 +145,8 @@ if not os.path.exists(os.path.join(stage, "wasm-source.js")):
     sys.exit("web-post-build.py: web/wasm-source.js was not copied (see index.html)")
 for root, dirs, names in os.walk(stage):
     for name in names:
-        if name.endswith(".wasm"):
+        # The built-in models too: the workers fetch them through gibbonWasmSource().
+        if name.endswith(".wasm") or (name.endswith(".safetensors") and "models" in root):
             path = os.path.join(root, name)
             with open(path, "rb") as f, open(path + ".gz", "wb") as out:
                 # mtime 0: the same build gives the same bytes.

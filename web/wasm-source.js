@@ -1,10 +1,12 @@
-// Where a WebAssembly file of the app comes from (the page's, and each worker's).
+// Where a WebAssembly file of the app comes from (the page's, and each worker's), and the
+// built-in model files (the workers ask for those with `type`).
 //
 // Hosts that compress on the wire (serve-dist.sh's nginx, GitHub Pages, most CDNs) send the
 // file itself, and the browser unpacks it. A host that sends files as they are (python's
-// http.server, a folder served from a USB stick) would send the worker's 7.5 to 17 MB whole:
-// there the gzip copy the build writes beside each file (`_bg.wasm.gz`) is fetched instead and
-// unpacked here, with the browser's DecompressionStream, as it streams in.
+// http.server, a folder served from a USB stick) would send the worker's 7.5 to 15 MB whole:
+// there the gzip copy the build writes beside each file (`_bg.wasm.gz`,
+// `models/<model>.int8.safetensors.gz`) is fetched instead and unpacked here, with the
+// browser's DecompressionStream, as it streams in.
 //
 // Where the service worker already keeps one of the two (Cache Storage, in a secure context),
 // that one is taken, without asking the host anything (also offline). Otherwise the host is
@@ -27,11 +29,11 @@ globalThis.gibbonWireCompresses = async function (url) {
 };
 
 // A Response (or a promise of one) with the WebAssembly file at `path`, for wasm-bindgen's
-// init({ module_or_path }).
-globalThis.gibbonWasmSource = async function (path) {
+// init({ module_or_path }), or with another file of the app of the given `type`.
+globalThis.gibbonWasmSource = async function (path, type = "application/wasm") {
   const url = new URL(path, self.location.href).href;
   const gzip = url + ".gz";
-  const wasm = { "Content-Type": "application/wasm" };
+  const wasm = { "Content-Type": type };
   // A host that labels .gz files as gzip-encoded has the browser unpack them already.
   const unpack = (response) => new Response(
     response.headers.has("Content-Encoding")

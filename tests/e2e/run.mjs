@@ -208,6 +208,9 @@ async function attackFlow(backend) {
   check(pageWasm.length === 1 && pageWasm[0][0].endsWith(".gz") && pageWasm[0][1].bytes < 2e6, "the page's wasm: " + JSON.stringify(pageWasm));
   const plainWasm = [...served].filter(([p]) => p.endsWith(".wasm")).map(([p]) => p);
   check(plainWasm.length === 0, "wasm sent uncompressed: " + plainWasm.join(", "));
+  // So does the model (the worker fetches it through web/wasm-source.js too).
+  const model = [...served.keys()].filter((p) => /\/models\/efficientnet-lite0\.int8\.safetensors(\.gz)?$/.test(p));
+  check(model.length === 1 && model[0].endsWith(".gz"), "the model as its gzip copy: " + model.join(", "));
   // A first visit downloads each file once (the service worker's precache reuses the HTTP cache).
   await page.evaluate(() => navigator.serviceWorker.ready);
   await page.waitForTimeout(1000);

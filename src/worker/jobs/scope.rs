@@ -106,11 +106,16 @@ fn app_url(url: &str) -> String {
 }
 
 /// Name of the Cache API store for model files; bump when the file format changes.
-const MODEL_CACHE: &str = "gibbon-models-v1";
+/// (v2: the int8 files of 2026-12-07, f16 biases and batch norms, under the same names.)
+const MODEL_CACHE: &str = "gibbon-models-v2";
+
+/// Stores of earlier versions, deleted when the current one is opened.
+const OLD_MODEL_CACHES: [&str; 1] = ["gibbon-models-v1"];
 
 /// Fetches a same-origin file, from the Cache API if an earlier visit stored it, else from
 /// the network with progress reports `(received, total)`, and stores it when `cache` is set
-/// and the browser has a Cache API.
+/// (a model file) and the browser has a Cache API. A model file comes through [`source`]: its
+/// gzip copy where the host does not compress.
 pub async fn fetch_bytes(
     url: &str,
     cache: bool,
@@ -118,10 +123,15 @@ pub async fn fetch_bytes(
 ) -> JsResult<Vec<u8>> {
     let url = &app_url(url);
     let store = match model_cache_storage().filter(|_| cache) {
-        Some(c) => JsFuture::from(c.open(MODEL_CACHE))
-            .await
-            .ok()
-            .map(|s| s.unchecked_into::<web_sys::Cache>()),
+        Some(c) => {
+            for old in OLD_MODEL_CACHES {
+                let _ = JsFuture::from(c.delete(old)).await;
+            }
+            JsFuture::from(c.open(MODEL_CACHE))
+                .await
+                .ok()
+                .map(|s| s.unchecked_into::<web_sys::Cache>())
+        }
         None => None,
     };
     if let Some(store) = &store
@@ -135,7 +145,7 @@ pub async fn fetch_bytes(
         progress(bytes.len() as u64, Some(bytes.len() as u64));
         return Ok(bytes);
     }
-    let response = JsFuture::from(scope().fetch_with_str(url))
+    let response = JsFuture::from(source(url, cache))
         .await
         .map_err(|e| format!("cannot fetch {url}: {}", js_error(e)))?;
     let response: web_sys::Response = response.dyn_into().map_err(js_error)?;
@@ -159,6 +169,24 @@ pub async fn fetch_bytes(
         }
     }
     Ok(bytes)
+}
+
+/// The response for `url`: a model file (`model`) through the app's `gibbonWasmSource`
+/// (web/wasm-source.js, loaded in both workers), which takes the file's gzip copy from a host
+/// that does not compress (5.3 -> 4.9 MB for Lite0) and unpacks it as it streams in; other
+/// files, and every file where that script is missing, by a plain fetch.
+fn source(url: &str, model: bool) -> Promise {
+    let global = scope();
+    let wasm_source = js_sys::Reflect::get(&global, &"gibbonWasmSource".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .filter(|_| model);
+    let from_source = wasm_source.and_then(|f| {
+        f.call2(&global, &url.into(), &"application/octet-stream".into())
+            .ok()
+            .and_then(|p| p.dyn_into::<Promise>().ok())
+    });
+    from_source.unwrap_or_else(|| global.fetch_with_str(url))
 }
 
 /// Reads a stream to its end, reporting `(received, total)` after each chunk.
