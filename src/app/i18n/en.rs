@@ -18,12 +18,12 @@ pub static EN: Texts = Texts {
     starting: "Starting…",
     measuring_devices: "Timing a step on the CPU and on WebGPU, to use the faster…",
     device_timing: |timing| {
-        let cpu = match timing.cpu.as_ref().map(|m| (m.threads(), m.ms)) {
+        let cpu = match timing.cpu.as_ref().map(|m| (m.threads, m.ms)) {
             Some((1, ms)) => format!("CPU, 1 thread: {ms:.0} ms a step"),
             Some((threads, ms)) => format!("CPU, {threads} threads: {ms:.0} ms a step"),
             None => "CPU: not measured".into(),
         };
-        let webgpu = match timing.webgpu.as_ref().map(|m| (m.adapter(), m.ms)) {
+        let webgpu = match timing.webgpu.as_ref().map(|m| (m.adapter.as_str(), m.ms)) {
             Some((adapter, ms)) => format!("WebGPU ({adapter}): {ms:.0} ms"),
             None => "WebGPU: not measured".into(),
         };

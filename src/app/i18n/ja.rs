@@ -18,11 +18,11 @@ pub static JA: Texts = Texts {
     starting: "起動中…",
     measuring_devices: "CPU と WebGPU で 1 ステップの時間を計測中（速い方を使います）…",
     device_timing: |timing| {
-        let cpu = match timing.cpu.as_ref().map(|m| (m.threads(), m.ms)) {
+        let cpu = match timing.cpu.as_ref().map(|m| (m.threads, m.ms)) {
             Some((threads, ms)) => format!("CPU（{threads} スレッド）: 1 ステップ {ms:.0} ms"),
             None => "CPU: 計測できず".into(),
         };
-        let webgpu = match timing.webgpu.as_ref().map(|m| (m.adapter(), m.ms)) {
+        let webgpu = match timing.webgpu.as_ref().map(|m| (m.adapter.as_str(), m.ms)) {
             Some((adapter, ms)) => format!("WebGPU（{adapter}）: {ms:.0} ms"),
             None => "WebGPU: 計測できず".into(),
         };

@@ -37,13 +37,14 @@ pub async fn run(
         .map_err(|e| Problem::with_detail(Say::ModelUnreadable(id), e))?;
     let wanted = |kind: DeviceKind| only.is_none_or(|only| only == kind);
     let mut backends = Vec::new();
+    let mut adapter = String::new();
     if wanted(DeviceKind::WebGpu)
         && let (gpu, _) = backend::select_browser(true).await
         && gpu.kind == BackendKind::Wgpu
     {
         let mut gpu = gpu;
-        let label = scope::webgpu_adapter_label().await.unwrap_or_default();
-        gpu.description = format!("WebGPU: {label}");
+        adapter = scope::webgpu_adapter_label().await.unwrap_or_default();
+        gpu.description = format!("WebGPU: {adapter}");
         backends.push(gpu);
     }
     if wanted(DeviceKind::Cpu) {
@@ -79,6 +80,14 @@ pub async fn run(
             row: BenchRow {
                 backend: backend.description.clone(),
                 kind: state::device_kind(backend.kind),
+                threads: match backend.kind {
+                    BackendKind::Wgpu => 1,
+                    _ => state::cpu_threads(),
+                },
+                adapter: match backend.kind {
+                    BackendKind::Wgpu => adapter.clone(),
+                    _ => String::new(),
+                },
                 first_ms,
                 median_ms,
                 min_ms,

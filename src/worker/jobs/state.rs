@@ -306,12 +306,18 @@ async fn describe(mut backend: Backend, why: Option<String>) -> Backend {
     backend
 }
 
-/// The CPU backend, as the page names it: with the number of threads in the threaded worker.
-pub fn cpu_description() -> String {
+/// The CPU backend's threads: the threaded worker's pool, else 1.
+pub fn cpu_threads() -> usize {
     #[cfg(feature = "threads")]
     let threads = rayon::current_num_threads();
     #[cfg(not(feature = "threads"))]
     let threads = 1;
+    threads
+}
+
+/// The CPU backend, as the page names it: with the number of threads in the threaded worker.
+pub fn cpu_description() -> String {
+    let threads = cpu_threads();
     if threads > 1 {
         format!("CPU: burn flex (WebAssembly SIMD, {threads} threads)")
     } else {

@@ -252,6 +252,10 @@ pub struct BackendInfo {
 pub struct BenchRow {
     pub backend: String,
     pub kind: DeviceKind,
+    /// The CPU's threads (1 on WebGPU).
+    pub threads: usize,
+    /// The WebGPU adapter's vendor and architecture ("google swiftshader"; empty on the CPU).
+    pub adapter: String,
     pub first_ms: f64,
     pub median_ms: f64,
     pub min_ms: f64,

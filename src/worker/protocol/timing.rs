@@ -4,29 +4,18 @@
 
 use super::{BenchRow, DeviceKind};
 
-/// One device's warm step.
+/// One device's warm step. A record kept before 2026-12-07, without `threads` and `adapter`,
+/// no longer reads: the page then measures again.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Measured {
     /// "CPU: burn flex (WebAssembly SIMD, 2 threads)", "WebGPU: google swiftshader".
     pub backend: String,
     /// Milliseconds of an attack step (forward pass and input gradient, batch 1).
     pub ms: f64,
-}
-
-impl Measured {
-    /// The threads of a CPU, from its description ("…, 2 threads)"; 1 when it says none).
-    pub fn threads(&self) -> usize {
-        let tail = self.backend.rsplit(", ").next().unwrap_or_default();
-        let digits: String = tail.chars().take_while(char::is_ascii_digit).collect();
-        digits.parse().unwrap_or(1)
-    }
-
-    /// A WebGPU adapter's name, from its description ("WebGPU: google swiftshader").
-    pub fn adapter(&self) -> &str {
-        self.backend
-            .strip_prefix("WebGPU: ")
-            .unwrap_or(&self.backend)
-    }
+    /// The CPU's threads (1 on WebGPU).
+    pub threads: usize,
+    /// The WebGPU adapter's vendor and architecture (empty on the CPU).
+    pub adapter: String,
 }
 
 /// What was measured in this browser: a device that could not be timed (no adapter after
@@ -54,6 +43,8 @@ impl DeviceTiming {
         let measured = Some(Measured {
             backend: row.backend,
             ms: row.median_ms,
+            threads: row.threads,
+            adapter: row.adapter,
         });
         match row.kind {
             DeviceKind::Cpu => self.cpu = measured,
@@ -70,6 +61,8 @@ mod tests {
         Some(Measured {
             backend: String::new(),
             ms,
+            threads: 1,
+            adapter: String::new(),
         })
     }
 
@@ -84,28 +77,9 @@ mod tests {
     }
 
     #[test]
-    fn descriptions_give_threads_and_adapter() {
-        let cpu = |backend: &str| Measured {
-            backend: backend.into(),
-            ms: 1.0,
-        };
-        assert_eq!(
-            cpu("CPU: burn flex (WebAssembly SIMD, 2 threads)").threads(),
-            2
-        );
-        assert_eq!(
-            cpu("CPU: burn flex (WebAssembly SIMD, 16 threads)").threads(),
-            16
-        );
-        assert_eq!(
-            cpu("CPU: burn flex (WebAssembly SIMD, 1 thread)").threads(),
-            1
-        );
-        assert_eq!(cpu("CPU").threads(), 1);
-        assert_eq!(
-            cpu("WebGPU: google swiftshader").adapter(),
-            "google swiftshader"
-        );
+    fn a_record_kept_before_threads_and_adapter_has_to_be_measured_again() {
+        let old = r#"{"cpu":{"backend":"CPU: burn flex (WebAssembly SIMD, 2 threads)","ms":61.0},"webgpu":null}"#;
+        assert!(serde_json::from_str::<DeviceTiming>(old).is_err());
     }
 
     #[test]
@@ -114,12 +88,18 @@ mod tests {
         timing.record(BenchRow {
             backend: "WebGPU: google swiftshader".into(),
             kind: DeviceKind::WebGpu,
+            threads: 1,
+            adapter: "google swiftshader".into(),
             first_ms: 9000.0,
             median_ms: 4210.0,
             min_ms: 4210.0,
             steps: 1,
         });
         assert_eq!(timing.webgpu.as_ref().map(|m| m.ms), Some(4210.0));
+        assert_eq!(
+            timing.webgpu.as_ref().map(|m| m.adapter.as_str()),
+            Some("google swiftshader")
+        );
         assert_eq!(timing.cpu, None);
         let text = serde_json::to_string(&timing).unwrap();
         assert_eq!(serde_json::from_str::<DeviceTiming>(&text).unwrap(), timing);
