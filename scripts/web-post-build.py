@@ -146,7 +146,8 @@ if not os.path.exists(os.path.join(stage, "wasm-source.js")):
 for root, dirs, names in os.walk(stage):
     for name in names:
         # The built-in models too: the workers fetch them through gibbonWasmSource().
-        if name.endswith(".wasm") or (name.endswith(".safetensors") and "models" in root):
+        rel_dir = os.path.relpath(root, stage).replace(os.sep, "/")
+        if name.endswith(".wasm") or (name.endswith(".safetensors") and rel_dir == "models"):
             path = os.path.join(root, name)
             with open(path, "rb") as f, open(path + ".gz", "wb") as out:
                 # mtime 0: the same build gives the same bytes.

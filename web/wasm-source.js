@@ -19,32 +19,40 @@
 // Whether the host compresses the file at `url` on the wire: true, false, or null when it does
 // not answer (offline). The service worker asks it too, to keep the copy the page will use.
 globalThis.gibbonWireCompresses = async function (url) {
-  if (self.navigator && navigator.onLine === false) return null;
+  return (await wireHead(url)).compresses;
+};
+
+// The HEAD answer for `url`: whether the host compresses it (as above), and the file's length
+// where it does not (for the progress of a model unpacked from its gzip copy).
+async function wireHead(url) {
+  if (self.navigator && navigator.onLine === false) return { compresses: null };
   try {
     const head = await fetch(url, { method: "HEAD", cache: "no-store" });
-    return head.ok ? head.headers.has("Content-Encoding") : true;
+    if (!head.ok) return { compresses: true };
+    const compresses = head.headers.has("Content-Encoding");
+    return { compresses, length: compresses ? null : head.headers.get("Content-Length") };
   } catch (e) {
-    return null;
+    return { compresses: null };
   }
-};
+}
 
 // A Response (or a promise of one) with the WebAssembly file at `path`, for wasm-bindgen's
 // init({ module_or_path }), or with another file of the app of the given `type`.
 globalThis.gibbonWasmSource = async function (path, type = "application/wasm") {
   const url = new URL(path, self.location.href).href;
   const gzip = url + ".gz";
-  const wasm = { "Content-Type": type };
   // A host that labels .gz files as gzip-encoded has the browser unpack them already.
-  const unpack = (response) => new Response(
+  const unpack = (response, length) => new Response(
     response.headers.has("Content-Encoding")
       ? response.body
       : response.body.pipeThrough(new DecompressionStream("gzip")),
-    { headers: wasm },
+    { headers: length ? { "Content-Type": type, "Content-Length": length } : { "Content-Type": type } },
   );
   const canUnpack = typeof DecompressionStream === "function";
   // The copy the service worker kept, taken from Cache Storage itself (also where a reload
-  // that bypasses the service worker would go to the host). The names hold a content hash: a
-  // kept copy is this file.
+  // that bypasses the service worker would go to the host). The wasm files' names hold a
+  // content hash: a kept copy is this file. (The workers look up a model in their own store
+  // before they come here, and delete the stores of earlier model formats first.)
   if (self.caches) {
     try {
       const kept = await caches.match(url);
@@ -53,11 +61,11 @@ globalThis.gibbonWasmSource = async function (path, type = "application/wasm") {
       if (keptGzip) return unpack(keptGzip);
     } catch (e) { /* no Cache Storage here */ }
   }
-  const compresses = await gibbonWireCompresses(url);
+  const { compresses, length } = await wireHead(url);
   if (compresses === false && canUnpack) {
     try {
       const packed = await fetch(gzip);
-      if (packed.ok) return unpack(packed);
+      if (packed.ok) return unpack(packed, length);
     } catch (e) { /* the file itself, below */ }
   }
   try {

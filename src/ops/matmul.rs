@@ -38,7 +38,13 @@ impl Product {
         let Self { m, k, n } = *self;
         assert!(a.len() >= m * k && b.len() >= images * k * n);
         assert!(bias.is_none_or(|bias| bias.len() >= m));
-        let mut out = vec![0.0; images * m * n];
+        // Not zeroed first: gemm (read_dst false) writes every value of each tile, and the
+        // tiles cover the output. An empty sum (k = 0) writes nothing: zeros then.
+        let len = images * m * n;
+        let mut out: Vec<f32> = Vec::with_capacity(len);
+        if k == 0 {
+            out.resize(len, 0.0);
+        }
         let tiles = Tiles::new(m, n);
         let start = Shared(out.as_mut_ptr());
         let tile = |task: usize| {
@@ -88,6 +94,8 @@ impl Product {
         }
         #[cfg(all(target_arch = "wasm32", not(feature = "threads")))]
         (0..tasks).for_each(tile);
+        // SAFETY: every value of the output was written (above), inside its capacity.
+        unsafe { out.set_len(len) };
         out
     }
 }
@@ -179,8 +187,9 @@ mod tests {
     #[test]
     fn agrees_with_the_definition_for_column_and_row_tiles() {
         // Column tiles (n = 1100: two full tiles and a short one), row tiles (n = 49: bands of
-        // 48 rows and one of 2), and a product smaller than one tile.
-        for shape in [[20, 33, 1100], [98, 70, 49], [3, 5, 7]] {
+        // 48 rows and one of 2), a product smaller than one tile, and an empty sum (k = 0:
+        // the bias alone).
+        for shape in [[20, 33, 1100], [98, 70, 49], [3, 5, 7], [4, 0, 6]] {
             let [m, k, n] = shape;
             let (a, b, bias) = (values(m * k, 1), values(k * n, 2), values(m, 3));
             let out = Product::new(m, k, n).batched(&a, &b, Some(&bias), 1);

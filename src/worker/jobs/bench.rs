@@ -32,7 +32,7 @@ pub async fn run(
     let frames = frames.min(200);
     let id = ModelId::EfficientNetLite0;
     let file = format!("models/{}", id.web_file());
-    let bytes = scope::fetch_bytes(&file, true, |_, _| {})
+    let bytes = scope::fetch_bytes(&file, scope::Fetch::BuiltInModel, |_, _| {})
         .await
         .map_err(|e| Problem::with_detail(Say::ModelUnreadable(id), e))?;
     let wanted = |kind: DeviceKind| only.is_none_or(|only| only == kind);

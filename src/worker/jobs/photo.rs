@@ -25,7 +25,7 @@ pub async fn set(
             Some(file) => scope::file_bytes(file, |_, _| {}).await,
             None => Err("no file came with the request".to_string()),
         },
-        PhotoSource::Url(url) => scope::fetch_bytes(url, false, |_, _| {}).await,
+        PhotoSource::Url(url) => scope::fetch_bytes(url, scope::Fetch::Photo, |_, _| {}).await,
     }
     .map_err(|e| Problem::with_detail(Say::PhotoUnreadable(name.clone()), e))?;
     let image = imaging::decode(&bytes).map_err(|e| {

@@ -112,17 +112,28 @@ const MODEL_CACHE: &str = "gibbon-models-v2";
 /// Stores of earlier versions, deleted when the current one is opened.
 const OLD_MODEL_CACHES: [&str; 1] = ["gibbon-models-v1"];
 
-/// Fetches a same-origin file, from the Cache API if an earlier visit stored it, else from
-/// the network with progress reports `(received, total)`, and stores it when `cache` is set
-/// (a model file) and the browser has a Cache API. A model file comes through [`source`]: its
-/// gzip copy where the host does not compress.
+/// What a fetched file is, which says where it may come from and whether it is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fetch {
+    /// A photo: fetched each time.
+    Photo,
+    /// One of the app's own models (`models/`): kept, and taken as its gzip copy from a host
+    /// that does not compress (the build writes one beside it).
+    BuiltInModel,
+    /// A model file elsewhere on the site (a user's own weights): kept.
+    OwnModel,
+}
+
+/// Fetches a same-origin file, from the Cache API if an earlier visit stored it (a model),
+/// else from the network with progress reports `(received, total)`, and stores a model where
+/// the browser has a Cache API. A built-in model comes through [`source`].
 pub async fn fetch_bytes(
     url: &str,
-    cache: bool,
+    what: Fetch,
     mut progress: impl FnMut(u64, Option<u64>),
 ) -> JsResult<Vec<u8>> {
     let url = &app_url(url);
-    let store = match model_cache_storage().filter(|_| cache) {
+    let store = match model_cache_storage().filter(|_| what != Fetch::Photo) {
         Some(c) => {
             for old in OLD_MODEL_CACHES {
                 let _ = JsFuture::from(c.delete(old)).await;
@@ -145,7 +156,7 @@ pub async fn fetch_bytes(
         progress(bytes.len() as u64, Some(bytes.len() as u64));
         return Ok(bytes);
     }
-    let response = JsFuture::from(source(url, cache))
+    let response = JsFuture::from(source(url, what == Fetch::BuiltInModel))
         .await
         .map_err(|e| format!("cannot fetch {url}: {}", js_error(e)))?;
     let response: web_sys::Response = response.dyn_into().map_err(js_error)?;
@@ -171,16 +182,18 @@ pub async fn fetch_bytes(
     Ok(bytes)
 }
 
-/// The response for `url`: a model file (`model`) through the app's `gibbonWasmSource`
+/// The response for `url`: a built-in model (`packed`) through the app's `gibbonWasmSource`
 /// (web/wasm-source.js, loaded in both workers), which takes the file's gzip copy from a host
-/// that does not compress (5.3 -> 4.9 MB for Lite0) and unpacks it as it streams in; other
-/// files, and every file where that script is missing, by a plain fetch.
-fn source(url: &str, model: bool) -> Promise {
+/// that does not compress (5.3 -> 4.9 MB for Lite0) and unpacks it as it streams in, with the
+/// plain file's length for the progress bar; other files, and every file where that script is
+/// missing, by a plain fetch. (That script also looks in Cache Storage first: the stores of
+/// earlier model formats are deleted before this, so it cannot find an old copy there.)
+fn source(url: &str, packed: bool) -> Promise {
     let global = scope();
     let wasm_source = js_sys::Reflect::get(&global, &"gibbonWasmSource".into())
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .filter(|_| model);
+        .filter(|_| packed);
     let from_source = wasm_source.and_then(|f| {
         f.call2(&global, &url.into(), &"application/octet-stream".into())
             .ok()

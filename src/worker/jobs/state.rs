@@ -179,8 +179,12 @@ impl Worker {
             })
         };
         let bytes = match (&source, &file) {
-            (ModelSource::BuiltIn, _) => scope::fetch_bytes(&what, true, progress).await,
-            (ModelSource::Url(url), _) => scope::fetch_bytes(url, true, progress).await,
+            (ModelSource::BuiltIn, _) => {
+                scope::fetch_bytes(&what, scope::Fetch::BuiltInModel, progress).await
+            }
+            (ModelSource::Url(url), _) => {
+                scope::fetch_bytes(url, scope::Fetch::OwnModel, progress).await
+            }
             (ModelSource::File { .. }, Some(file)) => scope::file_bytes(file, progress).await,
             (ModelSource::File { .. }, None) => Err("the file is gone".to_string()),
         };

@@ -52,7 +52,7 @@ pub async fn read_photos(
     };
     for photo in photos {
         let bytes = match &photo.source {
-            PhotoSource::Url(url) => scope::fetch_bytes(url, false, |_, _| {}).await,
+            PhotoSource::Url(url) => scope::fetch_bytes(url, scope::Fetch::Photo, |_, _| {}).await,
             PhotoSource::File => match files.next() {
                 Some(file) => scope::file_bytes(&file, |_, _| {}).await,
                 None => Err("no file came with the request".into()),
