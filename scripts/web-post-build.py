@@ -126,7 +126,7 @@ if "__GIBBON_WORKER_THREADS__" not in html:
     sys.exit("index.html has no __GIBBON_WORKER_THREADS__ placeholder for the threaded worker")
 html = html.replace("__GIBBON_WORKER_THREADS__", threads_loader)
 
-# --- 3. every wasm file (and model) from web/wasm-source.js, with a gzip copy beside it-----------------
+# --- 3. every wasm file and model from web/wasm-source.js, with a gzip copy beside it ------------
 # The page's own wasm, like the workers', is fetched by gibbonWasmSource(), which takes the
 # gzip copy from a host that does not compress: trunk's inline loader imports it, and the
 # preload of the plain file goes (it would download it whole from such a host).
