@@ -269,11 +269,16 @@ fn check_sha256(bytes: &[u8], expected: &str, what: &str) -> Result<(), CliError
     Ok(())
 }
 
+/// Writes a file whole or not at all: into a file of this process's own beside it, then
+/// renamed over it, so that two fetches at once (a test run beside a web build) each install
+/// a whole file and neither renames the other's away.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)
         .map_err(|e| CliError::failed(format!("cannot create {}: {e}", dir.display())))?;
-    let tmp = path.with_extension("partial");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{}.partial", std::process::id()));
+    let tmp = std::path::PathBuf::from(tmp);
     std::fs::write(&tmp, bytes)
         .map_err(|e| CliError::failed(format!("cannot write {}: {e}", tmp.display())))?;
     std::fs::rename(&tmp, path)
@@ -283,6 +288,18 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writes_at_once_install_whole_files() {
+        let dir = std::env::temp_dir().join(format!("gibbon-fetch-{}", std::process::id()));
+        let path = dir.join("weights.pth");
+        write_atomically(&path, b"first").unwrap();
+        write_atomically(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        // Nothing left beside it.
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn sha256_of_known_input() {
