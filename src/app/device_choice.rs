@@ -1,19 +1,22 @@
 //! Which device computes, measured rather than guessed. A browser that offers WebGPU is not
 //! always faster on it: a software adapter takes seconds for a step that the CPU does in tens
 //! of milliseconds. On a first visit where no device was asked for, the page times a warm
-//! attack step of EfficientNet-Lite0 on the CPU (on every core where the page is cross-origin
-//! isolated) and on WebGPU, each in a worker of its own while the page is idle, and uses the
-//! faster. The timings and the choice are kept in this browser for later visits; the user can
-//! still switch, and their switch is kept instead.
+//! attack step of EfficientNet-Lite0 on the CPU and on WebGPU, in a worker of its own while
+//! the page is idle, and uses the faster. The order keeps the download small (see
+//! [`DeviceTiming::next_probe`]): a software adapter is not timed (the page starts on the CPU
+//! and never fetches the WebGPU worker); on a GPU the CPU is timed on one thread in the WebGPU
+//! worker the page has, and on every core (the threaded worker, downloaded) only where WebGPU
+//! did not beat what the threads could at best do. The timings and the choice are kept in
+//! this browser for later visits; the user can still switch, and their switch is kept instead.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use super::browser;
+use super::browser::{self, Adapter};
 use super::engine::{Engine, WorkerBuild};
-use crate::worker::protocol::{DeviceKind, DeviceTiming, Event, Request};
+use crate::worker::protocol::{DeviceTiming, Event, Probe, Request};
 
 /// Where the timings are kept (localStorage, JSON).
 const TIMING_KEY: &str = "gibbon-device-timing";
@@ -33,6 +36,8 @@ pub struct DeviceChoice {
     pending: StoredValue<bool>,
     /// The worker that measures, while it runs.
     probe: StoredValue<Option<Engine>, LocalStorage>,
+    /// The WebGPU adapter the browser offered (none: no second device to time).
+    adapter: StoredValue<Option<Adapter>>,
 }
 
 impl DeviceChoice {
@@ -45,7 +50,22 @@ impl DeviceChoice {
             timing: RwSignal::new(kept),
             measuring: RwSignal::new(false),
             probe: StoredValue::new_local(None),
+            adapter: StoredValue::new(None),
         }
+    }
+
+    /// The browser offers WebGPU on this adapter.
+    pub fn offered(&self, adapter: Adapter) {
+        self.adapter.set_value(Some(adapter));
+    }
+
+    /// Whether this first visit starts on the CPU without timing WebGPU: the adapter is a
+    /// software renderer.
+    pub fn software_first(&self) -> bool {
+        self.pending()
+            && self
+                .adapter
+                .with_value(|a| a.as_ref().is_some_and(|a| a.software))
     }
 
     /// Whether the page has still to measure.
@@ -58,19 +78,35 @@ impl DeviceChoice {
         self.probe.with_value(Option::is_some)
     }
 
-    /// Measures the CPU, then WebGPU, each in a fresh worker, and calls `done` with whether
-    /// WebGPU is faster (None: neither could be timed). The timings are kept for the next
-    /// visits.
+    /// Times the devices in a fresh worker, one [`Probe`] after another, and calls `done`
+    /// with whether WebGPU is faster (None: neither could be timed). The timings are kept for
+    /// the next visits. Without an adapter there is nothing to compare: nothing is measured.
     pub fn measure(&self, done: impl Fn(Option<bool>) + 'static) {
         if self.running() || !self.pending() {
             return;
         }
+        let Some(adapter) = self.adapter.get_value() else {
+            return self.cancel();
+        };
         let this = *self;
-        let timing = Rc::new(RefCell::new(DeviceTiming::default()));
-        // The CPU where it is fastest: on every core where the page is isolated.
-        let cpu_build = WorkerBuild::for_device(false);
-        // Which device the worker times now.
-        let device = Rc::new(RefCell::new(DeviceKind::Cpu));
+        let timing = Rc::new(RefCell::new(DeviceTiming {
+            software_adapter: adapter.software.then(|| adapter.label.clone()),
+            ..DeviceTiming::default()
+        }));
+        // The threads the CPU would run on: the threaded worker's, where the page may run it.
+        let threads = if WorkerBuild::threads_available() {
+            browser::hardware_threads()
+        } else {
+            1
+        };
+        // The CPU on every core where the adapter is a software one; else on one thread in the
+        // WebGPU worker, which the page has already downloaded.
+        let first = if adapter.software {
+            WorkerBuild::for_device(false)
+        } else {
+            WorkerBuild::WebGpu
+        };
+        let probe = Rc::new(Cell::new(Probe::Cpu));
         let finish = {
             let timing = timing.clone();
             Rc::new(move || {
@@ -86,37 +122,41 @@ impl DeviceChoice {
                 done(faster);
             })
         };
-        let send = move |engine: &Engine, only: DeviceKind| {
+        let send = move |engine: &Engine, probe: Probe| {
             engine.send(Request::Bench {
                 job: engine.job(),
                 steps: STEPS,
                 frames: 0,
-                only: Some(only),
+                only: Some(probe.device()),
             });
         };
-        let engine = Engine::start(cpu_build, move |event, _| {
+        let engine = Engine::start(first, move |event, _| {
             let engine = this.probe.with_value(Clone::clone);
             let Some(engine) = engine else {
                 return;
             };
             match event {
-                Event::Ready => send(&engine, *device.borrow()),
+                Event::Ready => send(&engine, probe.get()),
                 Event::BenchRow { row, .. } => timing.borrow_mut().record(row),
-                Event::Done { .. } if *device.borrow() == DeviceKind::Cpu => {
-                    *device.borrow_mut() = DeviceKind::WebGpu;
-                    // WebGPU is in trunk's build: another worker where the CPU ran threaded
-                    // (its `Ready` sends the request).
-                    if !engine.switch(WorkerBuild::WebGpu) {
-                        send(&engine, DeviceKind::WebGpu);
+                // WebGPU that fails leaves the CPU as the device: it is timed on its threads.
+                Event::Done { .. } | Event::Failed { .. } | Event::Panicked { .. }
+                    if matches!(event, Event::Done { .. }) || probe.get() == Probe::WebGpu =>
+                {
+                    let next = timing.borrow().next_probe(probe.get(), threads);
+                    let Some(next) = next else {
+                        return finish();
+                    };
+                    probe.set(next);
+                    let build = match next {
+                        Probe::CpuThreads => WorkerBuild::Threads,
+                        Probe::Cpu | Probe::WebGpu => engine.build(),
+                    };
+                    // Another build starts another worker, whose `Ready` sends the request.
+                    if !engine.switch(build) {
+                        send(&engine, next);
                     }
                 }
-                // WebGPU was timed, or could not be: the faster of what was measured.
-                Event::Done { .. } | Event::Failed { .. } | Event::Panicked { .. }
-                    if *device.borrow() == DeviceKind::WebGpu =>
-                {
-                    finish()
-                }
-                // The CPU could not be timed: nothing to compare.
+                // The CPU could not be timed: the faster of what was measured.
                 Event::Failed { .. } | Event::Panicked { .. } => finish(),
                 _ => {}
             }

@@ -92,8 +92,8 @@ pub fn gibbon_test_stats() {
 #[component]
 fn App() -> impl IntoView {
     // `?backend=cpu` or `?backend=webgpu`, else the user's last choice (or the device the
-    // page measured faster on an earlier visit), else WebGPU where there is an adapter, until
-    // the page has timed both (see `device_choice`).
+    // page measured faster on an earlier visit), else WebGPU where there is an adapter that
+    // is not a software renderer, until the page has timed the devices (see `device_choice`).
     let asked = browser::query_param("backend").or_else(|| browser::stored(session::DEVICE_KEY));
     let use_gpu = asked.as_deref() != Some("cpu");
     i18n::Language::provide();

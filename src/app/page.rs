@@ -119,18 +119,24 @@ impl Page {
 
     /// The worker to start with: the CPU-only threaded build for the CPU, and also where
     /// WebGPU was wanted but the browser has no adapter (then trunk's larger build, which
-    /// would run on the CPU too, on one thread, is never downloaded).
+    /// would run on the CPU too, on one thread, is never downloaded), or only a software one
+    /// on a first visit (the CPU is faster; the user may still try WebGPU).
     async fn first_build(&self) -> WorkerBuild {
-        let use_gpu = self.session.use_gpu.get_untracked();
-        let build = WorkerBuild::for_device(use_gpu);
-        if !use_gpu || !WorkerBuild::threads_available() {
-            return build;
+        if !self.session.use_gpu.get_untracked() {
+            return WorkerBuild::for_device(false);
         }
         match browser::webgpu_adapter().await {
-            Ok(()) => build,
+            Ok(adapter) => {
+                self.device.offered(adapter);
+                if self.device.software_first() {
+                    self.session.use_gpu.set(false);
+                    return WorkerBuild::for_device(false);
+                }
+                WorkerBuild::WebGpu
+            }
             Err(why) => {
                 self.no_adapter.set_value(Some(why));
-                WorkerBuild::Threads
+                WorkerBuild::for_device(false)
             }
         }
     }
@@ -748,10 +754,15 @@ impl Page {
         if !self.device.pending() || self.device.running() || !self.is_quiet() {
             return;
         }
-        // Only a page that got WebGPU has two devices to choose from.
+        // A page that wanted WebGPU and got the CPU (the worker found no adapter after all)
+        // has nothing to compare; without an adapter, `measure` measures nothing either.
         match self.session.backend.get_untracked() {
             None => return,
-            Some(info) if info.kind != DeviceKind::WebGpu => return self.device.cancel(),
+            Some(info)
+                if self.session.use_gpu.get_untracked() && info.kind != DeviceKind::WebGpu =>
+            {
+                return self.device.cancel();
+            }
             Some(_) => {}
         }
         let page = *self;

@@ -70,7 +70,7 @@ pub enum Resolution {
     #[default]
     Model,
     /// The photo at its own size: the resize and crop to the model's input are inside the
-    /// differentiable graph (see [`crate::imaging::fit`]); the result has the photo's size.
+    /// differentiable graph (see [`crate::models::input::fit`]); the result has the photo's size.
     Full,
 }
 

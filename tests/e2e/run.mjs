@@ -311,34 +311,79 @@ await scenario("webgpu: sample, ILLC eps 8, download, transfer, switch to CPU", 
 await scenario("cpu: sample, ILLC eps 8, download, transfer, switch to WebGPU", () => attackFlow("cpu"));
 
 // ---------------------------------------------------------------- the faster device, measured
-await scenario("auto: a first visit times the CPU and WebGPU, uses the faster, and keeps it", async () => {
-  const { context, page, errors } = await newPage("");
-  check((await backendKind(page)) === "WebGPU", "a first visit starts on WebGPU");
+// The timing line, once measured: its text and the milliseconds it carries.
+async function measuredTiming(page) {
   const timing = testid("device-timing");
-  await page.waitForSelector(`${timing}[data-state="measuring"]`, { timeout: T(120) });
+  await page.waitForSelector(`${timing}[data-state="measured"]`, { timeout: T(300) });
+  const ms = async (device) => Number(await page.getAttribute(timing, `data-${device}-ms`));
+  return { said: await page.textContent(timing), cpu: await ms("cpu"), webgpu: await ms("webgpu") };
+}
+// A reload starts on the chosen device at once, shows what was measured, and measures nothing.
+async function keptOnReload(page, expected) {
+  await page.reload();
+  check((await backendKind(page)) === expected, "the reload starts on the faster device");
+  await page.waitForSelector(`${testid("device-timing")}[data-state="measured"]`, { timeout: T(30) });
+  await page.waitForTimeout(3000);
+  check((await page.$(`${testid("device-timing")}[data-state="measuring"]`)) === null, "nothing measured again");
+}
+const trunkWorkerWasm = () => [...served.keys()].filter((p) => /\/gibbon-worker-[0-9a-f]+_bg\.wasm(\.gz)?$/.test(p));
+
+await scenario("auto: a first visit on a software adapter starts on the CPU, times it, and never fetches the WebGPU worker", async () => {
+  // Headless Chromium's adapter is SwiftShader, a software renderer: it cannot beat the CPU it
+  // runs on, so the page starts on every core at once and does not time it.
+  resetServed();
+  const { context, page, errors } = await newPage("");
+  check((await backendKind(page)) === "CPU", "a first visit on SwiftShader starts on the CPU");
+  check(/\d+ threads\)/.test(await page.textContent(`${testid("backend")} .adapter`)), "every core");
   // Work pauses the measurement; it starts again when the page is idle.
   await page.click(testid("sample-coffee"));
+  check((await top1(page, "original-predictions")) === 967, "coffee, classified");
+  const { said, cpu, webgpu } = await measuredTiming(page);
+  console.log(`\n  ${said}`);
+  check(cpu > 0 && !(webgpu > 0), `the CPU timed, WebGPU not: CPU ${cpu} ms, WebGPU ${webgpu}`);
+  check(/CPU, \d+ threads?: \d+ ms a step; WebGPU \(google swiftshader\): a software renderer, not timed/.test(said), "the timing line: " + said);
+  check(trunkWorkerWasm().length === 0, "the WebGPU worker was downloaded: " + trunkWorkerWasm().join(", "));
+  const bytes = [...served.values()].reduce((sum, v) => sum + v.bytes, 0);
+  console.log(`  first visit, timing included, from a host that does not compress: ${(bytes / 1e6).toFixed(1)} MB`);
+  check(bytes <= 12e6, `a first visit of ${(bytes / 1e6).toFixed(1)} MB`);
+  check((await page.evaluate(() => localStorage.getItem("gibbon-device"))) === "cpu", "the choice is kept");
+  await keptOnReload(page, "CPU");
+  // The user may still try WebGPU (the reload left no photo).
+  await page.click(testid("backend-switch"));
+  await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.kind === "WebGPU", `${testid("backend")} .badge[data-kind]`, { timeout: T(120) });
+  await page.click(testid("sample-coffee"));
+  check((await top1(page, "original-predictions")) === 967, "coffee, on WebGPU");
+  check(errors.length === 0, "console errors: " + errors.join(" | "));
+  await context.close();
+});
+
+await scenario("auto: a first visit on a GPU times the CPU and WebGPU, uses the faster, and keeps it", async () => {
+  // The page is told SwiftShader is a GPU (its adapter info, on the page only): it starts on
+  // WebGPU, times the CPU on one thread in the WebGPU worker, then WebGPU; SwiftShader does not
+  // beat one thread's step over the cores, so the threaded worker is timed too, and wins.
+  const pretend = () => {
+    if (!self.GPUAdapter) return;
+    const info = { vendor: "test", architecture: "pretend-gpu", device: "", description: "", isFallbackAdapter: false };
+    Object.defineProperty(GPUAdapter.prototype, "info", { get: () => info, configurable: true });
+    Object.defineProperty(GPUAdapter.prototype, "isFallbackAdapter", { get: () => false, configurable: true });
+  };
+  const { context, page, errors } = await newPage("", base, pretend);
+  check((await backendKind(page)) === "WebGPU", "a first visit starts on WebGPU");
+  await page.waitForSelector(`${testid("device-timing")}[data-state="measuring"]`, { timeout: T(120) });
+  await page.click(testid("sample-coffee"));
   check((await top1(page, "original-predictions")) === 967, "coffee, classified while measuring");
-  await page.waitForSelector(`${timing}[data-state="measured"]`, { timeout: T(300) });
-  const cpu = Number(await page.getAttribute(timing, "data-cpu-ms"));
-  const webgpu = Number(await page.getAttribute(timing, "data-webgpu-ms"));
-  const said = await page.textContent(timing);
+  const { said, cpu, webgpu } = await measuredTiming(page);
   console.log(`\n  ${said}`);
   check(cpu > 0 && webgpu > 0, `both timed: CPU ${cpu} ms, WebGPU ${webgpu} ms`);
   check(/CPU, \d+ threads?: \d+ ms a step; WebGPU \(.+\): \d+ ms/.test(said), "the timing line: " + said);
-  // SwiftShader, a software adapter, is far slower than the CPU: the page moves to the CPU
-  // on every core, and the photo comes along.
+  // SwiftShader is far slower than the CPU: the page moves to the CPU on every core, and the
+  // photo comes along.
   const expected = cpu < webgpu ? "CPU" : "WebGPU";
   await page.waitForFunction(({ sel, kind }) => document.querySelector(sel)?.dataset.kind === kind, { sel: `${testid("backend")} .badge[data-kind]`, kind: expected }, { timeout: T(120) });
   check((await top1(page, "original-predictions")) === 967, "the photo, classified again on the faster device");
-  if (expected === "CPU") check(/\d+ threads\)/.test(await page.textContent(`${testid("backend")} .adapter`)), "every core");
+  if (expected === "CPU") check(/\d+ threads\)/.test(await page.textContent(`${testid("backend")} .adapter`)) && /CPU, \d+ threads:/.test(said), "every core, timed and used");
   check((await page.evaluate(() => localStorage.getItem("gibbon-device"))) === expected.toLowerCase(), "the choice is kept");
-  // A reload starts on the chosen device at once, shows what was measured, and measures nothing.
-  await page.reload();
-  check((await backendKind(page)) === expected, "the reload starts on the faster device");
-  await page.waitForSelector(`${timing}[data-state="measured"]`, { timeout: T(30) });
-  await page.waitForTimeout(3000);
-  check((await page.$(`${timing}[data-state="measuring"]`)) === null, "nothing measured again");
+  await keptOnReload(page, expected);
   check(errors.length === 0, "console errors: " + errors.join(" | "));
   await context.close();
 });

@@ -23,9 +23,10 @@ pub static EN: Texts = Texts {
             Some((threads, ms)) => format!("CPU, {threads} threads: {ms:.0} ms a step"),
             None => "CPU: not measured".into(),
         };
-        let webgpu = match timing.webgpu.as_ref().map(|m| (m.adapter.as_str(), m.ms)) {
-            Some((adapter, ms)) => format!("WebGPU ({adapter}): {ms:.0} ms"),
-            None => "WebGPU: not measured".into(),
+        let webgpu = match (&timing.webgpu, &timing.software_adapter) {
+            (Some(m), _) => format!("WebGPU ({}): {:.0} ms", m.adapter, m.ms),
+            (None, Some(adapter)) => format!("WebGPU ({adapter}): a software renderer, not timed"),
+            (None, None) => "WebGPU: not measured".into(),
         };
         format!("Measured in this browser: {cpu}; {webgpu}.")
     },

@@ -22,9 +22,10 @@ pub static JA: Texts = Texts {
             Some((threads, ms)) => format!("CPU（{threads} スレッド）: 1 ステップ {ms:.0} ms"),
             None => "CPU: 計測できず".into(),
         };
-        let webgpu = match timing.webgpu.as_ref().map(|m| (m.adapter.as_str(), m.ms)) {
-            Some((adapter, ms)) => format!("WebGPU（{adapter}）: {ms:.0} ms"),
-            None => "WebGPU: 計測できず".into(),
+        let webgpu = match (&timing.webgpu, &timing.software_adapter) {
+            (Some(m), _) => format!("WebGPU（{}）: {:.0} ms", m.adapter, m.ms),
+            (None, Some(adapter)) => format!("WebGPU（{adapter}）: ソフトウェア描画のため計測せず"),
+            (None, None) => "WebGPU: 計測できず".into(),
         };
         format!("このブラウザでの計測: {cpu}、{webgpu}。")
     },

@@ -25,7 +25,7 @@ pub use stage::{
     LivePatch, MAX_PRINT_CM, MAX_STAGE_SIDE, NoiseSpec, PatchSpec, PatchStart, Training, noise_of,
     noise_part, patch_of, patch_part,
 };
-pub use timing::{DeviceTiming, Measured};
+pub use timing::{DeviceTiming, Measured, Probe, software_adapter};
 
 use crate::attacks::{
     AttackConfig, AttackOutcome, Judgement, PatchConfig, Resolution, StepRecord, Survival, Truth,

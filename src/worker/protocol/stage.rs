@@ -45,7 +45,7 @@ pub struct Training {
     pub truth: Truth,
 }
 
-/// Where learning a patch resumes: the patch so far ([`Part::Patch`]) and its steps done.
+/// Where learning a patch resumes: the patch so far ([`super::Part::Patch`]) and its steps done.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PatchStart {
     pub patch: PatchSpec,
