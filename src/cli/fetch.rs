@@ -290,7 +290,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn writes_at_once_install_whole_files() {
+    fn a_write_replaces_the_file_whole_and_leaves_nothing_beside_it() {
         let dir = std::env::temp_dir().join(format!("gibbon-fetch-{}", std::process::id()));
         let path = dir.join("weights.pth");
         write_atomically(&path, b"first").unwrap();
