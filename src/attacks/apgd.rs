@@ -14,10 +14,10 @@
 //! is that iterate, else the iterate of highest loss.
 
 use burn::prelude::*;
-use burn::tensor::Distribution;
 
 use super::gradient::{Objective, gradient_of_objective};
 use super::observer::Observer;
+use super::random;
 use super::setup::Setup;
 use super::tracker::Tracker;
 use super::{AttackError, Method};
@@ -176,8 +176,7 @@ impl Run {
         // The same start for every image, as when each is attacked alone.
         let noise: Vec<Tensor<4>> = (0..m)
             .map(|_| {
-                device.seed(config.seed);
-                let t = Tensor::<4>::random([1, 3, h, w], Distribution::Uniform(-1.0, 1.0), device);
+                let t = random::uniform([1, 3, h, w], -1.0, 1.0, config.seed, device);
                 let largest = t.clone().abs().max().add_scalar(1e-12);
                 t.div(largest.reshape([1, 1, 1, 1])).mul_scalar(eps)
             })

@@ -11,6 +11,8 @@ use burn::prelude::*;
 use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions, PadMode};
 
+use super::random::SplitMix64;
+
 /// The smallest side, as a fraction of the image's (torchattacks' resize_rate).
 pub const SHRINK: f32 = 0.9;
 
@@ -73,30 +75,6 @@ impl Transform {
             (self.left, room - self.left, self.top, room - self.top),
             PadMode::Constant(0.0),
         )
-    }
-}
-
-/// A small, well-known generator (Steele et al. 2014): deterministic across platforms.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(pub u64);
-
-impl SplitMix64 {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Uniform in 0..n (n > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.unit() * n as f64) as usize % n.max(1)
     }
 }
 

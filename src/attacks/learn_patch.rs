@@ -6,13 +6,12 @@
 //! [`Placement::taps`]' bilinear sampling inside the graph, the one `Patch::place` uses.
 
 use burn::prelude::*;
-use burn::tensor::Distribution;
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 use image::RgbImage;
 
-use super::diversity::SplitMix64;
 use super::ensemble::Ensemble;
+use super::random::{self, SplitMix64};
 use super::robust::jpeg_approx;
 use super::{AttackError, Param, Patch, PatchConfig, Placement};
 use crate::backend::read_values;
@@ -190,11 +189,7 @@ impl Scene {
                 .reshape([n, 1, 1, 1]),
             gain: Tensor::<1>::from_floats(gain.as_slice(), device).reshape([n, 3, 1, 1]),
             blur: Tensor::<1>::from_floats(kernel.as_slice(), device).reshape([3, 1, 3, 3]),
-            noise: Tensor::<4>::random(
-                [n, 3, size, size],
-                Distribution::Normal(0.0, noise_level),
-                device,
-            ),
+            noise: random::normal([n, 3, size, size], noise_level as f32, rng, device),
             jpeg,
         }
     }

@@ -14,9 +14,9 @@
 use burn::prelude::*;
 use image::RgbImage;
 
-use super::diversity::SplitMix64;
 use super::ensemble::Ensemble;
 use super::gradient::{Objective, gradient_of_objective};
+use super::random::SplitMix64;
 use super::{AttackError, Truth, Universal, UniversalConfig};
 use crate::backend::read_values;
 use crate::models::to_tensor;

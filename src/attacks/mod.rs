@@ -59,6 +59,8 @@ mod learn_universal;
 #[cfg(feature = "compute")]
 mod observer;
 #[cfg(feature = "compute")]
+pub mod random;
+#[cfg(feature = "compute")]
 pub mod robust;
 #[cfg(feature = "compute")]
 mod run;

@@ -12,7 +12,7 @@ use burn::prelude::*;
 use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions, PadMode};
 
-use super::diversity::SplitMix64;
+use super::random::SplitMix64;
 
 /// The largest shift of a view, in pixels.
 pub const MAX_SHIFT: usize = 3;

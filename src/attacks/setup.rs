@@ -4,8 +4,8 @@
 use burn::prelude::*;
 use image::RgbImage;
 
-use super::diversity::SplitMix64;
 use super::ensemble::Ensemble;
+use super::random::SplitMix64;
 use super::{AttackConfig, AttackError, AttackOutcome, Goal, Method, Start, StepRecord, Truth};
 use crate::backend::read_values;
 use crate::imaging;

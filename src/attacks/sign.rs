@@ -2,11 +2,11 @@
 //! DI-FGSM, fooling images) or of MI-FGSM's momentum, projected onto the eps-ball and [0, 255].
 
 use burn::prelude::*;
-use burn::tensor::Distribution;
 
 use super::diversity::Diversity;
 use super::gradient::gradient_of;
 use super::observer::Observer;
+use super::random;
 use super::robust::Views;
 use super::setup::Setup;
 use super::tracker::Tracker;
@@ -37,14 +37,7 @@ pub async fn attack(
     let mut x = if config.method == Method::Pgd && eps > 0.0 {
         // The same random start for every image, as when each is attacked alone.
         let noise = (0..n)
-            .map(|_| {
-                device.seed(config.seed);
-                Tensor::<4>::random(
-                    [1, 3, h, w],
-                    Distribution::Uniform(-eps as f64, eps as f64),
-                    device,
-                )
-            })
+            .map(|_| random::uniform([1, 3, h, w], -eps, eps, config.seed, device))
             .collect();
         project(original.clone() + Tensor::cat(noise, 0))
     } else {

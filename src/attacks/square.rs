@@ -16,8 +16,8 @@
 use burn::prelude::*;
 
 use super::AttackError;
-use super::diversity::SplitMix64;
 use super::observer::Observer;
+use super::random::SplitMix64;
 use super::setup::Setup;
 use super::tracker::Tracker;
 use crate::imaging::to_chw;

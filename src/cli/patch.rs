@@ -9,7 +9,7 @@ use serde_json::json;
 use super::batch::exit_code;
 use super::learning::{self, Photo, StepBar};
 use super::{CliError, Context, ModelChoice, emit};
-use crate::attacks::diversity::SplitMix64;
+use crate::attacks::random::SplitMix64;
 use crate::attacks::{
     Ensemble, Patch, PatchConfig, Placement, Tally, Truth, Verdict, check_scale, learn_patch,
 };
