@@ -3,10 +3,11 @@
 //! "something broke" overlay. Everything that computes lives in the worker.
 
 use js_sys::Uint8Array;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use super::pixels::Pixels;
+pub use crate::worker::protocol::Adapter;
 use crate::worker::protocol::Bytes;
 
 fn window() -> Option<web_sys::Window> {
@@ -26,60 +27,13 @@ pub fn cross_origin_isolated() -> bool {
         .unwrap_or(false)
 }
 
-/// The WebGPU adapter the browser offers the page.
-#[derive(Clone, Debug)]
-pub struct Adapter {
-    /// Its vendor, architecture and description ("google swiftshader").
-    pub label: String,
-    /// A software renderer (SwiftShader, llvmpipe, WARP, or the browser's fallback adapter).
-    pub software: bool,
-}
-
 /// The browser's WebGPU adapter here (`navigator.gpu.requestAdapter()`); the browser's words
 /// when there is none. Asked on the page, before a worker starts, so that a browser without
 /// one (or with only a software renderer, on a first visit) never downloads the WebGPU worker
 /// where the CPU-only one can run.
 pub async fn webgpu_adapter() -> Result<Adapter, String> {
-    use js_sys::{Function, Promise, Reflect};
     let navigator = window().ok_or("no window")?.navigator();
-    let gpu = Reflect::get(&navigator, &"gpu".into()).unwrap_or_default();
-    if gpu.is_undefined() || gpu.is_null() {
-        return Err("navigator.gpu is missing (no WebGPU in this browser)".into());
-    }
-    let request: Function = Reflect::get(&gpu, &"requestAdapter".into())
-        .ok()
-        .and_then(|f| f.dyn_into().ok())
-        .ok_or("navigator.gpu.requestAdapter is missing")?;
-    let promise: Promise = request
-        .call0(&gpu)
-        .ok()
-        .and_then(|p| p.dyn_into().ok())
-        .ok_or("navigator.gpu.requestAdapter() failed")?;
-    let adapter = match wasm_bindgen_futures::JsFuture::from(promise).await {
-        Ok(adapter) if !adapter.is_null() && !adapter.is_undefined() => adapter,
-        Ok(_) => return Err("navigator.gpu.requestAdapter() gave no adapter".into()),
-        Err(e) => return Err(format!("navigator.gpu.requestAdapter() failed: {e:?}")),
-    };
-    let get = |of: &JsValue, key: &str| Reflect::get(of, &key.into()).unwrap_or_default();
-    let info = get(&adapter, "info");
-    let label = ["vendor", "architecture", "description"]
-        .iter()
-        .filter_map(|key| get(&info, key).as_string())
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    // `info.isFallbackAdapter` in browsers of 2025 on, `isFallbackAdapter` on the adapter
-    // before.
-    let fallback = [
-        get(&info, "isFallbackAdapter"),
-        get(&adapter, "isFallbackAdapter"),
-    ]
-    .iter()
-    .any(|v| v.as_bool() == Some(true));
-    Ok(Adapter {
-        software: crate::worker::protocol::software_adapter(&label, fallback),
-        label,
-    })
+    crate::worker::protocol::webgpu_adapter(&navigator).await
 }
 
 /// The threads the threaded worker runs on: the browser's cores, at most 16 (as its loader,

@@ -241,32 +241,11 @@ pub async fn file_bytes(
 /// Vendor and architecture of the browser's WebGPU adapter ("google swiftshader"): wgpu gets
 /// only the adapter's description, which browsers often leave empty.
 pub async fn webgpu_adapter_label() -> Option<String> {
-    use js_sys::Reflect;
-    let navigator = Reflect::get(&scope(), &"navigator".into()).ok()?;
-    let gpu = Reflect::get(&navigator, &"gpu".into())
-        .ok()
-        .filter(|g| !g.is_undefined())?;
-    let request: js_sys::Function = Reflect::get(&gpu, &"requestAdapter".into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    let promise: Promise = request.call0(&gpu).ok()?.dyn_into().ok()?;
-    let adapter = JsFuture::from(promise)
+    let navigator = js_sys::Reflect::get(&scope(), &"navigator".into()).ok()?;
+    let adapter = crate::worker::protocol::webgpu_adapter(&navigator)
         .await
-        .ok()
-        .filter(|a| !a.is_null() && !a.is_undefined())?;
-    let info = Reflect::get(&adapter, &"info".into()).ok()?;
-    let field = |key: &str| {
-        Reflect::get(&info, &key.into())
-            .ok()
-            .and_then(|v| v.as_string())
-            .filter(|s| !s.is_empty())
-    };
-    let parts: Vec<String> = ["vendor", "architecture", "description"]
-        .iter()
-        .filter_map(|k| field(k))
-        .collect();
-    (!parts.is_empty()).then(|| parts.join(" "))
+        .ok()?;
+    (!adapter.label.is_empty()).then_some(adapter.label)
 }
 
 /// Bytes of the worker's WebAssembly memory.

@@ -11,12 +11,16 @@
 //! What goes wrong is said as a typed [`Say`], which the page words in its language.
 
 #[cfg(target_arch = "wasm32")]
+mod adapter;
+#[cfg(target_arch = "wasm32")]
 mod js;
 mod parts;
 mod say;
 mod stage;
 mod timing;
 
+#[cfg(target_arch = "wasm32")]
+pub use adapter::{Adapter, webgpu_adapter};
 #[cfg(target_arch = "wasm32")]
 pub use js::{bitmap_of, files_of, parts_of, text_of, to_js};
 pub use parts::{Bytes, Part, PartError, Parts, rgb, rgba};
