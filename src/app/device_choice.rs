@@ -21,9 +21,10 @@ use crate::worker::protocol::{DeviceTiming, Event, Probe, Request};
 /// Where the timings are kept (localStorage, JSON).
 const TIMING_KEY: &str = "gibbon-device-timing";
 
-/// Steps timed on each device, after two warm-up steps (a software adapter takes seconds a
-/// step, so a few are enough).
-const STEPS: usize = 1;
+/// Steps timed on each device after two warm-up steps; the median is kept. One step alone
+/// gave 73 to 152 ms for the same threaded worker on fresh visits (2 cores, shared with the
+/// page's own worker while it loads). A software adapter, seconds a step, is not timed.
+const STEPS: usize = 3;
 
 /// The page's measurement of its devices.
 #[derive(Clone, Copy)]
