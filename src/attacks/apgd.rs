@@ -174,14 +174,10 @@ impl Run {
         let (lower, upper) = setup.ball();
         let (lower, upper) = (rows(&lower), rows(&upper));
         // The same start for every image, as when each is attacked alone.
-        let noise: Vec<Tensor<4>> = (0..m)
-            .map(|_| {
-                let t = random::uniform([1, 3, h, w], -1.0, 1.0, config.seed, device);
-                let largest = t.clone().abs().max().add_scalar(1e-12);
-                t.div(largest.reshape([1, 1, 1, 1])).mul_scalar(eps)
-            })
-            .collect();
-        let x = (x0 + Tensor::cat(noise, 0)).clamp(0.0, 255.0);
+        let noise = random::uniform([1, 3, h, w], -1.0, 1.0, config.seed, device);
+        let largest = noise.clone().abs().max().add_scalar(1e-12);
+        let noise = noise.div(largest.reshape([1, 1, 1, 1])).mul_scalar(eps);
+        let x = (x0 + noise.repeat_dim(0, m)).clamp(0.0, 255.0);
         let (gradient, loss, probs) =
             gradient_of_objective(&setup.ensemble, &x, &objective).await?;
         Ok(Self {

@@ -36,10 +36,8 @@ pub async fn attack(
 
     let mut x = if config.method == Method::Pgd && eps > 0.0 {
         // The same random start for every image, as when each is attacked alone.
-        let noise = (0..n)
-            .map(|_| random::uniform([1, 3, h, w], -eps, eps, config.seed, device))
-            .collect();
-        project(original.clone() + Tensor::cat(noise, 0))
+        let noise = random::uniform([1, 3, h, w], -eps, eps, config.seed, device);
+        project(original.clone() + noise.repeat_dim(0, n))
     } else {
         original.clone()
     };
