@@ -279,10 +279,18 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".{}.partial", std::process::id()));
     let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes)
-        .map_err(|e| CliError::failed(format!("cannot write {}: {e}", tmp.display())))?;
-    std::fs::rename(&tmp, path)
-        .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))
+    let written = std::fs::write(&tmp, bytes)
+        .map_err(|e| CliError::failed(format!("cannot write {}: {e}", tmp.display())))
+        .and_then(|()| {
+            std::fs::rename(&tmp, path)
+                .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))
+        });
+    // A failed write (a full disk) leaves no file of its own behind: its name is this
+    // process's, and no later fetch would replace it.
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 #[cfg(test)]
@@ -298,6 +306,11 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
         // Nothing left beside it.
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        // A write that fails (here: the path is a folder) leaves nothing beside it either.
+        let folder = dir.join("folder.pth");
+        std::fs::create_dir(&folder).unwrap();
+        assert!(write_atomically(&folder, b"third").is_err());
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
